@@ -72,8 +72,7 @@ async def test_keepalive_ping_goes_out_when_idle() -> None:
                 assert await transport.receive_text() == '{"type":"late"}'
 
             tg.start_soon(read)
-            while peer.pings_received == 0:
-                await anyio.sleep(0.02)
+            await peer.ping_seen.wait()
             await peer.send_text('{"type":"late"}')
         assert peer.pings_received >= 1
 

@@ -6,16 +6,17 @@ non-ASCII frames, sending while another task receives, the close codes a server 
 (normal, recoverable, application-defined), an abrupt drop, and a local close. It raises
 ``AssertionError`` naming the first broken promise.
 
-:func:`loopback_websocket_pair` is such a factory for :class:`~realtime_kit.transports.WebSocketTransport`:
-it runs websockets' sans-I/O server protocol over an anyio listener on 127.0.0.1, so it works
-under asyncio and trio and needs no extra dependency.
+:func:`loopback_websocket_pair` is such a factory for
+:class:`~realtime_kit.transports.WebSocketTransport`: it runs websockets' sans-I/O server
+protocol over an anyio listener on 127.0.0.1, so it works under asyncio and trio and needs no
+extra dependency.
 
 Imports: anyio, websockets, and public realtime_kit modules (this is the test kit).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
@@ -69,23 +70,25 @@ class TransportPeer(Protocol):
 PairFactory = Callable[[], AbstractAsyncContextManager[tuple[Transport, TransportPeer]]]
 
 
-async def _expect_closed(transport: Transport, code: int | None, recoverable: bool) -> None:
-    for attempt in range(2):
-        try:
-            frame = await transport.receive_text()
-        except ConnectionClosedError as exc:
-            assert exc.code == code, f"close code {exc.code!r}, expected {code!r}"
-            assert exc.recoverable is recoverable, (
-                f"close code {code}: recoverable={exc.recoverable}, expected {recoverable}"
-            )
-        else:
-            raise AssertionError(f"receive_text returned {frame!r} after the peer closed")
-        assert attempt == 0 or transport.close_code == code
+async def _closed_error(
+    operation: Callable[[], Awaitable[object]], what: str
+) -> ConnectionClosedError:
     try:
-        await transport.send_text("{}")
-    except ConnectionClosedError:
-        return
-    raise AssertionError("send_text succeeded on a closed transport")
+        result = await operation()
+    except ConnectionClosedError as exc:
+        return exc
+    raise AssertionError(f"{what} returned {result!r} on a closed transport")
+
+
+async def _expect_closed(transport: Transport, code: int | None, recoverable: bool) -> None:
+    for _ in range(2):
+        exc = await _closed_error(transport.receive_text, "receive_text")
+        assert exc.code == code, f"close code {exc.code!r}, expected {code!r}"
+        assert exc.recoverable is recoverable, (
+            f"close code {code}: recoverable={exc.recoverable}, expected {recoverable}"
+        )
+    assert transport.close_code == code, f"close_code {transport.close_code!r} != {code!r}"
+    await _closed_error(lambda: transport.send_text("{}"), "send_text")
 
 
 async def check_transport(make_pair: PairFactory) -> None:
@@ -150,10 +153,8 @@ async def check_transport(make_pair: PairFactory) -> None:
                 "a frame sent just before the close was lost"
             )
             await _expect_closed(transport, code, recoverable)
-            try:
-                await transport.receive_text()
-            except ConnectionClosedError as exc:
-                assert exc.reason == reason, f"close reason {exc.reason!r}, expected {reason!r}"
+            exc = await _closed_error(transport.receive_text, "receive_text")
+            assert exc.reason == reason, f"close reason {exc.reason!r}, expected {reason!r}"
 
     async with make_pair() as (transport, peer):
         await peer.abort()
@@ -163,18 +164,9 @@ async def check_transport(make_pair: PairFactory) -> None:
         await transport.aclose()
         await transport.aclose()
         assert await peer.wait_closed() == 1000, "the peer did not see close code 1000"
-        try:
-            await transport.send_text("{}")
-        except ConnectionClosedError as exc:
-            assert exc.recoverable is False, "a local close must not look recoverable"
-        else:
-            raise AssertionError("send_text succeeded after aclose")
-        try:
-            await transport.receive_text()
-        except ConnectionClosedError:
-            pass
-        else:
-            raise AssertionError("receive_text returned a frame after aclose")
+        exc = await _closed_error(lambda: transport.send_text("{}"), "send_text")
+        assert exc.recoverable is False, "a local close must not look recoverable"
+        await _closed_error(transport.receive_text, "receive_text")
 
     async with make_pair() as (transport, _peer):
         with anyio.CancelScope() as scope:
@@ -200,6 +192,8 @@ class LoopbackWebSocketPeer:
         self._done = anyio.Event()
         self.pings_received = 0
         """How many keepalive pings the client sent."""
+        self.ping_seen = anyio.Event()
+        """Set when the first keepalive ping arrives."""
 
     async def _flush(self) -> None:
         async with self._lock:
@@ -235,6 +229,7 @@ class LoopbackWebSocketPeer:
                     await self._inbox_send.send(bytes(event.data).decode())
                 elif isinstance(event, Frame) and event.opcode is Opcode.PING:
                     self.pings_received += 1
+                    self.ping_seen.set()
             await self._flush()
             if self._protocol.state is State.CLOSED or self._protocol.close_rcvd is not None:
                 await self._drop()

@@ -55,7 +55,7 @@ _ABNORMAL: Final = 1006
 class _QuietLogger(logging.LoggerAdapter[logging.Logger]):
     """Keeps websockets from ever logging handshake headers, which carry the API key."""
 
-    def isEnabledFor(self, level: int) -> bool:
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 (overrides the stdlib name)
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 
@@ -356,9 +356,8 @@ class WebSocketTransport:
                 if event.fin:
                     self._messages.append(_decode(b"".join(self._fragments)))
                     self._fragments = None
-            elif event.opcode is Opcode.BINARY or event.opcode is Opcode.CONT:
-                if event.fin:
-                    self._binary_frames += 1
+            elif event.opcode in (Opcode.BINARY, Opcode.CONT) and event.fin:
+                self._binary_frames += 1
 
     async def _finish(self, code: int | None, reason: str) -> None:
         if self._ended.is_set():
