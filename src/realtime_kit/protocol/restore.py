@@ -101,10 +101,14 @@ def _replay_item(record: ItemRecord) -> tuple[dict[str, Any] | None, str]:
     return None, f"{kind or 'unknown'} items cannot be created by a client"
 
 
-def plan_restore(old: RealtimeProtocol, *, replay_history: bool = True) -> RestorePlan:
+def plan_restore(
+    old: RealtimeProtocol, *, replay_history: bool = True, audio_replayed: bool = False
+) -> RestorePlan:
     """Plan the events that carry ``old``'s config and history into a new session.
 
-    Next: after the new session's ``session.created``, send ``plan.events`` in order.
+    ``audio_replayed`` says the caller re-sends the uncommitted input audio itself, so it is
+    not reported lost. Next: after the new session's ``session.created``, send
+    ``plan.events`` in order.
     """
     plan = RestorePlan()
     if old.session is not None:
@@ -117,7 +121,7 @@ def plan_restore(old: RealtimeProtocol, *, replay_history: bool = True) -> Resto
     active = old.active_response
     if active is not None:
         plan.lost.append(LostState(f"response {active.id or '(requested)'}", f"was {active.state}"))
-    if old.buffered_input_ms > 0:
+    if old.buffered_input_ms > 0 and not audio_replayed:
         plan.lost.append(
             LostState(
                 f"{old.buffered_input_ms:.0f} ms of uncommitted input audio",
