@@ -18,14 +18,14 @@ __all__ = [
     "API_RATE",
     "BYTES_PER_MS",
     "alaw_decode",
-    "bytes_per_ms_of",
-    "from_pcm24",
-    "to_pcm24",
     "alaw_encode",
+    "bytes_per_ms_of",
     "bytes_to_ms",
+    "from_pcm24",
     "ms_to_bytes",
     "resample",
     "silence",
+    "to_pcm24",
     "tone",
     "ulaw_decode",
     "ulaw_encode",
@@ -66,7 +66,9 @@ def resample(samples: npt.NDArray[np.int16], rate_in: int, rate_out: int) -> npt
     """Resample mono int16 samples with soxr (high quality, one shot)."""
     if rate_in == rate_out or samples.size == 0:
         return samples.astype(np.int16, copy=False)
-    out = soxr.resample(samples.astype(np.float32) / 32768.0, rate_in, rate_out, quality="HQ")
+    out: npt.NDArray[np.float32] = soxr.resample(
+        samples.astype(np.float32) / 32768.0, rate_in, rate_out, quality="HQ"
+    )
     return np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
 
 
@@ -86,10 +88,9 @@ def _alaw_decode_one(byte: int) -> int:
     sign = a & 0x80
     exponent = (a >> 4) & 0x07
     mantissa = a & 0x0F
-    if exponent == 0:
-        magnitude = (mantissa << 4) + 8
-    else:
-        magnitude = ((mantissa << 4) + 0x108) << (exponent - 1)
+    magnitude = (
+        (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
+    )
     return magnitude if sign else -magnitude
 
 

@@ -41,9 +41,7 @@ class ItemError(Exception):
 
 
 def _missing(path: str) -> ItemError:
-    return ItemError(
-        "missing_required_parameter", f"Missing required parameter: '{path}'.", path
-    )
+    return ItemError("missing_required_parameter", f"Missing required parameter: '{path}'.", path)
 
 
 def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], bytes | None]:
@@ -65,9 +63,7 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
         )
     item_id = raw.get("id") or session.wire.ids.new("item")
     if item_id in session.items:
-        raise ItemError(
-            "invalid_value", f"Item with id '{item_id}' already exists.", "item.id"
-        )
+        raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", "item.id")
     item: dict[str, Any] = {**raw, "id": item_id, "object": "realtime.item", "status": "completed"}
     audio: bytes | None = None
     if item_type == "message":

@@ -23,7 +23,7 @@ from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
-from realtime_kit.testing._wire import SocketGone, Wire
+from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.vad import ServerVad
@@ -127,7 +127,7 @@ class RealtimeSession:
                 while True:
                     text = await self.wire.receive()
                     await self.handle(text)
-            except SocketGone:
+            except SocketClosedError:
                 tg.cancel_scope.cancel()
 
     async def _expire(self) -> None:
@@ -135,7 +135,7 @@ class RealtimeSession:
         message = "Your session hit the maximum duration of 60 minutes."
         try:
             await self.send(error_event("session_expired", message))
-        except SocketGone:
+        except SocketClosedError:
             self.end()
             return
         await self.wire.close(1001, message)
@@ -322,7 +322,11 @@ class RealtimeSession:
         item_id = self.speech_item or self.wire.ids.new("item")
         self.speech_item = None
         await self.send(
-            {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": end_ms, "item_id": item_id}
+            {
+                "type": "input_audio_buffer.speech_stopped",
+                "audio_end_ms": end_ms,
+                "item_id": item_id,
+            }
         )
         # The turn's audio runs from the padded start to the detected end; the rest of the
         # buffer (audio after the end) stays for the next turn.
@@ -335,9 +339,8 @@ class RealtimeSession:
             self.vad.reset_buffer(end_ms)
         await self._commit(turn, item_id)
         td = self.config["audio"]["input"].get("turn_detection") or {}
-        if self.kind == "realtime" and td.get("create_response", True):
-            if self.active is None:
-                await self._start_response({}, eid=None)
+        if self.kind == "realtime" and td.get("create_response", True) and self.active is None:
+            await self._start_response({}, eid=None)
 
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any], eid: Any) -> None:
         ms = len(self.buffer) / BYTES_PER_MS
@@ -581,5 +584,3 @@ class RealtimeSession:
         if self.active is not None:
             self.active.cancel("client_cancelled")
         await self.send({"type": "output_audio_buffer.cleared", "response_id": rid})
-
-

@@ -20,7 +20,7 @@ import pybase64
 
 from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
 from realtime_kit.testing._parts import usage_tokens
-from realtime_kit.testing._wire import SocketGone
+from realtime_kit.testing._wire import SocketClosedError
 from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def _split_words(text: str) -> list[str]:
 
 
 class ResponseRun:
-    """A response in flight. Start with ``task_group.start_soon(run.run)``; stop with :meth:`cancel`."""
+    """A response in flight: start with ``task_group.start_soon(run.run)``, stop with ``cancel``."""
 
     def __init__(
         self,
@@ -108,7 +108,7 @@ class ResponseRun:
     async def run(self) -> None:
         try:
             await self._run()
-        except SocketGone:
+        except SocketClosedError:
             self.s.end()
         finally:
             self.s.response_finished(self)
@@ -128,7 +128,9 @@ class ResponseRun:
                 await self._finish_message(self._open, status="incomplete")
         elif self.status == "in_progress":
             self.status = "completed"
-        await s.send({"type": "response.done", "response": self.response_object(usage=self._usage())})
+        await s.send(
+            {"type": "response.done", "response": self.response_object(usage=self._usage())}
+        )
         await s.after_response(self)
 
     def _context(self) -> TurnContext:
@@ -219,7 +221,9 @@ class ResponseRun:
         words = _split_words(text)
         if not audio:
             for word in words:
-                await s.send(self._part_event("response.output_text.delta", item, index, delta=word))
+                await s.send(
+                    self._part_event("response.output_text.delta", item, index, delta=word)
+                )
                 state["sent"].append(word)
             await self._finish_message(state, status="completed")
             return
@@ -384,4 +388,3 @@ class ResponseRun:
                 "audio_tokens": self.out_audio_tokens,
             },
         }
-

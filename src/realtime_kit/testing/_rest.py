@@ -32,7 +32,9 @@ from realtime_kit.testing.faults import rest_error_body
 __all__ = ["RestApi", "bearer_key"]
 
 
-def _error(status: int, message: str, code: str | None = None, param: str | None = None) -> Response:
+def _error(
+    status: int, message: str, code: str | None = None, param: str | None = None
+) -> Response:
     err_type = "invalid_request_error"
     return JSONResponse(
         {"error": {"message": message, "type": err_type, "param": param, "code": code}},
@@ -129,9 +131,7 @@ class RestApi:
         if kind == "realtime":
             model = requested.get("model", self.state.default_model)
             if model not in REALTIME_MODELS:
-                return _error(
-                    400, f"Invalid value: '{model}'.", "invalid_value", "session.model"
-                )
+                return _error(400, f"Invalid value: '{model}'.", "invalid_value", "session.model")
             base = default_realtime_session(sid, model, session_expiry)
         elif kind == "transcription":
             base = default_transcription_session(sid, session_expiry)
@@ -161,7 +161,9 @@ class RestApi:
         requested = body.get("session")
         if not isinstance(requested, dict) or "model" not in requested:
             return _error(
-                400, "Missing required parameter: 'session.model'.", "missing_required_parameter",
+                400,
+                "Missing required parameter: 'session.model'.",
+                "missing_required_parameter",
                 "session.model",
             )
         if requested["model"] not in TRANSLATION_MODELS:
@@ -169,7 +171,9 @@ class RestApi:
                 400, f"Invalid value: '{requested['model']}'.", "invalid_value", "session.model"
             )
         base = default_translation_session(
-            self.state.ids.new("sess"), requested["model"], int(self.state.parts.clock.wall()) + 3600
+            self.state.ids.new("sess"),
+            requested["model"],
+            int(self.state.parts.clock.wall()) + 3600,
         )
         try:
             validate_update("translation", requested, current=base)
@@ -199,10 +203,14 @@ class RestApi:
             session = secret.session if secret is not None else None
         else:
             return _error(
-                400, "Send the SDP offer as application/sdp or multipart/form-data.", "invalid_value"
+                400,
+                "Send the SDP offer as application/sdp or multipart/form-data.",
+                "invalid_value",
             )
         if not offer:
-            return _error(400, "Missing required parameter: 'sdp'.", "missing_required_parameter", "sdp")
+            return _error(
+                400, "Missing required parameter: 'sdp'.", "missing_required_parameter", "sdp"
+            )
         if self.state.answerer is None:
             return _error(
                 501,
@@ -237,7 +245,9 @@ class RestApi:
             return body
         if action == "accept":
             if call.status != "incoming":
-                return _error(400, f"Call '{call_id}' is already {call.status}.", "invalid_call_state")
+                return _error(
+                    400, f"Call '{call_id}' is already {call.status}.", "invalid_call_state"
+                )
             base = default_realtime_session(
                 self.state.ids.new("sess"),
                 str(body.get("model", self.state.default_model)),
@@ -253,7 +263,9 @@ class RestApi:
             call.status = "accepted"
         elif action == "reject":
             if call.status != "incoming":
-                return _error(400, f"Call '{call_id}' is already {call.status}.", "invalid_call_state")
+                return _error(
+                    400, f"Call '{call_id}' is already {call.status}.", "invalid_call_state"
+                )
             code = body.get("status_code", 603)
             if isinstance(code, bool) or not isinstance(code, int):
                 return _error(400, "status_code must be an integer.", "invalid_type", "status_code")

@@ -24,7 +24,7 @@ from realtime_kit.testing._realtime import RealtimeSession
 from realtime_kit.testing._rest import bearer_key
 from realtime_kit.testing._state import ClientSecret, ServerState
 from realtime_kit.testing._translation import TranslationSession
-from realtime_kit.testing._wire import SocketGone, Wire
+from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import (
     REALTIME_MODELS,
     TRANSLATION_MODELS,
@@ -103,7 +103,7 @@ class ConnectionHandle:
         assert self.wire is not None
         try:
             await self.wire.send(event)
-        except SocketGone:
+        except SocketClosedError:
             return
 
     def __repr__(self) -> str:
@@ -177,7 +177,9 @@ class SocketEndpoints:
         handle.portal = self._portal()
         return wire
 
-    async def _open(self, ws: WebSocket) -> tuple[ConnectionHandle, Wire, ClientSecret | None] | None:
+    async def _open(
+        self, ws: WebSocket
+    ) -> tuple[ConnectionHandle, Wire, ClientSecret | None] | None:
         ok, secret, browser = await self._authenticate(ws)
         if not ok:
             return None
@@ -200,10 +202,12 @@ class SocketEndpoints:
         handle.close_reason = reason
         handle.ended.set()
 
-    async def _refuse(self, wire: Wire, handle: ConnectionHandle, code: str, message: str, param: str | None) -> None:
+    async def _refuse(
+        self, wire: Wire, handle: ConnectionHandle, code: str, message: str, param: str | None
+    ) -> None:
         try:
             await wire.send(error_event(code, message, param=param))
-        except SocketGone:
+        except SocketClosedError:
             self._finish(handle, wire)
             return
         await wire.close(1008, code)
@@ -223,12 +227,18 @@ class SocketEndpoints:
             call = state.calls.get(query["call_id"])
             if call is None or call.status in ("rejected", "ended"):
                 await self._refuse(
-                    wire, handle, "call_not_found", f"Call '{query['call_id']}' not found.", "call_id"
+                    wire,
+                    handle,
+                    "call_not_found",
+                    f"Call '{query['call_id']}' not found.",
+                    "call_id",
                 )
                 return
             kind = "realtime"
-            config = copy.deepcopy(call.session) if call.session else default_realtime_session(
-                state.ids.new("sess"), state.default_model, expires
+            config = (
+                copy.deepcopy(call.session)
+                if call.session
+                else default_realtime_session(state.ids.new("sess"), state.default_model, expires)
             )
             on_webrtc = True
         elif query.get("intent") == "transcription":
@@ -262,14 +272,16 @@ class SocketEndpoints:
             config = copy.deepcopy(secret.session)
         else:
             await self._refuse(
-                wire, handle, "missing_required_parameter",
-                "Missing required parameter: 'model'.", "model",
+                wire,
+                handle,
+                "missing_required_parameter",
+                "Missing required parameter: 'model'.",
+                "model",
             )
             return
-        if secret is not None and secret.kind in ("realtime", "transcription") and selectors:
-            # A socket opened with a secret starts from the secret's configuration.
-            if secret.kind == kind:
-                config = {**copy.deepcopy(secret.session), "expires_at": expires}
+        # A socket opened with a secret starts from the secret's configuration.
+        if secret is not None and selectors and secret.kind == kind and "call_id" not in query:
+            config = {**copy.deepcopy(secret.session), "expires_at": expires}
         handle.kind = kind
         session = RealtimeSession(
             wire,

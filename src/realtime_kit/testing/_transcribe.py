@@ -63,9 +63,11 @@ class TranscriptionDesk:
         events: list[dict[str, Any]] = []
         if text:
             words = text.split(" ")
-            pieces = [text] if model in _ONE_DELTA_MODELS else [
-                w if i == 0 else " " + w for i, w in enumerate(words)
-            ]
+            pieces = (
+                [text]
+                if model in _ONE_DELTA_MODELS
+                else [w if i == 0 else " " + w for i, w in enumerate(words)]
+            )
             events.extend(
                 {"type": "conversation.item.input_audio_transcription.delta", **base, "delta": p}
                 for p in pieces

@@ -23,7 +23,7 @@ import pybase64
 
 from realtime_kit.testing._audio import BYTES_PER_MS
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event
-from realtime_kit.testing._wire import SocketGone, Wire
+from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 from realtime_kit.testing.vad import ServerVad
 
@@ -63,14 +63,14 @@ class TranslationSession:
                     if await self.handle(text):
                         await self._receive_until_closed(tg)
                         return
-            except SocketGone:
+            except SocketClosedError:
                 tg.cancel_scope.cancel()
 
     async def _receive_until_closed(self, tg: anyio.abc.TaskGroup) -> None:
         await self._worker_done.wait()
         try:
             await self.wire.send({"type": "session.closed"})
-        except SocketGone:
+        except SocketClosedError:
             tg.cancel_scope.cancel()
             return
         await self.wire.close(1000, "")
@@ -81,7 +81,7 @@ class TranslationSession:
         message = "Your session hit the maximum duration of 60 minutes."
         try:
             await self.wire.send(error_event("session_expired", message))
-        except SocketGone:
+        except SocketClosedError:
             tg.cancel_scope.cancel()
             return
         await self.wire.close(1001, message)
@@ -92,7 +92,9 @@ class TranslationSession:
         try:
             event = json.loads(text)
         except ValueError:
-            await self.wire.send(error_event("invalid_json", "The server could not parse the JSON."))
+            await self.wire.send(
+                error_event("invalid_json", "The server could not parse the JSON.")
+            )
             return False
         etype = event.get("type") if isinstance(event, dict) else None
         eid = event.get("event_id") if isinstance(event, dict) else None
@@ -150,7 +152,9 @@ class TranslationSession:
             data = pybase64.b64decode(audio, validate=True)
         except (binascii.Error, ValueError):
             await self.wire.send(
-                error_event("invalid_value", "Invalid base64 in 'audio'.", param="audio", event_id=eid)
+                error_event(
+                    "invalid_value", "Invalid base64 in 'audio'.", param="audio", event_id=eid
+                )
             )
             return
         if len(data) % 2:
@@ -199,7 +203,7 @@ class TranslationSession:
                     if job is None:
                         break
                     await self._translate(*job)
-        except SocketGone:
+        except SocketClosedError:
             tg.cancel_scope.cancel()
         finally:
             self._worker_done.set()

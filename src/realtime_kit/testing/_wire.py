@@ -2,8 +2,8 @@
 
 :class:`Wire` is the only place that touches the Starlette socket for sending and receiving once a
 session has started. It numbers server events (``event_…``), applies fault rules per frame, writes
-the recording, and turns a dropped or closed socket into :class:`SocketGone` so session code can
-unwind.
+the recording, and turns a dropped or closed socket into :class:`SocketClosedError` so session
+code can unwind.
 
 Imports: anyio, starlette, the standard library, and sibling testing modules.
 """
@@ -24,7 +24,7 @@ from realtime_kit.testing.clock import Clock
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.recording import Recorder
 
-__all__ = ["IdMaker", "SocketGone", "Wire"]
+__all__ = ["IdMaker", "SocketClosedError", "Wire"]
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -42,7 +42,7 @@ class IdMaker:
         return prefix + "_" + "".join(self._rng.choice(_ALPHABET) for _ in range(length))
 
 
-class SocketGone(Exception):
+class SocketClosedError(Exception):
     """The socket is closed (by the peer, a fault, or the session ending)."""
 
     def __init__(self, code: int, reason: str = "") -> None:
@@ -100,10 +100,10 @@ class Wire:
         """Send one server event (an ``event_id`` is added when missing).
 
         Raises:
-            SocketGone: the socket is closed, or a fault closed or dropped it.
+            SocketClosedError: the socket is closed, or a fault closed or dropped it.
         """
         if self.closed is not None:
-            raise SocketGone(*self.closed)
+            raise SocketClosedError(*self.closed)
         etype = str(event.get("type"))
         if "event_id" not in event and etype != "input_audio_buffer.dtmf_event_received":
             event = {"event_id": self.ids.new("event"), **event}
@@ -121,7 +121,8 @@ class Wire:
                     await anyio.sleep(action.delay)
                 errors_after.extend(action.errors_after)
             for faults in self.faults:
-                while not faults.flowing():
+                # A stall is released from the test's thread, so poll rather than await an Event.
+                while not faults.flowing():  # noqa: ASYNC110
                     await anyio.sleep(0.005)
             await self._send_locked(event)
             for error in errors_after:
@@ -135,7 +136,7 @@ class Wire:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError) as exc:
             self.closed = (1006, "")
-            raise SocketGone(1006) from exc
+            raise SocketClosedError(1006) from exc
         if self.recorder is not None:
             self.recorder.frame(self.clock.now(), self.conn_id, "out", text)
         if self._on_sent is not None:
@@ -148,7 +149,7 @@ class Wire:
             await self.ws.close(1011, "dropped")
         if self.recorder is not None:
             self.recorder.closed(self.clock.now(), self.conn_id, 1006, "")
-        raise SocketGone(1006)
+        raise SocketClosedError(1006)
 
     async def _close_locked(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
@@ -159,7 +160,7 @@ class Wire:
                 self.closed = (1006, "")
         if self.recorder is not None:
             self.recorder.closed(self.clock.now(), self.conn_id, code, reason)
-        raise SocketGone(code, reason)
+        raise SocketClosedError(code, reason)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the socket (idempotent). Never raises."""
@@ -168,7 +169,7 @@ class Wire:
         async with self._lock:
             try:
                 await self._close_locked(code, reason)
-            except SocketGone:
+            except SocketClosedError:
                 return
 
     async def abort(self) -> None:
@@ -178,28 +179,28 @@ class Wire:
         async with self._lock:
             try:
                 await self._drop()
-            except SocketGone:
+            except SocketClosedError:
                 return
 
     async def receive(self) -> str:
         """The next text frame from the client.
 
         Raises:
-            SocketGone: the client closed or the connection dropped.
+            SocketClosedError: the client closed or the connection dropped.
         """
         if self.closed is not None:
-            raise SocketGone(*self.closed)
+            raise SocketClosedError(*self.closed)
         try:
             message = await self.ws.receive()
         except (RuntimeError, OSError) as exc:
             self.closed = (1006, "")
-            raise SocketGone(1006) from exc
+            raise SocketClosedError(1006) from exc
         if message["type"] == "websocket.disconnect":
             code = int(message.get("code", 1005))
             self.closed = (code, str(message.get("reason") or ""))
             if self.recorder is not None:
                 self.recorder.closed(self.clock.now(), self.conn_id, code, self.closed[1])
-            raise SocketGone(*self.closed)
+            raise SocketClosedError(*self.closed)
         text = message.get("text")
         if text is None:
             data = message.get("bytes") or b""

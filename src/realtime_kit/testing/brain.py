@@ -6,7 +6,7 @@ user text or tool result) and returns a :class:`Reply`: spoken/written text and/
 
 1. per-test scripts first — ``ScriptedBrain(script=[Reply(...), "plain text", ...])`` hands out one
    reply per response, in order;
-2. then keyword tool triggers — ``tool_triggers={"weather": ToolCall("get_weather", {"city": "Paris"})}``
+2. then keyword tool triggers — ``tool_triggers={"weather": ToolCall("get_weather", {...})}``
    calls the tool when the user's words contain the keyword and the session offers the tool;
 3. after a tool result, it reports the result ("Done: <output>");
 4. otherwise it answers ``default_reply`` (``"{text}"`` in it is replaced by what the user said).
@@ -39,7 +39,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A function call the assistant makes. ``arguments`` may be a dict (sent as JSON) or a string."""
+    """A function call the assistant makes; ``arguments`` is a dict (sent as JSON) or a string."""
 
     name: str
     arguments: Mapping[str, Any] | str = field(default_factory=dict)
@@ -163,7 +163,7 @@ class ScriptedTranslator:
     def translate(self, text: str, target_language: str) -> str:
         for key in ((text, target_language), text):
             if key in self.table:
-                return self.table[key]
+                return str(self.table[key])
         return f"[{target_language}] {text}"
 
     def __repr__(self) -> str:

@@ -1,7 +1,7 @@
 """Clocks for the fake server: real time by default, or a fake clock a test moves by hand.
 
-The server asks its clock two things: ``now()`` (seconds, monotonic) and to wait. There are two kinds
-of waiting, because they mean different things under a fake clock:
+The server asks its clock two things: ``now()`` (seconds, monotonic) and to wait. There are two
+kinds of waiting, because they mean different things under a fake clock:
 
 * ``pace_until(t)`` — the server is *producing* something that takes time (audio streamed in real
   time, an injected delay). A fake clock with ``auto_advance=True`` (the default) jumps to ``t`` at
@@ -22,6 +22,7 @@ import time
 from typing import Protocol
 
 import anyio
+import anyio.lowlevel
 
 __all__ = ["Clock", "FakeClock", "RealClock"]
 
@@ -111,12 +112,12 @@ class FakeClock:
         if self.auto_advance:
             self._jump_to(deadline)
             # Still yield, so a paced producer never starves the rest of the server.
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             return
         await self.wait_until(deadline)
 
     async def wait_until(self, deadline: float) -> None:
-        while self.now() < deadline:
+        while self.now() < deadline:  # noqa: ASYNC110 - advanced from another thread
             await anyio.sleep(_FAKE_POLL_S)
 
     def __repr__(self) -> str:

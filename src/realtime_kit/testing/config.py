@@ -1,8 +1,9 @@
 """Session configuration for the fake server: real defaults, and validation of ``session.update``.
 
-Validation follows the real server's habits: an unknown key anywhere rejects the whole update with
-``unknown_parameter`` and the dotted path (``session.audio.input.foo``); a wrong value gives
-``invalid_value``, a wrong JSON type ``invalid_type``, a missing ``type`` ``missing_required_parameter``.
+Validation follows the real server's habits: an unknown key anywhere rejects the whole update
+with ``unknown_parameter`` and the dotted path (``session.audio.input.foo``); a wrong value gives
+``invalid_value``, a wrong JSON type ``invalid_type``, a missing ``type``
+``missing_required_parameter``.
 Updates merge partially: keys present change, keys absent stay, ``null`` clears.
 
 Imports: the standard library only.
@@ -229,7 +230,9 @@ def _invalid_type(path: str, expected: str, value: object) -> ConfigError:
     )
 
 
-def _invalid_value(path: str, value: object, supported: tuple[str, ...] | None = None) -> ConfigError:
+def _invalid_value(
+    path: str, value: object, supported: tuple[str, ...] | None = None
+) -> ConfigError:
     message = f"Invalid value: '{value}'."
     if supported:
         message += " Supported values are: " + ", ".join(f"'{s}'" for s in supported) + "."
@@ -293,7 +296,9 @@ def _check_turn_detection(path: str, td: object) -> None:
         if key in td:
             _number(f"{path}.{key}", td[key], 0, 10_000)
     if td.get("eagerness", "auto") not in ("low", "medium", "high", "auto"):
-        raise _invalid_value(f"{path}.eagerness", td["eagerness"], ("low", "medium", "high", "auto"))
+        raise _invalid_value(
+            f"{path}.eagerness", td["eagerness"], ("low", "medium", "high", "auto")
+        )
 
 
 def _check_transcription(path: str, tr: object, *, allow_other: bool = True) -> None:
@@ -350,9 +355,7 @@ def validate_update(
     if "model" in update and update["model"] != current.get("model"):
         if update["model"] not in REALTIME_MODELS:
             raise _invalid_value("session.model", update["model"], tuple(sorted(REALTIME_MODELS)))
-        raise ConfigError(
-            "invalid_value", "The session model cannot be changed.", "session.model"
-        )
+        raise ConfigError("invalid_value", "The session model cannot be changed.", "session.model")
     mods = update.get("output_modalities")
     if mods is not None and mods not in (["audio"], ["text"]):
         raise _invalid_value("session.output_modalities", mods, ("audio", "text"))
@@ -375,7 +378,9 @@ def validate_update(
             raise _invalid_type("session.tools", "an array", tools)
         for i, tool in enumerate(tools):
             if not isinstance(tool, Mapping) or tool.get("type") not in ("function", "mcp"):
-                raise _invalid_value(f"session.tools[{i}].type", _get(tool, "type"), ("function", "mcp"))
+                raise _invalid_value(
+                    f"session.tools[{i}].type", _get(tool, "type"), ("function", "mcp")
+                )
             if tool["type"] == "function" and not isinstance(tool.get("name"), str):
                 raise ConfigError(
                     "missing_required_parameter",

@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FrameAction", "Faults", "RestFault"]
+__all__ = ["Faults", "FrameAction", "RestFault"]
 
 
 @dataclass
@@ -236,4 +236,6 @@ def rest_error_body(fault: RestFault) -> dict[str, Any]:
     err_type = _REST_DEFAULTS.get(fault.status, (None, None, "api_error"))[2]
     if fault.status == 429:
         err_type = "requests"
-    return {"error": {"message": fault.message, "type": err_type, "param": None, "code": fault.code}}
+    return {
+        "error": {"message": fault.message, "type": err_type, "param": None, "code": fault.code}
+    }

@@ -179,7 +179,9 @@ class FakeRealtimeServer:
         return f"ws://127.0.0.1:{self.port}/v1"
 
     # calls ---------------------------------------------------------------------------------------
-    def create_call(self, *, accepted: bool = False, session: Mapping[str, Any] | None = None) -> str:
+    def create_call(
+        self, *, accepted: bool = False, session: Mapping[str, Any] | None = None
+    ) -> str:
         """Simulate an incoming SIP/WebRTC call; returns its ``rtc_…`` id.
 
         The call starts ``incoming`` (accept or reject it over REST), or ``accepted`` with the
@@ -218,9 +220,7 @@ class FakeRealtimeServer:
                     methods=["POST"],
                 ),
                 Route("/v1/realtime/calls", rest.create_call, methods=["POST"]),
-                Route(
-                    "/v1/realtime/calls/{call_id}/{action}", rest.call_action, methods=["POST"]
-                ),
+                Route("/v1/realtime/calls/{call_id}/{action}", rest.call_action, methods=["POST"]),
             ]
         )
 
@@ -287,7 +287,10 @@ class FakeRealtimeServer:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -296,11 +299,19 @@ class FakeRealtimeServer:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await anyio.to_thread.run_sync(self.stop)
 
-    async def wait_for_connections(self, count: int = 1, *, timeout: float = 5.0) -> list[ConnectionHandle]:
+    async def wait_for_connections(
+        self,
+        count: int = 1,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a test helper, like pytest's timeouts
+    ) -> list[ConnectionHandle]:
         """Wait (asyncio or trio) until ``count`` sockets have opened sessions; returns them all.
 
         Raises:

@@ -32,7 +32,7 @@ _VAD_RATE = 16_000
 
 @dataclass(frozen=True)
 class VadEvent:
-    """A boundary found by the VAD: ``kind`` is ``"start"`` or ``"stop"``, ``ms`` session audio ms."""
+    """A boundary found by the VAD: ``kind`` ``"start"`` or ``"stop"`` at session audio ``ms``."""
 
     kind: str
     ms: int
@@ -42,13 +42,17 @@ class ServerVad:
     """Streaming VAD with the real server's knobs.
 
     Args:
-        threshold: 0…1 sensitivity as in ``turn_detection.threshold`` (higher = needs louder speech).
+        threshold: 0…1 as in ``turn_detection.threshold`` (higher needs louder speech).
         prefix_padding_ms: audio kept before detected speech.
         silence_duration_ms: silence that ends a turn.
     """
 
     def __init__(
-        self, *, threshold: float = 0.5, prefix_padding_ms: int = 300, silence_duration_ms: int = 200
+        self,
+        *,
+        threshold: float = 0.5,
+        prefix_padding_ms: int = 300,
+        silence_duration_ms: int = 200,
     ) -> None:
         import webrtcvad  # the `testing` extra (webrtcvad-wheels)
 
