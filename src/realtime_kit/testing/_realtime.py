@@ -20,6 +20,7 @@ import anyio
 import pybase64
 
 from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
+from realtime_kit.testing._inbound import read_client_frame
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
@@ -223,35 +224,13 @@ class RealtimeSession:
 
     # dispatch ------------------------------------------------------------------------------
     async def handle(self, text: str) -> None:
-        try:
-            event = json.loads(text)
-        except ValueError:
-            await self.send(error_event("invalid_json", "The server could not parse the JSON."))
-            return
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-            await self.send(
-                error_event(
-                    "missing_required_parameter",
-                    "Missing required parameter: 'type'.",
-                    param="type",
-                )
-            )
-            return
+        """Answer one client frame."""
+        event = read_client_frame(text, _CLIENT_TYPES[self.kind])
         etype = event["type"]
-        eid = event.get("event_id")
-        allowed = _CLIENT_TYPES[self.kind]
-        if etype not in allowed:
-            await self.send(
-                error_event(
-                    "invalid_value",
-                    f"Invalid value: '{etype}'. Supported values are: "
-                    + ", ".join(f"'{t}'" for t in allowed)
-                    + ".",
-                    param="type",
-                    event_id=eid,
-                )
-            )
+        if etype == "error":
+            await self.send(event)
             return
+        eid = event.get("event_id")
         handler = getattr(self, "_on_" + etype.replace(".", "_"))
         await handler(event, eid)
 

@@ -14,7 +14,6 @@ Imports: anyio, pybase64, the standard library, sibling testing modules.
 from __future__ import annotations
 
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ import anyio
 import pybase64
 
 from realtime_kit.testing._audio import BYTES_PER_MS
+from realtime_kit.testing._inbound import read_client_frame
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event
 from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
@@ -89,33 +89,12 @@ class TranslationSession:
 
     async def handle(self, text: str) -> bool:
         """Handle one client frame; True once ``session.close`` has been received."""
-        try:
-            event = json.loads(text)
-        except ValueError:
-            await self.wire.send(
-                error_event("invalid_json", "The server could not parse the JSON.")
-            )
+        event = read_client_frame(text, _CLIENT_TYPES)
+        etype = event["type"]
+        eid = event.get("event_id")
+        if etype == "error":
+            await self.wire.send(event)
             return False
-        etype = event.get("type") if isinstance(event, dict) else None
-        eid = event.get("event_id") if isinstance(event, dict) else None
-        if self.closing:
-            await self.wire.send(
-                error_event("invalid_value", "The session is closing.", event_id=eid)
-            )
-            return False
-        if etype not in _CLIENT_TYPES:
-            await self.wire.send(
-                error_event(
-                    "invalid_value",
-                    f"Invalid value: '{etype}'. Supported values are: "
-                    + ", ".join(f"'{t}'" for t in _CLIENT_TYPES)
-                    + ".",
-                    param="type",
-                    event_id=eid,
-                )
-            )
-            return False
-        assert isinstance(event, dict)
         if etype == "session.update":
             await self._update(event.get("session"), eid)
         elif etype == "session.input_audio_buffer.append":

@@ -20,6 +20,8 @@ from typing import Any
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from realtime_kit.errors import DecodeError
+from realtime_kit.events import EventDecoder, ServerEventBase, encode_event
 from realtime_kit.testing.clock import Clock
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.recording import Recorder
@@ -49,6 +51,22 @@ class SocketClosedError(Exception):
         self.code = code
         self.reason = reason
         super().__init__(f"socket closed ({code} {reason!r})")
+
+
+# Everything the server sends goes through the event layer with a strict decoder: an event the
+# project's own types cannot read (unknown type or field) is a bug in the fake, not a test result.
+_OUTGOING = EventDecoder(strict=True)
+
+
+def _encode(event: dict[str, Any]) -> str:
+    try:
+        model = _OUTGOING.decode_server(json.dumps(event, separators=(",", ":")))
+    except DecodeError as exc:
+        raise RuntimeError(
+            f"the fake server built an invalid {event.get('type')!r}: {exc}"
+        ) from exc
+    assert isinstance(model, ServerEventBase)
+    return encode_event(model).decode("utf-8")
 
 
 def _abort_transport(ws: WebSocket) -> bool:
@@ -131,7 +149,7 @@ class Wire:
                 )
 
     async def _send_locked(self, event: dict[str, Any]) -> None:
-        text = json.dumps(event, separators=(",", ":"))
+        text = _encode(event)
         try:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError) as exc:
