@@ -53,6 +53,13 @@ class TranslationSession:
         self._worker_done = anyio.Event()
 
     async def run(self) -> None:
+        try:
+            await self._serve()
+        finally:
+            self._send.close()
+            self._receive.close()
+
+    async def _serve(self) -> None:
         async with anyio.create_task_group() as tg:
             try:
                 await self.wire.send({"type": "session.created", "session": self.config})

@@ -132,6 +132,7 @@ class FakeRealtimeServer:
         self._uvicorn: uvicorn.Server | None = None
         self._serving: Future[Any] | None = None
         self._sock: socket.socket | None = None
+        self._bound_port: int | None = None
 
     # parts -------------------------------------------------------------------------------------
     @property
@@ -164,9 +165,10 @@ class FakeRealtimeServer:
     # addresses ---------------------------------------------------------------------------------
     @property
     def port(self) -> int:
-        if self._sock is None:
-            raise RuntimeError("the server is not running")
-        return int(self._sock.getsockname()[1])
+        """The bound TCP port (kept after :meth:`stop`, for messages and reconnect tests)."""
+        if self._bound_port is None:
+            raise RuntimeError("the server has not been started")
+        return self._bound_port
 
     @property
     def base_url(self) -> str:
@@ -243,6 +245,7 @@ class FakeRealtimeServer:
         sock.bind(("127.0.0.1", self._port))
         sock.listen(128)
         self._sock = sock
+        self._bound_port = int(sock.getsockname()[1])
         config = uvicorn.Config(
             self._app(),
             log_level="warning",
@@ -279,6 +282,7 @@ class FakeRealtimeServer:
             self._portal_cm = None
             if self._sock is not None:
                 self._sock.close()
+                self._sock = None
             if self.state.recorder is not None:
                 self.state.recorder.close()
 
