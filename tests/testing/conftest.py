@@ -39,17 +39,17 @@ class Client:
     async def send_raw(self, text: str) -> None:
         await anyio.to_thread.run_sync(self.ws.send, text)
 
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
-        text = await anyio.to_thread.run_sync(lambda: self.ws.recv(timeout=timeout))
+    async def recv(self, wait: float = 5.0) -> dict[str, Any]:
+        text = await anyio.to_thread.run_sync(lambda: self.ws.recv(timeout=wait))
         event: dict[str, Any] = json.loads(text)
         self.seen.append(event)
         return event
 
-    async def recv_until(self, etype: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def recv_until(self, etype: str, wait: float = 5.0) -> list[dict[str, Any]]:
         """Events up to and including the first of type ``etype``."""
         got: list[dict[str, Any]] = []
         while True:
-            event = await self.recv(timeout)
+            event = await self.recv(wait)
             got.append(event)
             if event["type"] == etype:
                 return got
@@ -68,18 +68,18 @@ class Client:
                 }
             )
 
-    async def closed(self, timeout: float = 5.0) -> tuple[int | None, str]:
+    async def closed(self, wait: float = 5.0) -> tuple[int | None, str]:
         """Wait for the close; returns (code, reason) — code None for an abrupt drop."""
 
-        def wait() -> tuple[int | None, str]:
+        def drain() -> tuple[int | None, str]:
             try:
                 while True:
-                    self.ws.recv(timeout=timeout)
+                    self.ws.recv(timeout=wait)
             except ConnectionClosed as exc:
                 rcvd = exc.rcvd
                 return (rcvd.code, rcvd.reason) if rcvd is not None else (None, "")
 
-        return await anyio.to_thread.run_sync(wait)
+        return await anyio.to_thread.run_sync(drain)
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self.ws.close)
