@@ -33,6 +33,7 @@ from realtime_kit.testing.brain import (
 from realtime_kit.testing.clock import Clock, FakeClock, RealClock
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.recording import Recorder, load_recording, redact
+from realtime_kit.testing.replay import ReplayServer
 from realtime_kit.testing.server import FakeRealtimeServer
 from realtime_kit.testing.speech import (
     EspeakSynthesizer,
@@ -58,6 +59,7 @@ __all__ = [
     "RealClock",
     "Recognizer",
     "Recorder",
+    "ReplayServer",
     "Reply",
     "ScriptedBrain",
     "ScriptedRecognizer",

@@ -26,7 +26,7 @@ from realtime_kit.testing.clock import Clock
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.recording import Recorder
 
-__all__ = ["OUTGOING_DRIFT", "IdMaker", "SocketClosedError", "Wire"]
+__all__ = ["OUTGOING_DRIFT", "IdMaker", "SocketClosedError", "Wire", "abort_transport"]
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -73,7 +73,7 @@ def _encode(event: dict[str, Any]) -> str:
     return encode_event(model).decode("utf-8")
 
 
-def _abort_transport(ws: WebSocket) -> bool:
+def abort_transport(ws: WebSocket) -> bool:
     # uvicorn's ASGI `send` is a bound method of its protocol object, which owns the TCP
     # transport; aborting it ends the connection with no close frame, so the client sees 1006.
     owner = getattr(ws.scope.get("realtime_kit.raw_send"), "__self__", None)
@@ -166,7 +166,7 @@ class Wire:
 
     async def _drop(self) -> None:
         self.closed = (1006, "")
-        if not _abort_transport(self.ws):
+        if not abort_transport(self.ws):
             # Not on uvicorn: the nearest thing is an abnormal-closure close frame.
             await self.ws.close(1011, "dropped")
         if self.recorder is not None:
