@@ -61,7 +61,6 @@ class ServerVad:
         self.silence_duration_ms = silence_duration_ms
         self._gate_dbfs = -70.0 + 50.0 * threshold
         self._vad = webrtcvad.Vad(min(3, max(0, int(threshold * 4))))
-        self._resampler = soxr.ResampleStream(24_000, _VAD_RATE, 1, dtype="int16")
         self._pending = b""
         self._pos_ms = 0  # session ms at the start of _pending
         self._buffer_start_ms = 0
@@ -76,8 +75,9 @@ class ServerVad:
         samples = np.frombuffer(frame24, dtype="<i2").astype(np.float64)
         rms = math.sqrt(float(np.mean(samples * samples))) if samples.size else 0.0
         dbfs = 20 * math.log10(rms / 32768.0) if rms > 0 else -120.0
-        frame16 = self._resampler.resample_chunk(np.frombuffer(frame24, dtype="<i2"))
-        # The stream resampler may hand back slightly fewer samples at the start; pad to 20 ms.
+        # Each frame is resampled on its own: a streaming resampler's group delay would make
+        # webrtcvad judge audio from an earlier frame and shift every boundary late.
+        frame16 = soxr.resample(np.frombuffer(frame24, dtype="<i2"), 24_000, _VAD_RATE)
         frame16 = np.pad(frame16, (0, max(0, 320 - frame16.size)))[:320]
         if dbfs < self._gate_dbfs:
             return False
