@@ -281,8 +281,8 @@ class RestApi:
         elif action == "hangup":
             call.status = "ended"
             for handle in list(self.state.connections):
-                if handle.call_id == call_id:
-                    handle.close_soon(1000, "call ended")
+                if handle.call_id == call_id and handle.wire is not None:
+                    await handle.wire.close(1000, "call ended")
         else:
             return _error(404, f"Unknown call action '{action}'.", "not_found")
         return Response(status_code=200)
