@@ -7,6 +7,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 from __future__ import annotations
 
 from realtime_kit import errors, events
+from realtime_kit.connection import RealtimeConnection, connect
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -17,20 +18,29 @@ from realtime_kit.events import (
     decode_server_event,
     encode_event,
 )
+from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+from realtime_kit.rest import RealtimeREST, verify_webhook
 
 __all__ = [
     "ClientEvent",
+    "ConnectionRestored",
     "DecodeError",
+    "RealtimeConnection",
     "RealtimeKitError",
+    "RealtimeREST",
+    "ReconnectPolicy",
+    "RolloverPolicy",
     "ServerEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
+    "connect",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
     "errors",
     "events",
+    "verify_webhook",
 ]
 
 __version__ = "0.1.0.dev0"

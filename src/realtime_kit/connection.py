@@ -599,6 +599,15 @@ class RealtimeConnection:
                 slot.close()
         self._scope.cancel()
 
+    def _release(self) -> None:
+        """Free the queues once nobody can read them any more (after the ``async with``)."""
+        self._finish()
+        self._inbox_reader.close()
+        self._outbox_reader.close()
+        for slots in self._handlers.values():
+            for slot in slots:
+                slot.release()
+
     def _raise_closed(self) -> None:
         if self._error is not None:
             self._error_seen = True
@@ -640,6 +649,7 @@ class _HandlerSlot:
         self.is_async = inspect.iscoroutinefunction(handler)
         self._conn = conn
         self._queue: MemoryObjectSendStream[Any] | None = None
+        self._receive: MemoryObjectReceiveStream[Any] | None = None
 
     def dispatch(self, event: Any) -> None:
         if not self.is_async:
@@ -647,7 +657,7 @@ class _HandlerSlot:
             return
         if self._queue is None:
             send, receive = anyio.create_memory_object_stream[Any](math.inf)
-            self._queue = send
+            self._queue, self._receive = send, receive
             tg = self._conn._tg
             if tg is None:
                 raise LocalProtocolError("dispatch to an async handler", "connection not started")
@@ -664,6 +674,11 @@ class _HandlerSlot:
     def close(self) -> None:
         if self._queue is not None:
             self._queue.close()
+
+    def release(self) -> None:
+        self.close()
+        if self._receive is not None:
+            self._receive.close()
 
 
 def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:
@@ -698,10 +713,11 @@ class _Connect:
             await tg.__aenter__()
         try:
             await self._conn._start(tg, self._session)
-        except BaseException as exc:
-            self._conn._finish()
+        except BaseException:
+            self._conn._release()
             if self._own_tg is not None:
-                await self._own_tg.__aexit__(type(exc), exc, exc.__traceback__)
+                self._own_tg.cancel_scope.cancel()
+                await self._own_tg.__aexit__(None, None, None)
             raise
         return self._conn
 
@@ -714,8 +730,18 @@ class _Connect:
         conn = self._conn
         unreported = conn._error if not conn._error_seen else None
         await conn.aclose()
+        conn._release()
         if self._own_tg is not None:
-            await self._own_tg.__aexit__(exc_type, exc, tb)
+            try:
+                await self._own_tg.__aexit__(exc_type, exc, tb)
+            except BaseExceptionGroup as group:
+                # The block's own exception comes back wrapped; let it propagate as itself.
+                if len(group.exceptions) == 1:
+                    leaf = group.exceptions[0]
+                    if leaf is exc:
+                        return None
+                    raise leaf from None
+                raise
         if exc is None and unreported is not None:
             raise unreported
         return None

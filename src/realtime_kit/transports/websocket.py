@@ -362,7 +362,7 @@ class WebSocketTransport:
     async def _finish(self, code: int | None, reason: str) -> None:
         if self._ended.is_set():
             return
-        self._close_code = code if code is not None else _ABNORMAL
+        self._close_code = int(code) if code is not None else _ABNORMAL
         if not reason and self._close_code == _ABNORMAL:
             reason = "connection lost without a closing handshake"
         self._close_reason = reason
