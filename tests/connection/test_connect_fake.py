@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 import realtime_kit
@@ -20,7 +21,6 @@ from realtime_kit.events import (
     ConversationItemCreateEvent,
     ResponseCreateEvent,
     ResponseDoneEvent,
-    ResponseOutputAudioTranscriptDoneEvent,
     ServerEventBase,
     SessionCreatedEvent,
     decode_client_event,
@@ -146,7 +146,7 @@ async def test_drop_reconnects_restores_config_and_history(server: FakeRealtimeS
         assert any(lost.what.startswith("response") for lost in report.lost)
         assert any(isinstance(e, SessionCreatedEvent) for e in events)
         handles = await server.wait_for_connections(2)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         # The new session got the config and the history, as text, in order.
         await conn.send(ResponseCreateEvent())
         await until(conn, ResponseDoneEvent)
