@@ -36,7 +36,7 @@ from realtime_kit.errors import AudioError, RemoteProtocolError
 __all__ = ["ClockSource", "ItemKey", "PlaybackClock", "PlaybackPosition"]
 
 ClockSource: TypeAlias = Literal["device", "webrtc", "marks", "wall_clock"]
-"""What feeds a clock: a speaker callback, a WebRTC track, telephony marks, or a wall-clock guess."""
+"""What feeds a clock: speaker callback, WebRTC track, telephony marks, or a wall-clock guess."""
 
 ItemKey: TypeAlias = tuple[str, int]
 """``(item_id, content_index)`` of an assistant audio content part."""

@@ -209,7 +209,7 @@ class PCMFrame:
     @property
     def num_samples(self) -> int:
         """Samples per channel."""
-        return self._samples.shape[0] // self._channels
+        return int(self._samples.shape[0]) // self._channels
 
     @property
     def duration_ms(self) -> float:
@@ -319,7 +319,9 @@ class PCMFrame:
             last = self.slice_samples(n - tail)
             if remainder == "pad":
                 padding = np.zeros((size - tail) * self._channels, np.int16)
-                last = PCMFrame(np.concatenate([last._samples, padding]), self._rate, self._channels)
+                last = PCMFrame(
+                    np.concatenate([last._samples, padding]), self._rate, self._channels
+                )
             yield last
 
     def _require_same_format(self, other: PCMFrame) -> None:
