@@ -38,6 +38,8 @@ COMMON_RATES: tuple[int, ...] = (8_000, 16_000, 22_050, 24_000, 44_100, 48_000)
 """Rates the test suite proves against 24 kHz in both directions; any rate 1..768,000 Hz works."""
 
 _QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
+_TO_FLOAT = np.float32(1 / 32768)
+_TO_INT = np.float32(32768)
 
 
 class Resampler:
@@ -90,7 +92,9 @@ class Resampler:
         self._stream: soxr.ResampleStream | None = (
             None
             if in_rate == out_rate
-            else soxr.ResampleStream(in_rate, out_rate, channels, dtype="int16", quality=quality)
+            # float32 inside: libsoxr dithers int16 output, which would turn digital silence
+            # into ±1 LSB noise; rounding ourselves keeps silence silent and output exact.
+            else soxr.ResampleStream(in_rate, out_rate, channels, dtype="float32", quality=quality)
         )
         self._consumed = 0  # input samples per channel since the last flush/reset
         self._produced = 0  # output samples per channel since the last flush/reset
@@ -158,7 +162,7 @@ class Resampler:
         """
         if self._stream is None:
             return self._empty()
-        empty = np.zeros((0, self._channels), np.int16)
+        empty = np.zeros((0, self._channels), np.float32)
         tail = self._run(empty, last=True)
         self._stream.clear()
         self._consumed = self._produced = 0
@@ -177,13 +181,17 @@ class Resampler:
 
     def _run(self, block: np.ndarray, *, last: bool) -> PCMFrame:
         assert self._stream is not None
+        data = block.astype(np.float32)
+        data *= _TO_FLOAT
         try:
-            out = self._stream.resample_chunk(np.ascontiguousarray(block), last=last)
+            out = self._stream.resample_chunk(data, last=last)
         except (RuntimeError, ValueError) as exc:
             raise AudioError(f"libsoxr failed: {exc}") from exc
-        out = np.ascontiguousarray(out, dtype=np.int16)
+        out *= _TO_INT
+        np.rint(out, out=out)
+        np.clip(out, -32768, 32767, out=out)
         self._produced += out.shape[0]
-        return PCMFrame(out.reshape(-1), self._out_rate, self._channels)
+        return PCMFrame(out.astype(np.int16).reshape(-1), self._out_rate, self._channels)
 
 
 @functools.lru_cache(maxsize=64)
@@ -196,8 +204,8 @@ def measure_latency_ms(in_rate: int, out_rate: int, quality: Quality = "HQ") -> 
     """
     if in_rate == out_rate:
         return 0.0
-    probe = soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16", quality=quality)
-    chunk = np.zeros(max(1, round(in_rate / 50)), np.int16)
+    probe = soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality=quality)
+    chunk = np.zeros(max(1, round(in_rate / 50)), np.float32)
     ratio = Fraction(out_rate, in_rate)
     consumed = produced = 0
     worst = Fraction(0)
