@@ -348,7 +348,8 @@ class PlaybackClock:
         if self._now is None:
             return
         now = self._now()
-        due = int((now - self._wall_last) * self._rate)
+        # The epsilon absorbs float error (0.02 s * 24000 is 479.999...), not real time.
+        due = int((now - self._wall_last) * self._rate + 1e-6)
         if due <= 0:
             return
         played = self._consume(due)

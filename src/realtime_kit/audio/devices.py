@@ -293,8 +293,12 @@ class Microphone:
         self._stream.start()
 
     async def aclose(self) -> None:
-        """Stop and release the device (idempotent)."""
+        """Stop and release the device (idempotent); iteration ends, unread audio is discarded."""
         self._closed = True
+        self._ready.clear()
+        with self._lock:
+            self._blocks.clear()
+            self._buffered = 0
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
