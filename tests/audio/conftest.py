@@ -56,7 +56,9 @@ class FakeStream:
     def pull(self, frames: int) -> np.ndarray:
         """Ask for ``frames`` samples to play, from another thread; return what was written."""
         cb: OutputCallback = self.callback  # type: ignore[assignment]
-        out = np.full((frames, self.channels), 12345, np.int16)  # garbage the callback must overwrite
+        out = np.full(
+            (frames, self.channels), 12345, np.int16
+        )  # garbage the callback must overwrite
         t = threading.Thread(target=cb, args=(out, False))
         t.start()
         t.join()

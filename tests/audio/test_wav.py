@@ -25,7 +25,9 @@ def _write_raw(path: Path, data: bytes, width: int, rate: int = 8000, channels: 
 
 
 def test_write_then_read_is_lossless(tmp_path: Path) -> None:
-    clip = PCMFrame.from_float(np.stack([sine(300, 16000, 0.3), sine(500, 16000, 0.3)], 1), 16000, 2)
+    clip = PCMFrame.from_float(
+        np.stack([sine(300, 16000, 0.3), sine(500, 16000, 0.3)], 1), 16000, 2
+    )
     write_wav(tmp_path / "a.wav", clip)
     back = read_wav(tmp_path / "a.wav")
     assert back == clip
