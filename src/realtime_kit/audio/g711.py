@@ -113,7 +113,7 @@ def _code_view(codes: bytes | bytearray | memoryview | _U8) -> _U8:
 
 def _encode(table: _U8, pcm: Int16Array | bytes | bytearray | memoryview | PCMFrame) -> bytes:
     samples = _pcm_view(pcm)
-    return bytes(table[samples.view(np.uint16)].data)
+    return table.take(samples.view(np.uint16)).tobytes()
 
 
 def encode_ulaw(pcm: Int16Array | bytes | bytearray | memoryview | PCMFrame) -> bytes:
@@ -128,12 +128,12 @@ def encode_alaw(pcm: Int16Array | bytes | bytearray | memoryview | PCMFrame) -> 
 
 def decode_ulaw(codes: bytes | bytearray | memoryview | _U8) -> Int16Array:
     """Decode μ-law bytes (or a uint8 array) to a new int16 array."""
-    return _ULAW_DEC[_code_view(codes)]
+    return _ULAW_DEC.take(_code_view(codes))
 
 
 def decode_alaw(codes: bytes | bytearray | memoryview | _U8) -> Int16Array:
     """Decode A-law bytes (or a uint8 array) to a new int16 array."""
-    return _ALAW_DEC[_code_view(codes)]
+    return _ALAW_DEC.take(_code_view(codes))
 
 
 def _check_law(law: str) -> Law:

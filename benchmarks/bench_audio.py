@@ -1,0 +1,173 @@
+"""Per-20 ms-frame cost of the audio hot paths, as ratios against baselines measured in this run.
+
+Run by hand: ``.venv/bin/python benchmarks/bench_audio.py`` (not part of the test suite).
+Each figure is the median over several repeats of the time to process one 20 ms frame; the
+ratio column is ours / baseline, so < 1 means faster than the baseline.
+
+Baselines: ``numpy.interp`` linear interpolation (a naive, click-free-only-by-luck resampler)
+and CPython's ``audioop`` (stdlib up to 3.12, ``audioop-lts`` after), the usual hand-rolled
+telephony path (``ratecv`` + ``lin2ulaw``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from realtime_kit.audio import PCMFrame, PlaybackClock, Resampler, g711
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+FRAMES = 500  # 10 s of audio per timing run
+REPEATS = 7
+
+
+def per_frame_us(make: Callable[[], Callable[[int], object]]) -> float:
+    """Median µs per frame: ``make`` builds fresh state, the returned step handles frame i."""
+    runs = []
+    for _ in range(REPEATS):
+        step = make()
+        t0 = time.perf_counter()
+        for i in range(FRAMES):
+            step(i)
+        runs.append((time.perf_counter() - t0) / FRAMES * 1e6)
+    return statistics.median(runs)
+
+
+def tone(rate: int, seconds: float) -> PCMFrame:
+    t = np.arange(round(rate * seconds)) / rate
+    return PCMFrame.from_float(0.3 * np.sin(2 * np.pi * 440 * t), rate)
+
+
+def main() -> None:
+    mic = list(tone(48_000, FRAMES / 50).chunks(20))
+    model = list(tone(24_000, FRAMES / 50).chunks(20))
+    model_bytes = [f.to_bytes() for f in model]
+    ulaw_frames = [g711.encode_ulaw(f) for f in tone(8_000, FRAMES / 50).chunks(20)]
+
+    def ours_resample() -> Callable[[int], object]:
+        r = Resampler(48_000, 24_000)
+        return lambda i: r.process(mic[i])
+
+    def naive_interp() -> Callable[[int], object]:
+        x_in = np.arange(960)
+        x_out = np.arange(480) * 2.0
+
+        def step(i: int) -> object:
+            y = np.interp(x_out, x_in, mic[i].samples.astype(np.float32))
+            return PCMFrame(np.rint(y).astype(np.int16))
+
+        return step
+
+    def audioop_ratecv_mic() -> Callable[[int], object]:
+        state: list[object] = [None]
+
+        def step(i: int) -> object:
+            out, state[0] = audioop.ratecv(mic[i].to_bytes(), 2, 1, 48_000, 24_000, state[0])
+            return out
+
+        return step
+
+    def ours_phone_out() -> Callable[[int], object]:
+        enc = g711.TelephonyEncoder("ulaw")
+        return lambda i: enc.encode(model[i])
+
+    def audioop_phone_out() -> Callable[[int], object]:
+        state: list[object] = [None]
+
+        def step(i: int) -> object:
+            down, state[0] = audioop.ratecv(model_bytes[i], 2, 1, 24_000, 8_000, state[0])
+            return audioop.lin2ulaw(down, 2)
+
+        return step
+
+    def ours_phone_in() -> Callable[[int], object]:
+        dec = g711.TelephonyDecoder("ulaw")
+        return lambda i: dec.decode(ulaw_frames[i])
+
+    def audioop_phone_in() -> Callable[[int], object]:
+        state: list[object] = [None]
+
+        def step(i: int) -> object:
+            lin = audioop.ulaw2lin(ulaw_frames[i], 2)
+            up, state[0] = audioop.ratecv(lin, 2, 1, 8_000, 24_000, state[0])
+            return up
+
+        return step
+
+    eight_k = [f.samples for f in tone(8_000, FRAMES / 50).chunks(20)]
+    eight_k_bytes = [a.tobytes() for a in eight_k]
+
+    def ours_ulaw() -> Callable[[int], object]:
+        return lambda i: g711.encode_ulaw(eight_k[i])
+
+    def audioop_ulaw() -> Callable[[int], object]:
+        return lambda i: audioop.lin2ulaw(eight_k_bytes[i], 2)
+
+    second = tone(8_000, 1.0).samples
+    second_bytes = second.tobytes()
+
+    def ours_ulaw_1s() -> Callable[[int], object]:
+        return lambda i: g711.encode_ulaw(second)
+
+    def audioop_ulaw_1s() -> Callable[[int], object]:
+        return lambda i: audioop.lin2ulaw(second_bytes, 2)
+
+    def ours_ulaw_dec() -> Callable[[int], object]:
+        return lambda i: g711.decode_ulaw(ulaw_frames[i])
+
+    def audioop_ulaw_dec() -> Callable[[int], object]:
+        return lambda i: audioop.ulaw2lin(ulaw_frames[i], 2)
+
+    def clock_feed() -> Callable[[int], object]:
+        clock = PlaybackClock()
+
+        def step(i: int) -> object:
+            clock.received(f"item{i // 50}", 480)
+            return clock.advance(480)
+
+        return step
+
+    def frame_view() -> Callable[[int], object]:
+        return lambda i: PCMFrame.from_bytes(model_bytes[i])
+
+    rows = [
+        ("resample 48k→24k (mic)", ours_resample, "numpy.interp", naive_interp),
+        ("resample 48k→24k (mic)", ours_resample, "audioop.ratecv", audioop_ratecv_mic),
+        (
+            "24k PCM → 8k μ-law (phone out)",
+            ours_phone_out,
+            "audioop ratecv+lin2ulaw",
+            audioop_phone_out,
+        ),
+        (
+            "8k μ-law → 24k PCM (phone in)",
+            ours_phone_in,
+            "audioop ulaw2lin+ratecv",
+            audioop_phone_in,
+        ),
+        ("μ-law encode 160 samples", ours_ulaw, "audioop.lin2ulaw", audioop_ulaw),
+        ("μ-law encode 1 s (8000 samples)", ours_ulaw_1s, "audioop.lin2ulaw", audioop_ulaw_1s),
+        ("μ-law decode 160 bytes", ours_ulaw_dec, "audioop.ulaw2lin", audioop_ulaw_dec),
+        ("PlaybackClock received+advance", clock_feed, "PCMFrame.from_bytes", frame_view),
+    ]
+    print(f"per 20 ms frame, median of {REPEATS} runs x {FRAMES} frames")
+    print(f"{'path':34} {'ours µs':>9} {'baseline':26} {'base µs':>9} {'ratio':>7}")
+    for label, ours, base_label, base in rows:
+        a = per_frame_us(ours)
+        b = per_frame_us(base)
+        print(f"{label:34} {a:9.2f} {base_label:26} {b:9.2f} {a / b:7.2f}")
+    budget = per_frame_us(ours_phone_out) + per_frame_us(ours_phone_in)
+    print(
+        f"full phone bridge per 20 ms both ways: {budget:.1f} µs = {budget / 200:.2f}% of one core"
+    )
+
+
+if __name__ == "__main__":
+    main()
