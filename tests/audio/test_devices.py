@@ -126,6 +126,20 @@ async def test_speaker_attribution_is_exact_at_item_boundaries(fake_backend: Fak
 
 
 @pytest.mark.anyio
+async def test_speaker_plays_mono_on_every_device_channel(fake_backend: FakeBackend) -> None:
+    async with Speaker(backend=fake_backend, device_channels=2) as speaker:
+        out = fake_backend.streams[0]
+        assert out.channels == 2
+        tone = PCMFrame.from_float(sine(500, 24000, 0.1, 0.3))
+        await speaker.play(tone, "a")
+        speaker.end_item("a")
+        played = out.pull(4800).reshape(-1, 2)
+    assert np.array_equal(played[:, 0], played[:, 1])
+    assert np.abs(played[:, 0]).max() > 9000
+    assert speaker.clock.heard_ms("a") == 100
+
+
+@pytest.mark.anyio
 async def test_speaker_rejects_wrong_format(fake_backend: FakeBackend) -> None:
     speaker = Speaker(backend=fake_backend)
     with pytest.raises(AudioError, match="mono 24000"):

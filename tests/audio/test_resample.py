@@ -45,6 +45,20 @@ def test_sine_keeps_frequency_and_level(src: int, dst: int) -> None:
     assert np.max(np.abs(body - ideal)) < 0.005
 
 
+@pytest.mark.parametrize(("src", "freq"), [(48000, 14000.0), (44100, 15000.0), (16000, 7000.0)])
+def test_tones_above_the_new_nyquist_are_filtered_not_aliased(src: int, freq: float) -> None:
+    dst = 24000 if src > 24000 else 8000
+    tone = PCMFrame.from_float(sine(freq, src, 0.5, 0.5), src)
+    out = _stream(Resampler(src, dst), tone).to_float32()
+    body = out[dst // 20 : -dst // 20]  # the abrupt start and end of the tone are broadband
+    rms = float(np.sqrt(np.mean(body.astype(np.float64) ** 2)))
+    assert rms < 0.5 / np.sqrt(2) * 10 ** (-60 / 20)  # at least 60 dB down, no alias tone
+    naive = np.interp(
+        np.arange(len(out)) * src / dst, np.arange(tone.num_samples), tone.to_float32()
+    )
+    assert float(np.sqrt(np.mean(naive**2))) > 0.1  # what a naive resampler would let through
+
+
 @pytest.mark.parametrize(("src", "dst"), DIRECTIONS)
 def test_chunk_joins_match_one_shot(src: int, dst: int) -> None:
     rng = np.random.default_rng(src + dst)

@@ -8,6 +8,8 @@ from pathlib import Path
 import anyio
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from realtime_kit.audio import PCMFrame, open_wav_sink, read_wav, wav_frames, write_wav
 from realtime_kit.audio import wav as wav_module
@@ -33,6 +35,25 @@ def test_write_then_read_is_lossless(tmp_path: Path) -> None:
     assert back == clip
     write_wav(tmp_path / "b.wav", list(clip.chunks(20)))
     assert read_wav(tmp_path / "b.wav") == clip
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from([8000, 16000, 22050, 24000, 44100, 48000]),
+    st.integers(1, 2),
+    st.lists(st.integers(-32768, 32767), max_size=600),
+)
+def test_any_pcm16_clip_round_trips(
+    tmp_path: Path, rate: int, channels: int, values: list[int]
+) -> None:
+    values = values[: len(values) - len(values) % channels]
+    if not values:
+        return
+    clip = PCMFrame(np.array(values, np.int16), rate, channels)
+    write_wav(tmp_path / "p.wav", clip)
+    assert read_wav(tmp_path / "p.wav") == clip
 
 
 @pytest.mark.parametrize(

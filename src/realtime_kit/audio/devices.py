@@ -357,8 +357,9 @@ class Speaker:
     inserts on underrun. :meth:`flush` is barge-in: the queue is dropped and the clock reports
     what each item lost. Use as ``async with Speaker(clock=clock) as speaker: ...``.
 
-    Frames must be at ``rate`` (24 kHz by default). The clock counts at ``rate``; audio is
-    resampled per item to the device rate, so an item's tail is never attributed to the next.
+    Frames must be mono at ``rate`` (24 kHz by default); they are played on every one of the
+    device's ``device_channels``. The clock counts at ``rate``; audio is resampled per item to
+    the device rate, so an item's tail is never attributed to the next.
     """
 
     def __init__(
@@ -368,6 +369,7 @@ class Speaker:
         rate: int = API_RATE,
         device: int | str | None = None,
         device_rate: int | None = None,
+        device_channels: int = 1,
         block_ms: float = 10,
         max_buffer_ms: float = 500,
         quality: Quality = "HQ",
@@ -380,6 +382,9 @@ class Speaker:
         self._rate = rate
         self._device = device
         self._device_rate = device_rate or self._backend.default_rate(device, "output")
+        if device_channels < 1:
+            raise AudioError(f"device_channels must be at least 1, got {device_channels}")
+        self._device_channels = device_channels
         self._block_ms = block_ms
         self._max_buffer_ms = max_buffer_ms
         self._quality: Quality = quality
@@ -423,7 +428,7 @@ class Speaker:
         self._stream = self._backend.open_output(
             device=self._device,
             rate=self._device_rate,
-            channels=1,
+            channels=self._device_channels,
             blocksize=max(1, int(self._device_rate * self._block_ms / 1000)),
             callback=self._callback,
         )
@@ -507,7 +512,8 @@ class Speaker:
         self._current = None
 
     def _callback(self, out: Int16Array, underflowed: bool) -> None:
-        buf = out.reshape(-1)
+        # Mono audio is rendered into the first column, then copied to the others.
+        buf = out[:, 0] if out.ndim == 2 and out.shape[1] > 1 else out.reshape(-1)
         need = buf.shape[0]
         filled = 0
         with self._lock:
@@ -536,5 +542,7 @@ class Speaker:
             if filled < need:
                 buf[filled:] = 0
                 self._underflows += 1
+            if out.ndim == 2 and out.shape[1] > 1:
+                out[:, 1:] = out[:, :1]
             if played_clock > 0:
                 self._clock.advance(played_clock)
