@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realtime_kit.audio import PCMFrame, open_wav_sink, read_wav, wav_frames, write_wav
+from realtime_kit.audio import PCMFrame, open_wav_sink, paced, read_wav, wav_frames, write_wav
 from realtime_kit.audio import wav as wav_module
 from realtime_kit.errors import AudioError
 
@@ -109,6 +110,24 @@ async def test_wav_frames_realtime_paces_by_audio_time(
     offsets = [round(d - deadlines[0], 6) for d in deadlines]
     assert offsets == [0.0, 0.02, 0.04, 0.06, 0.08]
     assert deadlines[0] >= start
+
+
+@pytest.mark.anyio
+async def test_paced_accepts_async_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    deadlines: list[float] = []
+
+    async def record(deadline: float) -> None:
+        deadlines.append(deadline)
+        await anyio.lowlevel.checkpoint()
+
+    async def source() -> AsyncIterator[PCMFrame]:
+        for ms in (10, 30, 20):
+            yield PCMFrame.silence(ms, 8000)
+
+    monkeypatch.setattr(wav_module, "sleep_until", record)
+    got = [f.duration_ms async for f in paced(source())]
+    assert got == [10, 30, 20]
+    assert [round(d - deadlines[0], 6) for d in deadlines] == [0.0, 0.01, 0.04]
 
 
 @pytest.mark.anyio

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import wave
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from types import TracebackType
 
 import anyio
@@ -72,7 +72,7 @@ def write_wav(path: PathLike, audio: PCMFrame | Iterable[PCMFrame]) -> None:
 
 
 async def paced(
-    frames: Iterable[PCMFrame] | AsyncIterator[PCMFrame], *, realtime: bool = True
+    frames: Iterable[PCMFrame] | AsyncIterable[PCMFrame], *, realtime: bool = True
 ) -> AsyncIterator[PCMFrame]:
     """Yield frames, each no earlier than its start time in the stream when ``realtime``.
 
@@ -82,7 +82,7 @@ async def paced(
     """
     start = anyio.current_time()
     elapsed_ms = 0.0
-    if isinstance(frames, AsyncIterator):
+    if isinstance(frames, AsyncIterable):
         async for frame in frames:
             if realtime:
                 await sleep_until(start + elapsed_ms / 1000)
