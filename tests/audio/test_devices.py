@@ -80,6 +80,8 @@ async def test_speaker_feeds_the_clock_with_what_it_played(fake_backend: FakeBac
         played = np.concatenate([played, out.pull(9600)])  # 200 ms more: 100 ms of underrun
         assert clock.position("item_a").complete
         assert speaker.underflows == 1
+        out.pull(480)
+        assert speaker.underflows == 1  # idle after the item ended: not an underflow
         assert not played[9600:].any()  # silence on underrun, never stale data
         x = played[:9600].astype(np.float32) / 32768
         ideal = 0.3 * np.sin(2 * np.pi * 500 * np.arange(9600) / 48000)

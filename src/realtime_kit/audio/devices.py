@@ -127,10 +127,8 @@ class SoundDeviceBackend:
         blocksize: int,
         callback: InputCallback,
     ) -> AudioStream:
-        flag = self._sd.CallbackFlags
-
         def _cb(indata: Any, frames: int, time: Any, status: Any) -> None:
-            callback(indata, bool(status & flag(self._sd._lib.paInputOverflow)))
+            callback(indata, bool(status.input_overflow))
 
         return _SDStream(
             self._wrap(
@@ -418,7 +416,7 @@ class Speaker:
 
     @property
     def underflows(self) -> int:
-        """Device callbacks that found the queue short and played silence."""
+        """Device callbacks that ran out of audio mid-item and filled with silence."""
         return self._underflows
 
     async def start(self) -> None:
@@ -541,7 +539,9 @@ class Speaker:
                     self._head_offset = 0
             if filled < need:
                 buf[filled:] = 0
-                self._underflows += 1
+                # An idle speaker is not starving; one that ran dry mid-item is.
+                if filled or self._current is not None:
+                    self._underflows += 1
             if out.ndim == 2 and out.shape[1] > 1:
                 out[:, 1:] = out[:, :1]
             if played_clock > 0:
