@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime_kit.audio import PCMFrame, PlaybackClock
@@ -183,6 +183,7 @@ def test_wall_clock_fallback_is_flagged_and_idles_when_nothing_is_queued() -> No
         clock.advance(1)
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.one_of(

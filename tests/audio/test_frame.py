@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime_kit.audio import PCMFrame, Rechunker, ms_to_samples
@@ -14,6 +14,7 @@ int16s = st.lists(st.integers(-32768, 32767), max_size=4000)
 RATES = st.sampled_from([8000, 16000, 22050, 24000, 44100, 48000])
 
 
+@settings(deadline=None)
 @given(int16s)
 def test_bytes_roundtrip_is_lossless(values: list[int]) -> None:
     data = np.array(values, np.int16).astype("<i2").tobytes()
@@ -31,6 +32,7 @@ def test_from_bytes_shares_memory_with_buffer() -> None:
     assert not PCMFrame.from_bytes(bytes(buf)).samples.flags.writeable
 
 
+@settings(deadline=None)
 @given(int16s)
 def test_float_roundtrip_is_exact(values: list[int]) -> None:
     frame = PCMFrame(np.array(values, np.int16))
@@ -68,6 +70,7 @@ def test_wrong_dtype_is_rejected() -> None:
         PCMFrame.from_array(np.array([40000], np.int32))
 
 
+@settings(deadline=None)
 @given(RATES, st.integers(1, 3), st.integers(0, 5000), st.sampled_from([10, 20, 40, 100]))
 def test_chunks_cover_the_frame_exactly(rate: int, channels: int, n: int, ms: int) -> None:
     try:
@@ -95,6 +98,7 @@ def test_ms_that_is_not_whole_samples_is_an_error() -> None:
         ms_to_samples(10, 22050)
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.integers(0, 700), max_size=30),
     st.sampled_from([10, 20, 30]),
@@ -143,6 +147,7 @@ def test_rechunker_pad_and_format_check() -> None:
         r.push(PCMFrame.silence(20, 16000))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(-32768, 32767), st.integers(-32768, 32767)), max_size=200))
 def test_stereo_downmix_is_the_rounded_mean(pairs: list[tuple[int, int]]) -> None:
     arr = np.array(pairs, np.int16).reshape(-1, 2)

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime_kit.audio import PCMFrame, g711
@@ -37,6 +37,7 @@ def test_known_itu_code_points() -> None:
     assert g711.encode_alaw(np.array([0, 32767, -32768], np.int16)) == b"\xd5\xaa\x2a"
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=2000))
 def test_bytes_and_array_inputs_agree(audioop: ModuleType, codes: bytes) -> None:
     ulaw = g711.decode_ulaw(codes)
@@ -46,6 +47,7 @@ def test_bytes_and_array_inputs_agree(audioop: ModuleType, codes: bytes) -> None
     assert np.array_equal(g711.decode_alaw(arr), g711.decode_alaw(codes))
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(-32768, 32767), max_size=2000))
 def test_encode_accepts_bytes_arrays_and_frames(audioop: ModuleType, values: list[int]) -> None:
     arr = np.array(values, np.int16)
@@ -56,6 +58,7 @@ def test_encode_accepts_bytes_arrays_and_frames(audioop: ModuleType, values: lis
     assert g711.encode_ulaw(PCMFrame(arr)) == expected
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=1000))
 def test_decode_then_encode_is_identity_for_ulaw(codes: bytes) -> None:
     # Every code except μ-law's negative zero (0x7F) survives a round trip.
@@ -63,6 +66,7 @@ def test_decode_then_encode_is_identity_for_ulaw(codes: bytes) -> None:
     assert g711.encode_ulaw(g711.decode_ulaw(codes)) == codes
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=1000))
 def test_decode_then_encode_is_identity_for_alaw(codes: bytes) -> None:
     assert g711.encode_alaw(g711.decode_alaw(codes)) == codes

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime_kit.audio import PCMFrame, PlaybackClock, g711
@@ -104,6 +104,7 @@ def test_bad_base64_payload_raises_decode_error() -> None:
         msg.media.audio_bytes()
 
 
+@settings(deadline=None)
 @given(st.text(max_size=50))
 def test_parse_never_raises_anything_but_decode_error(text: str) -> None:
     with contextlib.suppress(DecodeError):

@@ -251,6 +251,11 @@ class Microphone:
         return self._device_rate
 
     @property
+    def latency_ms(self) -> float:
+        """Worst-case resampler hold-back added between the device and the frames, in ms."""
+        return self._resampler.latency_ms
+
+    @property
     def dropped_ms(self) -> float:
         """Milliseconds of captured audio dropped because the consumer fell behind."""
         return self._dropped * 1000 / self._device_rate
@@ -354,6 +359,10 @@ class Speaker:
     :meth:`PlaybackClock.advance` with what it actually played, never with the silence it
     inserts on underrun. :meth:`flush` is barge-in: the queue is dropped and the clock reports
     what each item lost. Use as ``async with Speaker(clock=clock) as speaker: ...``.
+
+    Audio counts as heard when the callback hands it to PortAudio. The device still has its
+    output latency to go, but a flush never recalls what PortAudio holds, so that audio will be
+    heard too. Reporting it any later would make a truncate cut words the listener did hear.
 
     Frames must be mono at ``rate`` (24 kHz by default); they are played on every one of the
     device's ``device_channels``. The clock counts at ``rate``; audio is resampled per item to
