@@ -237,3 +237,20 @@ def test_a_callback_thread_and_the_loop_can_share_the_clock() -> None:
     t.join()
     assert not errors
     assert sum(clock.heard_ms(f"item{k}") for k in range(4)) == 200 * 480 // 24
+
+
+def test_old_items_are_forgotten_but_never_while_queued() -> None:
+    clock = PlaybackClock(max_items=2)
+    clock.received("a", 10)
+    clock.received("b", 10)
+    clock.received("c", 10)  # a is still queued: kept beyond the limit
+    assert clock.position("a").received_ms == 0
+    clock.advance(30)
+    clock.received("d", 10)  # now the oldest played items go
+    with pytest.raises(KeyError):
+        clock.position("a")
+    assert clock.position("d").received_ms == 0
+    clock.forget("d")
+    assert clock.heard_ms("d") == 0
+    clock.advance(10)  # d's queued audio still plays without its record
+    assert clock.queued_ms == 0
