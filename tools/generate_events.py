@@ -114,6 +114,13 @@ AUDIO_EVENTS = {
     "response.output_audio.delta": ("delta", False),
     "session.output_audio.delta": ("delta", False),
 }
+# Fields holding credentials: kept on the wire, hidden from repr() (and so from logs).
+SECRETS = {
+    "ClientSecretCreateResponse.value",
+    "TranslationClientSecretCreateResponse.value",
+    "McpTool.authorization",
+    "McpTool.headers",
+}
 RESERVED = {
     "copy", "dict", "json", "schema", "construct", "validate", "fields", "model_config",
     "model_fields", "model_extra", "model_computed_fields",
@@ -183,7 +190,11 @@ class Generator:
                 self.component_types[ref] = "..."  # recursion guard
                 target = self.components[ref]
                 name = self.component_name(ref)
-                expr = self.type_of(target, name)
+                if self._is_object(target):
+                    # A named component keeps its own class even when another has its shape.
+                    expr = self.object_class(target, name, named=True)
+                else:
+                    expr = self.type_of(target, name)
                 if self._is_object(target) or expr == name or name in self.classes:
                     self.component_types[ref] = expr
                 else:
@@ -328,9 +339,10 @@ class Generator:
         return None
 
     def object_class(self, node: dict[str, Any], hint: str, *, bases: list[str] | None = None,
-                     wire_type: str | None = None, server: bool = False) -> str:  # fmt: skip
+                     wire_type: str | None = None, server: bool = False,
+                     named: bool = False) -> str:  # fmt: skip
         key = json.dumps(node, sort_keys=True)
-        if wire_type is None and key in self.shapes:
+        if wire_type is None and not named and key in self.shapes:
             return self.shapes[key]
         name = RENAMES.get(hint, hint)
         while name in self.classes:
@@ -343,8 +355,10 @@ class Generator:
             resolved = self.resolve(spec)
             const = self._const(node, prop) if prop == "type" else None
             if const is not None:
-                cls.fields.append(Field(prop, f"Literal[{json.dumps(const)}]", False,
-                                        default=json.dumps(const)))  # fmt: skip
+                literal = f"Literal[{json.dumps(const)}]"
+                if prop not in required:
+                    literal += " | None"  # optional fields accept null, constants included
+                cls.fields.append(Field(prop, literal, False, default=json.dumps(const)))
                 cls.always_set.append(prop)
                 continue
             annotation = self.type_of(spec, self.inline_name(name, prop))
@@ -491,6 +505,10 @@ def render(gen: Generator, server: list[str], client: list[str], extras: list[st
             alias = None
             if keyword.iskeyword(attr) or attr in RESERVED:
                 attr, alias = attr + "_", attr
+            if f"{cls.name}.{fld.name}" in SECRETS:
+                default = "" if fld.required else "default=None, "
+                out.append(f"    {attr}: {fld.annotation} = Field({default}repr=False)")
+                continue
             if fld.default is not None:
                 value = fld.default
             elif fld.required:
