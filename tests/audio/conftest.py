@@ -1,4 +1,7 @@
-"""Fixtures for the audio tests: both anyio backends, a reference G.711 codec, a fake device."""
+"""Fixtures for the audio tests: a reference G.711 codec and a fake device backend.
+
+The anyio backends (asyncio and trio) come from the root conftest.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,6 @@ import numpy as np
 import pytest
 
 from realtime_kit.audio.devices import InputCallback, OutputCallback
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(scope="session")
