@@ -6,7 +6,8 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import errors, events
+from realtime_kit import audio, errors, events
+from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -21,11 +22,16 @@ from realtime_kit.events import (
 __all__ = [
     "ClientEvent",
     "DecodeError",
+    "PCMFrame",
+    "PlaybackClock",
+    "PlaybackPosition",
     "RealtimeKitError",
+    "Resampler",
     "ServerEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
+    "audio",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
