@@ -1,0 +1,212 @@
+"""One session's tallies: actual usage by model, estimates, and what could not be priced.
+
+The meter keeps one :class:`SessionTally` per ``session.created`` it sees (a reconnect is a new
+server session). Usage is stored as summed quantities per (source, model) and priced on demand,
+so the hot path only adds integers and per-minute money is rounded once per tally, not per frame.
+
+Imports only the standard library, ``realtime_kit.errors`` and the cost package's private modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final, Literal, TypeAlias
+
+from realtime_kit.cost._cards import PriceBook
+from realtime_kit.cost._usage import (
+    CTX,
+    TICKS_PER_SECOND,
+    AudioDuration,
+    Charges,
+    TokenUsage,
+    TranscriptionTokens,
+    Usage,
+    price,
+)
+from realtime_kit.errors import UnpricedModelError
+
+__all__ = [
+    "ASSISTANT_TOKENS_PER_SECOND",
+    "USER_TOKENS_PER_SECOND",
+    "CostLine",
+    "ResponseCost",
+    "SessionKind",
+    "SessionTally",
+    "Source",
+]
+
+SessionKind: TypeAlias = Literal["realtime", "transcription", "translation"]
+Source: TypeAlias = Literal["response", "transcription", "translation"]
+
+#: Audio token rates used for estimates (PROTOCOL.md §6: 1 token / 100 ms in, 1 / 50 ms out).
+USER_TOKENS_PER_SECOND: Final = 10
+ASSISTANT_TOKENS_PER_SECOND: Final = 20
+_MILLION: Final = Decimal(1_000_000)
+_PICO: Final = Decimal("1e-12")
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """One priced quantity: e.g. 1,200 cached audio input tokens of gpt-realtime-2 = $0.00048.
+
+    ``quantity`` is in ``unit`` (``"tokens"`` or ``"seconds"``); ``usd`` is ``None`` when the
+    quantity is unpriced; ``estimate`` marks amounts inferred from audio durations.
+    """
+
+    source: Source
+    model: str
+    rate: str
+    quantity: Decimal
+    unit: Literal["tokens", "seconds"]
+    usd: Decimal | None
+    estimate: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict (numbers as strings)."""
+        return {
+            "source": self.source,
+            "model": self.model,
+            "rate": self.rate,
+            "quantity": str(self.quantity),
+            "unit": self.unit,
+            "usd": None if self.usd is None else str(self.usd),
+            "estimate": self.estimate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCost:
+    """The actual usage and dollars of one ``response.done``."""
+
+    response_id: str
+    model: str
+    usage: TokenUsage
+    charges: Charges | None
+
+    @property
+    def usd(self) -> Decimal | None:
+        """Dollars for this response; None when its model is unpriced."""
+        return None if self.charges is None else self.charges.total
+
+
+@dataclass(slots=True)
+class SessionTally:
+    """Running totals of one server session."""
+
+    book: PriceBook
+    session_id: str | None = None
+    kind: SessionKind | None = None
+    tokens: dict[str, TokenUsage] = field(default_factory=dict)
+    transcription_tokens: dict[str, TranscriptionTokens] = field(default_factory=dict)
+    transcription_audio: dict[str, AudioDuration] = field(default_factory=dict)
+    translation_ticks: dict[str, int] = field(default_factory=dict)
+    responses: dict[str, ResponseCost] = field(default_factory=dict)
+    unpriced: dict[tuple[Source, str], Usage] = field(default_factory=dict)
+    # Estimates, in ticks of audio, keyed by response id ("" = not yet attached to a response).
+    est_user_ticks: dict[str, int] = field(default_factory=dict)
+    est_assistant_ticks: dict[str, int] = field(default_factory=dict)
+    est_model: str | None = None
+    input_ticks: int = 0
+    output_ticks: int = 0
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def add(self, source: Source, model: str, usage: Usage, *, strict: bool) -> Charges | None:
+        """Add priced usage; unpriced usage raises (strict) or is kept aside. Returns its charges."""
+        try:
+            charges = price(self.book.card_for(model), usage)
+        except UnpricedModelError:
+            if strict:
+                raise
+            key = (source, model)
+            previous = self.unpriced.get(key)
+            self.unpriced[key] = usage if previous is None else previous + usage  # type: ignore[operator]
+            return None
+        if isinstance(usage, TokenUsage):
+            self.tokens[model] = self.tokens.get(model, TokenUsage()) + usage
+        elif isinstance(usage, TranscriptionTokens):
+            table = self.transcription_tokens
+            table[model] = table.get(model, TranscriptionTokens()) + usage
+        elif source == "translation":
+            self.translation_ticks[model] = self.translation_ticks.get(model, 0) + usage.ticks
+        else:
+            audio = self.transcription_audio
+            audio[model] = audio.get(model, AudioDuration()) + usage
+        return charges
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def lines(self) -> list[CostLine]:
+        """Every actual priced quantity, then every unpriced one."""
+        out: list[CostLine] = []
+        for model, usage in self.tokens.items():
+            out += _token_lines("response", model, price(self.book.card_for(model), usage), usage)
+        for model, tx in self.transcription_tokens.items():
+            charges = price(self.book.card_for(model), tx)
+            for rate, count in (("input", tx.input_tokens), ("output", tx.output_tokens)):
+                if count:
+                    usd = charges.get(rate, Decimal(0))
+                    out.append(
+                        CostLine("transcription", model, rate, Decimal(count), "tokens", usd)
+                    )
+        for model, duration in self.transcription_audio.items():
+            usd = price(self.book.card_for(model), duration).total
+            out.append(CostLine("transcription", model, "minute", duration.seconds, "seconds", usd))
+        for model, ticks in self.translation_ticks.items():
+            duration = AudioDuration(ticks)
+            usd = price(self.book.card_for(model), duration).total
+            out.append(CostLine("translation", model, "minute", duration.seconds, "seconds", usd))
+        for (source, model), usage in self.unpriced.items():
+            out += _unpriced_lines(source, model, usage)
+        return out
+
+    def actual_usd(self) -> Decimal:
+        """Dollars of all priced actual usage."""
+        return sum(
+            (line.usd for line in self.lines() if line.usd is not None and not line.estimate),
+            Decimal(0),
+        )
+
+    def estimate_lines(self) -> list[CostLine]:
+        """Estimated audio tokens of responses whose ``response.done`` has not arrived."""
+        if self.est_model is None:
+            return []
+        user = sum(self.est_user_ticks.values())
+        assistant = sum(self.est_assistant_ticks.values())
+        card = self.book.get(self.est_model)
+        out: list[CostLine] = []
+        for rate, ticks, per_second in (
+            ("audio_input", user, USER_TOKENS_PER_SECOND),
+            ("audio_output", assistant, ASSISTANT_TOKENS_PER_SECOND),
+        ):
+            if not ticks:
+                continue
+            tokens = CTX.divide(Decimal(ticks * per_second), Decimal(TICKS_PER_SECOND))
+            usd: Decimal | None = None
+            if card is not None and card.kind == "tokens" and rate in card.rates:
+                usd = CTX.divide(CTX.multiply(tokens, card.rates[rate]), _MILLION).quantize(
+                    _PICO, context=CTX
+                )
+            out.append(CostLine("response", self.est_model, rate, tokens, "tokens", usd, True))
+        return out
+
+
+def _token_lines(source: Source, model: str, charges: Charges, usage: TokenUsage) -> list[CostLine]:
+    return [
+        CostLine(source, model, rate, Decimal(count), "tokens", charges.get(rate, Decimal(0)))
+        for rate, count in usage.billable().items()
+        if count
+    ]
+
+
+def _unpriced_lines(source: Source, model: str, usage: Usage) -> list[CostLine]:
+    if isinstance(usage, TokenUsage):
+        items = [(rate, Decimal(n)) for rate, n in usage.billable().items() if n]
+        return [CostLine(source, model, rate, n, "tokens", None) for rate, n in items]
+    if isinstance(usage, TranscriptionTokens):
+        pairs = (("input", usage.input_tokens), ("output", usage.output_tokens))
+        return [
+            CostLine(source, model, rate, Decimal(n), "tokens", None) for rate, n in pairs if n
+        ]
+    return [CostLine(source, model, "minute", usage.seconds, "seconds", None)]
