@@ -31,9 +31,9 @@ from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Final, Literal, cast
+from typing import Final, Literal
 
-from realtime_kit.cost._cards import CARD_KINDS, CARD_STATUSES, CardKind, PriceBook, PriceCard
+from realtime_kit.cost._cards import CARD_KINDS, CARD_STATUSES, PriceBook, PriceCard
 from realtime_kit.errors import ConfigurationError
 
 __all__ = [
@@ -88,11 +88,11 @@ def _card_from_mapping(index: int, raw: object) -> PriceCard:
         raise ConfigurationError(f"{where}: rates must be a table/object, got {rates!r}")
     return PriceCard(
         model=model,
-        kind=cast(CardKind, kind),
+        kind=kind,
         rates={str(name): value for name, value in rates.items()},
         effective=_parse_date(where, raw.get("effective")),
         source=_text(where, raw, "source"),
-        status=cast(Literal["current", "deprecated", "retired"], status),
+        status=status,
         note=_text(where, raw, "note", ""),
     )
 

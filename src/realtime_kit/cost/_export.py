@@ -139,7 +139,9 @@ def cards_table(cards: Iterable[PriceCard]) -> str:
     return "\n".join([header, *rows])
 
 
-def otel_metrics_hook(meter_provider: Any = None, *, prefix: str = "realtime_kit.cost") -> MetricsHook:
+def otel_metrics_hook(
+    meter_provider: Any = None, *, prefix: str = "realtime_kit.cost"
+) -> MetricsHook:
     """A metrics hook that records OpenTelemetry counters.
 
     Counters: ``<prefix>.usd`` (dollars, as float) and ``<prefix>.tokens`` / ``<prefix>.seconds``

@@ -152,10 +152,8 @@ class CostMeter:
             UnpricedModelError: ``strict`` and a named model has no card or no rates at all.
         """
         for name in (model, transcription_model):
-            if name is not None and self._strict:
-                card = self._book.card_for(name)
-                if not card.priced:
-                    raise UnpricedModelError(name)
+            if name is not None and self._strict and not self._book.card_for(name).priced:
+                raise UnpricedModelError(name)
         if model is not None:
             self._model = model
             card = self._book.get(model)

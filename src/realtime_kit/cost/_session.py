@@ -113,7 +113,7 @@ class SessionTally:
     # -- recording ---------------------------------------------------------------------------
 
     def add(self, source: Source, model: str, usage: Usage, *, strict: bool) -> Charges | None:
-        """Add priced usage; unpriced usage raises (strict) or is kept aside. Returns its charges."""
+        """Add priced usage (returns its charges); unpriced usage raises or is kept aside."""
         try:
             charges = price(self.book.card_for(model), usage)
         except UnpricedModelError:
@@ -157,8 +157,8 @@ class SessionTally:
             duration = AudioDuration(ticks)
             usd = price(self.book.card_for(model), duration).total
             out.append(CostLine("translation", model, "minute", duration.seconds, "seconds", usd))
-        for (source, model), usage in self.unpriced.items():
-            out += _unpriced_lines(source, model, usage)
+        for (source, model), kept in self.unpriced.items():
+            out += _unpriced_lines(source, model, kept)
         return out
 
     def actual_usd(self) -> Decimal:
@@ -206,7 +206,5 @@ def _unpriced_lines(source: Source, model: str, usage: Usage) -> list[CostLine]:
         return [CostLine(source, model, rate, n, "tokens", None) for rate, n in items]
     if isinstance(usage, TranscriptionTokens):
         pairs = (("input", usage.input_tokens), ("output", usage.output_tokens))
-        return [
-            CostLine(source, model, rate, Decimal(n), "tokens", None) for rate, n in pairs if n
-        ]
+        return [CostLine(source, model, rate, Decimal(n), "tokens", None) for rate, n in pairs if n]
     return [CostLine(source, model, "minute", usage.seconds, "seconds", None)]

@@ -5,7 +5,8 @@ Plain frozen dataclasses mirror the three ways the API reports (or fails to repo
 * :class:`TokenUsage` — ``response.done`` usage of a realtime model, by modality. Cached tokens
   are a *subset* of input tokens: they are billed at the cached rate and subtracted from the
   full-rate count, never billed twice.
-* :class:`TranscriptionTokens` — ``…input_audio_transcription.completed`` usage of ``type:"tokens"``.
+* :class:`TranscriptionTokens` — ``…input_audio_transcription.completed`` usage of
+  ``type:"tokens"``.
 * :class:`AudioDuration` — seconds of audio: transcription usage of ``type:"duration"``, and the
   input audio appended to a translation session (which reports no usage at all).
 
