@@ -6,9 +6,31 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import errors
-from realtime_kit.errors import RealtimeKitError
+from realtime_kit import errors, events
+from realtime_kit.errors import DecodeError, RealtimeKitError
+from realtime_kit.events import (
+    ClientEvent,
+    ServerEvent,
+    UnknownClientEvent,
+    UnknownServerEvent,
+    decode_client_event,
+    decode_server_event,
+    encode_event,
+)
 
-__all__ = ["RealtimeKitError", "__version__", "errors"]
+__all__ = [
+    "ClientEvent",
+    "DecodeError",
+    "RealtimeKitError",
+    "ServerEvent",
+    "UnknownClientEvent",
+    "UnknownServerEvent",
+    "__version__",
+    "decode_client_event",
+    "decode_server_event",
+    "encode_event",
+    "errors",
+    "events",
+]
 
 __version__ = "0.1.0.dev0"

@@ -1,0 +1,292 @@
+"""The codec: bytes from the wire → typed events, and typed events → bytes for the wire.
+
+Decoding parses straight from bytes through one discriminated-union adapter per direction, built
+once at import. An event whose ``type`` is not modelled becomes :class:`UnknownServerEvent` (or
+:class:`UnknownClientEvent`) holding the whole payload; fields the schema does not know are kept
+on the model and counted in a :class:`DriftReport`. Anything that is not an event raises
+:class:`~realtime_kit.errors.DecodeError`, never a pydantic or JSON exception.
+
+May import: pydantic, pydantic_core, ``realtime_kit.errors``, the generated models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeAlias, TypeVar
+
+import pydantic_core
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from realtime_kit.errors import DecodeError, EncodeError
+from realtime_kit.events._base import (
+    ClientEventBase,
+    RealtimeModel,
+    ServerEventBase,
+    UnknownObject,
+)
+from realtime_kit.events._generated import KnownClientEvent, KnownServerEvent
+
+__all__ = [
+    "ClientEvent",
+    "DriftReport",
+    "EventDecoder",
+    "ServerEvent",
+    "UnknownClientEvent",
+    "UnknownServerEvent",
+    "decode_client_event",
+    "decode_server_event",
+    "drift_report",
+    "encode_event",
+    "encode_events",
+]
+
+
+class UnknownServerEvent(ServerEventBase):
+    """A server event whose ``type`` realtime_kit does not model.
+
+    Every field of the payload is kept; :attr:`raw` gives it back as a dict and
+    :func:`encode_event` writes the same JSON again.
+    """
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole payload as received."""
+        return _raw_payload(self)
+
+
+class UnknownClientEvent(ClientEventBase):
+    """A client event whose ``type`` realtime_kit does not model (the fake server sees these)."""
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole payload as received."""
+        return _raw_payload(self)
+
+
+def _raw_payload(event: RealtimeModel) -> dict[str, Any]:
+    dumped: dict[str, Any] = event.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    return dumped
+
+
+ServerEvent: TypeAlias = KnownServerEvent | UnknownServerEvent
+"""Any event a server sends, in any of the three session kinds."""
+ClientEvent: TypeAlias = KnownClientEvent | UnknownClientEvent
+"""Any event a client sends, in any of the three session kinds."""
+
+_U = TypeVar("_U", "UnknownServerEvent", "UnknownClientEvent")
+
+_SERVER = TypeAdapter[KnownServerEvent](Annotated[KnownServerEvent, Field(discriminator="type")])
+_CLIENT = TypeAdapter[KnownClientEvent](Annotated[KnownClientEvent, Field(discriminator="type")])
+
+
+@dataclass
+class DriftReport:
+    """What the server sent that the schema does not describe.
+
+    ``unknown_events`` counts payloads by ``type``; ``unknown_fields`` counts
+    ``(event type, dotted field path)`` pairs; ``unknown_variants`` counts union members with a
+    tag the schema does not list, as ``(event type, dotted path, tag)``.
+    """
+
+    unknown_events: Counter[str] = field(default_factory=Counter)
+    unknown_fields: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unknown_variants: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def __bool__(self) -> bool:
+        return bool(self.unknown_events or self.unknown_fields or self.unknown_variants)
+
+    def clear(self) -> None:
+        """Forget everything counted so far."""
+        self.unknown_events.clear()
+        self.unknown_fields.clear()
+        self.unknown_variants.clear()
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "unknown_events": dict(sorted(self.unknown_events.items())),
+            "unknown_fields": [
+                {"event": event, "field": path, "count": count}
+                for (event, path), count in sorted(self.unknown_fields.items())
+            ],
+            "unknown_variants": [
+                {"event": event, "field": path, "tag": tag, "count": count}
+                for (event, path, tag), count in sorted(self.unknown_variants.items())
+            ],
+        }
+
+    def __str__(self) -> str:
+        if not self:
+            return "no drift: every event and field matched the schema"
+        lines = ["schema drift:"]
+        lines += [f"  unknown event {t!r} x{n}" for t, n in sorted(self.unknown_events.items())]
+        lines += [
+            f"  unknown field {e}.{p} x{n}" for (e, p), n in sorted(self.unknown_fields.items())
+        ]
+        lines += [
+            f"  unknown variant {e}.{p} type={t!r} x{n}"
+            for (e, p, t), n in sorted(self.unknown_variants.items())
+        ]
+        return "\n".join(lines)
+
+
+class EventDecoder:
+    """Decodes events and counts schema drift.
+
+    ``strict=False`` (the default) keeps unknown events and fields and reports them in
+    :attr:`drift`; ``strict=True`` raises :class:`~realtime_kit.errors.DecodeError` for them
+    instead — useful in tests that must notice when the server changes.
+    """
+
+    def __init__(self, *, strict: bool = False, drift: DriftReport | None = None) -> None:
+        self.strict = strict
+        self.drift = drift if drift is not None else DriftReport()
+
+    def decode_server(self, data: str | bytes | bytearray) -> ServerEvent:
+        """Decode one server event from a text frame (``str``) or its UTF-8 bytes."""
+        try:
+            event = _SERVER.validate_json(data)
+        except ValidationError as exc:
+            return self._fallback(data, exc, UnknownServerEvent)
+        if event.__pydantic_extra__ or event._rk_nested:
+            self._scan(event)
+        return event
+
+    def decode_client(self, data: str | bytes | bytearray) -> ClientEvent:
+        """Decode one client event (what a server receives)."""
+        try:
+            event = _CLIENT.validate_json(data)
+        except ValidationError as exc:
+            return self._fallback(data, exc, UnknownClientEvent)
+        if event.__pydantic_extra__ or event._rk_nested:
+            self._scan(event)
+        return event
+
+    def _fallback(
+        self, data: str | bytes | bytearray, exc: ValidationError, unknown: type[_U]
+    ) -> _U:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        first = errors[0]
+        kind = first["type"]
+        if kind == "json_invalid":
+            raise DecodeError(f"not valid JSON ({first['msg']})") from None
+        if kind == "union_tag_invalid":
+            payload = pydantic_core.from_json(data)
+            event_type = payload.get("type")
+            if not isinstance(event_type, str):
+                raise DecodeError("'type' is not a string", field="type") from None
+            if self.strict:
+                raise DecodeError("unknown event type", event_type=event_type) from None
+            try:
+                event = unknown.model_validate(payload)
+            except ValidationError as inner:
+                detail = inner.errors(include_url=False, include_input=False)[0]
+                raise DecodeError(
+                    detail["msg"], event_type=event_type, field=_field_path(detail["loc"])
+                ) from None
+            self.drift.unknown_events[event_type] += 1
+            return event
+        if kind == "union_tag_not_found":
+            raise DecodeError("the payload has no 'type'", field="type") from None
+        loc = first["loc"]
+        if not loc:
+            raise DecodeError(f"not a JSON object ({first['msg']})") from None
+        raise DecodeError(
+            first["msg"], event_type=str(loc[0]), field=_field_path(loc[1:])
+        ) from None
+
+    def _scan(self, event: RealtimeModel) -> None:
+        event_type = str(getattr(event, "type", "?"))
+        found: list[tuple[str, str | None]] = []
+        _walk(event, "", found)
+        for path, tag in found:
+            if tag is None:
+                if self.strict:
+                    raise DecodeError("unknown field", event_type=event_type, field=path)
+                self.drift.unknown_fields[(event_type, path)] += 1
+            else:
+                if self.strict:
+                    raise DecodeError(f"unknown variant {tag!r}", event_type=event_type, field=path)
+                self.drift.unknown_variants[(event_type, path, tag)] += 1
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str | None:
+    """A dotted wire path from a pydantic error location.
+
+    Pydantic puts union-member labels (``literal['a','b']``, ``str``, a tag such as
+    ``UserMessageItem``) between the field names; wire field names are lower-case identifiers,
+    so only those and list indexes are kept.
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _FIELD_NAME.fullmatch(part) and part not in _TYPE_LABELS:
+            path += f".{part}" if path else part
+    return path or None
+
+
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_TYPE_LABELS = frozenset({"str", "int", "float", "bool", "none", "list", "dict"})
+
+
+def _walk(model: BaseModel, prefix: str, found: list[tuple[str, str | None]]) -> None:
+    if isinstance(model, UnknownObject):
+        found.append((prefix.rstrip("."), str(model.type)))
+        return
+    extra = model.__pydantic_extra__
+    if extra:
+        found.extend((prefix + name, None) for name in extra)
+    for name in getattr(model, "_rk_nested", ()):
+        _walk_value(getattr(model, name), f"{prefix}{name}", found)
+
+
+def _walk_value(value: object, path: str, found: list[tuple[str, str | None]]) -> None:
+    if isinstance(value, BaseModel):
+        _walk(value, path + ".", found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk_value(item, f"{path}[{index}]", found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk_value(item, f"{path}.{key}", found)
+
+
+_DEFAULT = EventDecoder()
+
+
+def decode_server_event(data: str | bytes | bytearray) -> ServerEvent:
+    """Decode one server event of any session kind; drift goes to :func:`drift_report`."""
+    return _DEFAULT.decode_server(data)
+
+
+def decode_client_event(data: str | bytes | bytearray) -> ClientEvent:
+    """Decode one client event of any session kind; drift goes to :func:`drift_report`."""
+    return _DEFAULT.decode_client(data)
+
+
+def drift_report() -> DriftReport:
+    """The drift counted by the module-level decoders."""
+    return _DEFAULT.drift
+
+
+def encode_event(event: ServerEventBase | ClientEventBase) -> bytes:
+    """Write an event as compact JSON.
+
+    Fields that were never set are left out; a field set to ``None`` is written as ``null``.
+    Unknown fields (kept from decoding, or passed as extra keyword arguments) are written too.
+    """
+    if not isinstance(event, (ServerEventBase, ClientEventBase)):
+        raise EncodeError(f"not an event: {type(event).__name__}")
+    try:
+        return event.__pydantic_serializer__.to_json(event, exclude_unset=True, by_alias=True)
+    except pydantic_core.PydanticSerializationError as exc:
+        raise EncodeError(f"cannot encode {event.type!r}: {exc}") from None
+
+
+def encode_events(events: Iterable[ServerEventBase | ClientEventBase]) -> list[bytes]:
+    """Encode several events (convenience for recordings and tests)."""
+    return [encode_event(event) for event in events]

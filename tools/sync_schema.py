@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Refresh ``schema/realtime.schema.json`` from OpenAI's published OpenAPI document.
+
+The committed schema is the single source of truth of the event generator. It holds the four
+event unions of the Realtime API (realtime/transcription and translation, client and server) and
+every component schema they reach, with prose removed, plus the facts the published document
+lacks, taken from ``schema/overlay.json``.
+
+    python tools/sync_schema.py                       # read ../shared/protocol/openapi.yaml
+    python tools/sync_schema.py PATH_OR_URL           # read another copy of the document
+    python tools/sync_schema.py --check [PATH_OR_URL] # fail if the committed file is stale
+
+``--check`` without an available document (a user's checkout has no ``../shared``) checks that
+the committed schema is well-formed and that the overlay has been applied to it, and says that the
+upstream comparison was skipped.
+
+Only the standard library and PyYAML are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "schema" / "realtime.schema.json"
+OVERLAY_PATH = ROOT / "schema" / "overlay.json"
+DEFAULT_SOURCE = ROOT.parent / "shared" / "protocol" / "openapi.yaml"
+
+# The four unions of the GA interface; everything they reach is kept, nothing else.
+UNIONS = {
+    ("server", "realtime"): "RealtimeServerEvent",
+    ("client", "realtime"): "RealtimeClientEvent",
+    ("server", "translation"): "RealtimeTranslationServerEvent",
+    ("client", "translation"): "RealtimeTranslationClientEvent",
+}
+# Other roots the SDK models beside the events (webhooks, REST bodies).
+EXTRA_ROOTS = [
+    "WebhookRealtimeCallIncoming",
+    "RealtimeCreateClientSecretRequest",
+    "RealtimeCreateClientSecretResponse",
+    "RealtimeTranslationClientSecretCreateRequest",
+    "RealtimeTranslationClientSecretCreateResponse",
+    "RealtimeCallReferRequest",
+    "RealtimeCallRejectRequest",
+]
+# Keys that carry prose or vendor metadata, not facts about the wire.
+DROP_KEYS = {"description", "title", "example", "examples", "x-oaiMeta", "x-stainless-const"}
+REF_PREFIX = "#/components/schemas/"
+
+
+def load_document(source: str) -> dict[str, Any]:
+    """Read the OpenAPI document from a path or an http(s) URL (YAML or JSON)."""
+    import yaml
+
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=60) as response:
+            text = response.read().decode("utf-8")
+    else:
+        text = Path(source).read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = yaml.load(text, Loader=loader)
+    if not isinstance(document, dict) or "components" not in document:
+        raise SystemExit(f"{source}: not an OpenAPI document")
+    return document
+
+
+def strip(node: Any) -> Any:
+    """Copy a schema node without prose; keep names, types, enums, bounds, defaults."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in DROP_KEYS or key.startswith("x-"):
+                continue
+            if key == "properties":
+                out[key] = {name: strip(prop) for name, prop in value.items()}
+            else:
+                out[key] = strip(value)
+        return out
+    if isinstance(node, list):
+        return [strip(item) for item in node]
+    return node
+
+
+def refs_in(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            found.add(ref[len(REF_PREFIX) :])
+        for value in node.values():
+            found |= refs_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= refs_in(item)
+    return found
+
+
+def build(document: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Return the committed schema for ``document`` with ``overlay`` applied."""
+    components = document["components"]["schemas"]
+    events: dict[str, dict[str, list[str]]] = {"server": {}, "client": {}}
+    todo: list[str] = []
+    for (direction, kind), union in UNIONS.items():
+        members = [entry["$ref"][len(REF_PREFIX) :] for entry in components[union]["anyOf"]]
+        events[direction][kind] = members
+        todo.extend(members)
+    todo.extend(EXTRA_ROOTS)
+    schemas: dict[str, Any] = {}
+    while todo:
+        name = todo.pop()
+        if name in schemas:
+            continue
+        if name not in components:
+            raise SystemExit(f"the document has no component {name!r}")
+        schemas[name] = strip(components[name])
+        todo.extend(sorted(refs_in(schemas[name]) - schemas.keys()))
+    result = {
+        "$comment": (
+            "GENERATED by tools/sync_schema.py from OpenAI's OpenAPI document and "
+            "schema/overlay.json. Do not edit by hand: edit the overlay and re-run the tool."
+        ),
+        "source": {
+            "openapi": document.get("openapi"),
+            "info_version": document.get("info", {}).get("version"),
+        },
+        "events": events,
+        "extra_roots": sorted(EXTRA_ROOTS),
+        "schemas": dict(sorted(schemas.items())),
+    }
+    return apply_overlay(result, overlay)
+
+
+def _walk(document: Any, pointer: str, create: bool) -> tuple[Any, str]:
+    """Return (parent container, last key) for a JSON pointer."""
+    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+    node = document
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif part in node:
+            node = node[part]
+        elif create:
+            node = node.setdefault(part, {})
+        else:
+            raise SystemExit(f"overlay pointer {pointer!r}: no {part!r}")
+    return node, parts[-1]
+
+
+def apply_overlay(schema: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Apply the overlay's operations in order: ``set``, ``append`` or ``merge``."""
+    result = copy.deepcopy(schema)
+    for op in overlay["operations"]:
+        if "set" in op:
+            parent, key = _walk(result, op["set"], create=True)
+            parent[key] = copy.deepcopy(op["value"])
+        elif "append" in op:
+            parent, key = _walk(result, op["append"], create=False)
+            target = parent[key]
+            if op["value"] not in target:
+                target.append(copy.deepcopy(op["value"]))
+        elif "merge" in op:
+            parent, key = _walk(result, op["merge"], create=False)
+            parent[key].update(copy.deepcopy(op["value"]))
+        else:
+            raise SystemExit(f"overlay operation without set/append/merge: {op}")
+    result["overlay_applied"] = len(overlay["operations"])
+    return result
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?", help="path or URL of the OpenAPI document")
+    parser.add_argument("--check", action="store_true", help="fail if the committed file is stale")
+    args = parser.parse_args(argv)
+    overlay = json.loads(OVERLAY_PATH.read_text(encoding="utf-8"))
+    source = args.source or (str(DEFAULT_SOURCE) if DEFAULT_SOURCE.exists() else None)
+    if source is None:
+        if not args.check:
+            print("no OpenAPI document given and ../shared is absent", file=sys.stderr)
+            return 2
+        committed = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        if committed.get("overlay_applied") != len(overlay["operations"]):
+            print("schema/realtime.schema.json predates schema/overlay.json", file=sys.stderr)
+            return 1
+        print("sync_schema --check: upstream document absent; committed schema is consistent")
+        return 0
+    fresh = render(build(load_document(source), overlay))
+    if args.check:
+        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
+        if current != fresh:
+            print(
+                f"{SCHEMA_PATH.relative_to(ROOT)} is stale; run: python tools/sync_schema.py",
+                file=sys.stderr,
+            )
+            return 1
+        print("sync_schema --check: up to date")
+        return 0
+    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SCHEMA_PATH.write_text(fresh, encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH.relative_to(ROOT)} ({len(fresh):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
