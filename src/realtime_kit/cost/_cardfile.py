@@ -125,8 +125,8 @@ def parse_text(text: str, format: Literal["json", "toml"]) -> PriceBook:
 
 
 def _toml_string(value: str) -> str:
-    # json.dumps gives a basic string with the same escapes TOML accepts for these characters.
-    return json.dumps(value, ensure_ascii=False)
+    # json.dumps writes a basic string whose escapes TOML shares; TOML also forbids a raw DEL.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_key(name: str) -> str:
@@ -141,6 +141,8 @@ def write_text(book: PriceBook, format: Literal["json", "toml"]) -> str:
     if format != "toml":
         raise ConfigurationError(f"card format must be 'json' or 'toml', got {format!r}")
     lines = [f"format = {_toml_string(FORMAT_TAG)}"]
+    if not len(book):
+        lines.append("cards = []")
     for card in book:
         lines += [
             "",

@@ -17,6 +17,7 @@ from typing import Final
 
 from realtime_kit.cost._budget import Budget, BudgetEvent, BudgetTracker
 from realtime_kit.cost._cards import PriceBook, PriceCard
+from realtime_kit.cost._observe import dispatch
 from realtime_kit.cost._session import (
     CostLine,
     ResponseCost,
@@ -181,7 +182,24 @@ class CostMeter:
         current.session_id = session_id
         current.kind = kind
 
-    # -- recording (what observe() calls) --------------------------------------------------
+    # -- recording ---------------------------------------------------------------------------
+
+    def observe(self, event: object) -> None:
+        """Fold one event, sent or received, into the meter.
+
+        Reads ``session.created``/``session.updated`` (models, audio formats, session id),
+        ``input_audio_buffer.append`` and ``session.input_audio_buffer.append`` (input audio
+        duration from the base64 length), ``response.output_audio.delta`` (estimates),
+        ``response.created``/``response.done`` (actual usage replaces estimates),
+        ``conversation.item.input_audio_transcription.completed`` (transcription usage) and
+        ``input_audio_buffer.clear``/``cleared``. Any other event is ignored.
+
+        Raises:
+            UnpricedModelError: ``strict`` and the event names or bills a model with no price.
+            BudgetExceededError: the budget has ``raise_on_hard_stop`` and this event crossed it.
+            CostError: usage that cannot be read (cached tokens without their modality split).
+        """
+        dispatch(self, event)
 
     def record_response_usage(self, response_id: str, usage: TokenUsage | None) -> ResponseCost:
         """Bill a finished response; its audio estimates are dropped in favour of the actuals.
