@@ -7,6 +7,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 from __future__ import annotations
 
 from realtime_kit import errors, events
+from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -19,8 +20,13 @@ from realtime_kit.events import (
 )
 
 __all__ = [
+    "Budget",
+    "BudgetEvent",
     "ClientEvent",
+    "CostMeter",
     "DecodeError",
+    "PriceBook",
+    "PriceCard",
     "RealtimeKitError",
     "ServerEvent",
     "UnknownClientEvent",
