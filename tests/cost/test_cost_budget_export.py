@@ -205,7 +205,7 @@ def test_otel_hook_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_root_reexports_the_cost_meter() -> None:
     import realtime_kit
-    import realtime_kit.cost as cost
+    from realtime_kit import cost
 
     for name in ("CostMeter", "PriceBook", "PriceCard", "Budget", "BudgetEvent"):
         assert getattr(realtime_kit, name) is getattr(cost, name)
