@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from cost_events import append, realtime_created, response_created, response_done, usage_block
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from realtime_kit.cost import (
     Budget,
@@ -212,3 +214,29 @@ def test_root_reexports_the_cost_meter() -> None:
         assert name in realtime_kit.__all__
     for name in cost.__all__:
         assert hasattr(cost, name), name
+
+
+@settings(max_examples=60)
+@given(
+    frames=st.lists(st.integers(min_value=1, max_value=48_000), min_size=1, max_size=60),
+    limit=st.integers(min_value=1, max_value=4_000).map(lambda n: Decimal(n).scaleb(-6)),
+    model=st.sampled_from(["gpt-realtime-2", "gpt-realtime-2.1-mini", "gpt-realtime-translate"]),
+    with_output=st.booleans(),
+)
+def test_thresholds_fire_on_exactly_the_frame_that_crosses_them(
+    frames: list[int], limit: Decimal, model: str, with_output: bool
+) -> None:
+    # The meter skips re-pricing while a frame cannot reach the next threshold; whatever the
+    # frame sizes, a threshold must fire on the very frame whose spend reaches it.
+    budget = Budget(limit, warn_percent=30, wrap_up_percent=70)
+    meter = CostMeter(model, budget=budget)
+    meter.record_response_created("r")
+    for nbytes in frames:
+        if with_output and model != "gpt-realtime-translate":
+            meter.record_output_audio("r", nbytes)
+        else:
+            meter.record_input_audio(nbytes)
+        spent = meter.priced_usd
+        fired = {event.level for event in meter.budget_events}
+        for level in ("warn", "wrap_up", "hard_stop"):
+            assert (level in fired) == (spent >= budget.threshold_usd(level)), (level, spent)

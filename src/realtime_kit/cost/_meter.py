@@ -19,6 +19,8 @@ from realtime_kit.cost._budget import Budget, BudgetEvent, BudgetTracker
 from realtime_kit.cost._cards import PriceBook, PriceCard
 from realtime_kit.cost._observe import dispatch
 from realtime_kit.cost._session import (
+    ASSISTANT_TOKENS_PER_SECOND,
+    USER_TOKENS_PER_SECOND,
     CostLine,
     ResponseCost,
     SessionKind,
@@ -34,6 +36,7 @@ from realtime_kit.cost._usage import (
     TokenUsage,
     TranscriptionTokens,
     Usage,
+    price,
 )
 from realtime_kit.errors import BudgetExceededError, ConfigurationError, UnpricedModelError
 
@@ -41,6 +44,8 @@ __all__ = ["CostMeter", "CostUpdate", "MetricsHook"]
 
 _SIXTY: Final = Decimal(60)
 _UNKNOWN_TRANSCRIBER: Final = "(transcription model not known)"
+_TICK_MILLION: Final = Decimal(TICKS_PER_SECOND * 1_000_000)
+_NO_LIMIT: Final = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,8 @@ class CostMeter:
             self.add_budget_callback(on_budget)
         self._model: str | None = None
         self._input_billed = False  # the session model bills input audio by the minute
+        self._actual_cache: Decimal | None = None
+        self._headroom = 0  # audio ticks that cannot cross the next budget threshold
         self._transcription_model: str | None = None
         self._in_tpb = 1  # ticks per byte of input audio (PCM16 until a session says otherwise)
         self._out_tpb = 1
@@ -155,6 +162,7 @@ class CostMeter:
         for name in (model, transcription_model):
             if name is not None and self._strict and not self._book.card_for(name).priced:
                 raise UnpricedModelError(name)
+        self._headroom = 0  # rates may change: re-price on the next frame
         if model is not None:
             self._model = model
             card = self._book.get(model)
@@ -174,6 +182,7 @@ class CostMeter:
 
     def start_session(self, session_id: str | None, kind: SessionKind | None) -> None:
         """Begin totals for a server session; a new id (a reconnect) opens a new tally."""
+        self._headroom = 0
         current = self._current
         if current.session_id is not None and session_id != current.session_id:
             tally = SessionTally(self._book, est_model=current.est_model)
@@ -249,12 +258,19 @@ class CostMeter:
         tally.input_ticks += ticks
         if tally.kind == "translation" or self._input_billed:
             model = self._require_model()
-            charges = tally.add("translation", model, AudioDuration(ticks), strict=self._strict)
-            self._after_actual("translation", model, AudioDuration(ticks), charges, None)
+            priced = tally.add_translation(model, ticks, strict=self._strict)
+            self._actual_cache = None
+            if self._hooks:
+                duration = AudioDuration(ticks)
+                card = self._book.get(model) if priced else None
+                charges = price(card, duration) if card is not None else None
+                self._after_actual("translation", model, duration, charges, None)
+            else:
+                self._after_frame(ticks)
         elif tally.est_model is not None:
             est = tally.est_user_ticks
             est[""] = est.get("", 0) + ticks
-            self._after_estimate()
+            self._after_frame(ticks)
 
     def record_output_audio(self, response_id: str | None, nbytes: int) -> None:
         """Count ``nbytes`` of output audio received (an estimate until ``response.done``)."""
@@ -265,7 +281,7 @@ class CostMeter:
         if tally.est_model is not None and response_id is not None:
             est = tally.est_assistant_ticks
             est[response_id] = est.get(response_id, 0) + ticks
-            self._after_estimate()
+            self._after_frame(ticks)
 
     def record_response_created(self, response_id: str) -> None:
         """Attach the input audio appended so far to the estimate of ``response_id``."""
@@ -294,20 +310,14 @@ class CostMeter:
     @property
     def actual_usd(self) -> Decimal:
         """Dollars of usage the API reported (and of translation audio), without estimates."""
-        return sum((tally.actual_usd() for tally in self._sessions), Decimal(0))
+        if self._actual_cache is None:
+            self._actual_cache = sum((tally.actual_usd() for tally in self._sessions), Decimal(0))
+        return self._actual_cache
 
     @property
     def estimated_usd(self) -> Decimal:
         """Dollars of audio not yet confirmed by a ``response.done`` (0 when none pending)."""
-        return sum(
-            (
-                line.usd
-                for tally in self._sessions
-                for line in tally.estimate_lines()
-                if line.usd is not None
-            ),
-            Decimal(0),
-        )
+        return sum((tally.estimated_usd() for tally in self._sessions), Decimal(0))
 
     @property
     def has_estimates(self) -> bool:
@@ -488,6 +498,7 @@ class CostMeter:
         charges: Charges | None,
         response_id: str | None,
     ) -> None:
+        self._actual_cache = None
         if self._hooks:
             update = CostUpdate(
                 source, model, usage, charges, self._current.session_id, response_id
@@ -496,16 +507,50 @@ class CostMeter:
                 hook(update)
         self._check_thresholds()
 
-    def _after_estimate(self) -> None:
+    def _after_frame(self, ticks: int) -> None:
+        # Audio frames arrive 50 times a second. Rather than re-pricing the session on each, the
+        # last check left a headroom: the ticks of audio that cannot reach the next threshold
+        # even at the dearest audio rate in play. Only when it runs out is the spend re-priced.
+        if self._budget is None:
+            return
+        if self._headroom > ticks:
+            self._headroom -= ticks
+            return
         self._check_thresholds()
+
+    def _max_usd_per_tick(self) -> Decimal:
+        tally = self._current
+        rates = [Decimal(0)]
+        if tally.est_model is not None:
+            card = self._book.get(tally.est_model)
+            if card is not None:
+                for name, per_second in (
+                    ("audio_input", USER_TOKENS_PER_SECOND),
+                    ("audio_output", ASSISTANT_TOKENS_PER_SECOND),
+                ):
+                    if name in card.rates:
+                        rates.append(card.rates[name] * per_second / _TICK_MILLION)
+        if self._model is not None and (tally.kind == "translation" or self._input_billed):
+            card = self._book.get(self._model)
+            if card is not None and "minute" in card.rates:
+                rates.append(card.rates["minute"] / (_SIXTY * TICKS_PER_SECOND))
+        return max(rates)
 
     def _check_thresholds(self) -> None:
         tracker = self._budget
+        self._headroom = 0
         if tracker is None or tracker.exhausted:
             return
         spent = self.priced_usd
         threshold = tracker.next_threshold_usd
-        if threshold is None or spent < threshold:
+        if threshold is None:
+            return
+        if spent < threshold:
+            per_tick = self._max_usd_per_tick()
+            # One tick of margin covers the 1e-12 rounding of per-minute money.
+            self._headroom = (
+                int(CTX.divide(threshold - spent, per_tick)) - 1 if per_tick else _NO_LIMIT
+            )
             return
         fired = tracker.update(spent, includes_estimates=self.has_estimates)
         if tracker.budget.raise_on_hard_stop and any(e.level == "hard_stop" for e in fired):

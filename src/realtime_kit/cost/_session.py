@@ -23,6 +23,7 @@ from realtime_kit.cost._usage import (
     TranscriptionTokens,
     Usage,
     price,
+    round_pico,
 )
 from realtime_kit.errors import UnpricedModelError
 
@@ -43,7 +44,7 @@ Source: TypeAlias = Literal["response", "transcription", "translation"]
 USER_TOKENS_PER_SECOND: Final = 10
 ASSISTANT_TOKENS_PER_SECOND: Final = 20
 _MILLION: Final = Decimal(1_000_000)
-_PICO: Final = Decimal("1e-12")
+_TICK_MILLION: Final = Decimal(TICKS_PER_SECOND * 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class SessionTally:
     est_model: str | None = None
     input_ticks: int = 0
     output_ticks: int = 0
+    _minute_priced: dict[str, bool] = field(default_factory=dict)
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -134,6 +136,26 @@ class SessionTally:
             audio = self.transcription_audio
             audio[model] = audio.get(model, AudioDuration()) + usage
         return charges
+
+    def add_translation(self, model: str, ticks: int, *, strict: bool) -> bool:
+        """The hot path of translation sessions: add input audio ticks without pricing them now.
+
+        Returns whether the audio is priced; unpriced audio raises (strict) or is kept aside.
+        """
+        priced = self._minute_priced.get(model)
+        if priced is None:
+            card = self.book.get(model)
+            priced = card is not None and card.kind == "per_minute" and "minute" in card.rates
+            self._minute_priced[model] = priced
+        if priced:
+            self.translation_ticks[model] = self.translation_ticks.get(model, 0) + ticks
+            return True
+        if strict:
+            raise UnpricedModelError(model)
+        key: tuple[Source, str] = ("translation", model)
+        previous = self.unpriced.get(key)
+        self.unpriced[key] = AudioDuration(ticks if previous is None else previous.ticks + ticks)  # type: ignore[union-attr]
+        return False
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -168,6 +190,27 @@ class SessionTally:
             Decimal(0),
         )
 
+    def estimated_usd(self) -> Decimal:
+        """Dollars of the priced estimates, computed without building lines (hot path)."""
+        if self.est_model is None:
+            return Decimal(0)
+        card = self.book.get(self.est_model)
+        if card is None or card.kind != "tokens":
+            return Decimal(0)
+        # Token-seconds per tick scaled to integers: ticks × tokens/s × rate / (48,000 × 1M).
+        weighted = Decimal(0)
+        rate_in = card.rates.get("audio_input")
+        rate_out = card.rates.get("audio_output")
+        if rate_in is not None and self.est_user_ticks:
+            user = sum(self.est_user_ticks.values())
+            weighted += rate_in * (user * USER_TOKENS_PER_SECOND)
+        if rate_out is not None and self.est_assistant_ticks:
+            assistant = sum(self.est_assistant_ticks.values())
+            weighted += rate_out * (assistant * ASSISTANT_TOKENS_PER_SECOND)
+        if not weighted:
+            return Decimal(0)
+        return round_pico(CTX.divide(weighted, _TICK_MILLION))
+
     def estimate_lines(self) -> list[CostLine]:
         """Estimated audio tokens of responses whose ``response.done`` has not arrived."""
         if self.est_model is None:
@@ -185,9 +228,7 @@ class SessionTally:
             tokens = CTX.divide(Decimal(ticks * per_second), Decimal(TICKS_PER_SECOND))
             usd: Decimal | None = None
             if card is not None and card.kind == "tokens" and rate in card.rates:
-                usd = CTX.divide(CTX.multiply(tokens, card.rates[rate]), _MILLION).quantize(
-                    _PICO, context=CTX
-                )
+                usd = round_pico(CTX.divide(CTX.multiply(tokens, card.rates[rate]), _MILLION))
             out.append(CostLine("response", self.est_model, rate, tokens, "tokens", usd, True))
         return out
 

@@ -56,6 +56,14 @@ _PICO: Final = Decimal("1e-12")
 CTX: Final = Context(prec=60)
 
 
+def round_pico(value: Decimal) -> Decimal:
+    """``value`` unchanged when it has at most 12 decimals, else rounded half-even to 1e-12."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        return value.quantize(_PICO, context=CTX)
+    return value
+
+
 def b64_decoded_length(data: str) -> int:
     """Bytes that the standard base64 text ``data`` decodes to, without decoding it."""
     n = len(data)
@@ -284,9 +292,9 @@ def price(card: PriceCard, usage: Usage) -> Charges:
         if usage.ticks == 0:
             return Charges()
         per_tick = card.rate("minute")
-        money = CTX.divide(
-            CTX.multiply(Decimal(usage.ticks), per_tick), _SIXTY * TICKS_PER_SECOND
-        ).quantize(_PICO, context=CTX)
+        money = round_pico(
+            CTX.divide(CTX.multiply(Decimal(usage.ticks), per_tick), _SIXTY * TICKS_PER_SECOND)
+        )
         return Charges({"minute": money})
     charges: dict[str, Decimal] = {}
     for name, count in quantities.items():
