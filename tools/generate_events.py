@@ -114,6 +114,13 @@ AUDIO_EVENTS = {
     "response.output_audio.delta": ("delta", False),
     "session.output_audio.delta": ("delta", False),
 }
+# Fields holding credentials: kept on the wire, hidden from repr() (and so from logs).
+SECRETS = {
+    "ClientSecretCreateResponse.value",
+    "TranslationClientSecretCreateResponse.value",
+    "McpTool.authorization",
+    "McpTool.headers",
+}
 RESERVED = {
     "copy", "dict", "json", "schema", "construct", "validate", "fields", "model_config",
     "model_fields", "model_extra", "model_computed_fields",
@@ -343,8 +350,10 @@ class Generator:
             resolved = self.resolve(spec)
             const = self._const(node, prop) if prop == "type" else None
             if const is not None:
-                cls.fields.append(Field(prop, f"Literal[{json.dumps(const)}]", False,
-                                        default=json.dumps(const)))  # fmt: skip
+                literal = f"Literal[{json.dumps(const)}]"
+                if prop not in required:
+                    literal += " | None"  # optional fields accept null, constants included
+                cls.fields.append(Field(prop, literal, False, default=json.dumps(const)))
                 cls.always_set.append(prop)
                 continue
             annotation = self.type_of(spec, self.inline_name(name, prop))
@@ -491,6 +500,10 @@ def render(gen: Generator, server: list[str], client: list[str], extras: list[st
             alias = None
             if keyword.iskeyword(attr) or attr in RESERVED:
                 attr, alias = attr + "_", attr
+            if f"{cls.name}.{fld.name}" in SECRETS:
+                default = "" if fld.required else "default=None, "
+                out.append(f"    {attr}: {fld.annotation} = Field({default}repr=False)")
+                continue
             if fld.default is not None:
                 value = fld.default
             elif fld.required:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, Field, Tag
 
 from realtime_kit.events._base import (
     AudioAppendMixin,
@@ -139,7 +139,7 @@ class SystemMessageItemContent(RealtimeModel):
     """The ``SystemMessageItemContent`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    type: Literal["input_text"] = "input_text"
+    type: Literal["input_text"] | None = "input_text"
     text: str | None = None
 
 
@@ -751,7 +751,7 @@ class AudioFormatPcm(RealtimeModel):
     """The ``AudioFormatPcm`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    type: Literal["audio/pcm"] = "audio/pcm"
+    type: Literal["audio/pcm"] | None = "audio/pcm"
     rate: int | None = None
 
 
@@ -759,14 +759,14 @@ class AudioFormatPcmu(RealtimeModel):
     """The ``AudioFormatPcmu`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    type: Literal["audio/pcmu"] = "audio/pcmu"
+    type: Literal["audio/pcmu"] | None = "audio/pcmu"
 
 
 class AudioFormatPcma(RealtimeModel):
     """The ``AudioFormatPcma`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    type: Literal["audio/pcma"] = "audio/pcma"
+    type: Literal["audio/pcma"] | None = "audio/pcma"
 
 
 class Usage(RealtimeModel):
@@ -1041,8 +1041,8 @@ class RealtimeSession(RealtimeModel):
         "prompt",
     )
     type: Literal["realtime"] = "realtime"
-    id: str
-    object: Literal["realtime.session"] | str
+    id: str | None = None
+    object: Literal["realtime.session"] | str | None = None
     expires_at: int | None = None
     output_modalities: list[Literal["text", "audio"] | str] | None = None
     model: (
@@ -1194,7 +1194,7 @@ class FunctionTool(RealtimeModel):
     """The ``FunctionTool`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    type: Literal["function"] = "function"
+    type: Literal["function"] | None = "function"
     name: str | None = None
     description: str | None = None
     parameters: dict[str, Any] | None = None
@@ -1228,9 +1228,9 @@ class McpTool(RealtimeModel):
         | None
     ) = None
     tunnel_id: str | None = None
-    authorization: str | None = None
+    authorization: str | None = Field(default=None, repr=False)
     server_description: str | None = None
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | None = Field(default=None, repr=False)
     allowed_tools: list[str] | McpToolFilter | None = None
     allowed_callers: list[CallableToolAllowedCaller] | None = None
     require_approval: McpToolApprovalFilter | Literal["always", "never"] | str | None = None
@@ -1351,8 +1351,8 @@ class TranscriptionSession(RealtimeModel):
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
     _rk_nested: ClassVar[tuple[str, ...]] = ("include", "audio")
     type: Literal["transcription"] = "transcription"
-    id: str
-    object: str
+    id: str | None = None
+    object: str | None = None
     expires_at: int | None = None
     include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None = None
     audio: TranscriptionSessionAudio | None = None
@@ -1872,7 +1872,7 @@ class ClientSecretCreateResponse(RealtimeModel):
     """The ``ClientSecretCreateResponse`` object."""
 
     _rk_nested: ClassVar[tuple[str, ...]] = ("session",)
-    value: str
+    value: str = Field(repr=False)
     expires_at: int
     session: Annotated[
         Annotated[RealtimeSession, Tag("RealtimeSession")]
@@ -1902,7 +1902,7 @@ class TranslationClientSecretCreateResponse(RealtimeModel):
     """The ``TranslationClientSecretCreateResponse`` object."""
 
     _rk_nested: ClassVar[tuple[str, ...]] = ("session",)
-    value: str
+    value: str = Field(repr=False)
     expires_at: int
     session: TranslationSession
 
