@@ -7,7 +7,6 @@ import sys
 from decimal import Decimal
 
 import pytest
-from cost_events import append, realtime_created, response_created, response_done, usage_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,13 @@ from realtime_kit.cost import (
     otel_metrics_hook,
 )
 from realtime_kit.errors import BudgetExceededError, ConfigurationError, MissingExtraError
+from tests.cost.cost_events import (
+    append,
+    realtime_created,
+    response_created,
+    response_done,
+    usage_block,
+)
 
 
 def three_cents(response_id: str) -> object:

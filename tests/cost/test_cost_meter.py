@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from cost_events import (
+
+from realtime_kit.cost import CostMeter, PriceCard, TokenUsage
+from realtime_kit.errors import ConfigurationError, CostError, UnpricedModelError
+from tests.cost.cost_events import (
     append,
     audio_delta,
     client,
@@ -19,9 +22,6 @@ from cost_events import (
     translation_created,
     usage_block,
 )
-
-from realtime_kit.cost import CostMeter, PriceCard, TokenUsage
-from realtime_kit.errors import ConfigurationError, CostError, UnpricedModelError
 
 SECOND = 48_000  # bytes of PCM16 at 24 kHz
 
