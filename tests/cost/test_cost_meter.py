@@ -292,3 +292,50 @@ def test_unknown_audio_format_is_a_clear_error() -> None:
     meter = CostMeter("gpt-realtime-2")
     with pytest.raises(ConfigurationError, match="unknown audio format"):
         meter.set_audio_formats(input_format="audio/opus")
+
+
+def test_non_strict_translation_on_an_unknown_model() -> None:
+    meter = CostMeter(strict=False)
+    meter.observe(translation_created("gpt-realtime-translate-2"))
+    meter.observe(translation_append(SECOND * 30))
+    meter.observe(translation_append(SECOND * 30))
+    (line,) = meter.unpriced
+    assert (line.source, line.model, line.quantity, line.unit) == (
+        "translation",
+        "gpt-realtime-translate-2",
+        Decimal(60),
+        "seconds",
+    )
+    with pytest.raises(UnpricedModelError):
+        _ = meter.total_usd
+    assert meter.priced_usd == 0
+
+
+def test_strict_translation_on_an_unknown_model() -> None:
+    meter = CostMeter()
+    with pytest.raises(UnpricedModelError):
+        meter.observe(translation_created("gpt-realtime-translate-2"))
+
+
+def test_non_strict_unpriced_transcription_adds_up_per_kind() -> None:
+    meter = CostMeter("gpt-realtime-2", transcription_model="whisper-1", strict=False)
+    tokens = {"type": "tokens", "input_tokens": 5, "output_tokens": 2, "total_tokens": 7}
+    meter.observe(transcription_completed(tokens))
+    meter.observe(transcription_completed(tokens))
+    meter.observe(transcription_completed({"type": "duration", "seconds": 2}))
+    lines = {(line.model, line.rate, line.quantity) for line in meter.unpriced}
+    assert lines == {
+        ("whisper-1", "input", Decimal(10)),
+        ("whisper-1", "output", Decimal(4)),
+        ("whisper-1 (AudioDuration)", "minute", Decimal(2)),
+    }
+
+
+def test_an_explicit_price_book_replaces_the_shipped_one() -> None:
+    from realtime_kit.cost import PriceBook
+
+    only_translate = PriceBook([PriceBook.default().card_for("gpt-realtime-translate")])
+    meter = CostMeter("gpt-realtime-translate", prices=only_translate)
+    assert meter.prices is only_translate
+    with pytest.raises(UnpricedModelError):
+        meter.set_models(model="gpt-realtime-2")

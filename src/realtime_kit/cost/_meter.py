@@ -269,7 +269,7 @@ class CostMeter:
                 self._after_frame(ticks)
         elif tally.est_model is not None:
             est = tally.est_user_ticks
-            est[""] = est.get("", 0) + ticks
+            est[None] = est.get(None, 0) + ticks
             self._after_frame(ticks)
 
     def record_output_audio(self, response_id: str | None, nbytes: int) -> None:
@@ -287,13 +287,13 @@ class CostMeter:
         """Attach the input audio appended so far to the estimate of ``response_id``."""
         self._touch()
         est = self._current.est_user_ticks
-        pending = est.pop("", 0)
+        pending = est.pop(None, 0)
         if pending:
             est[response_id] = est.get(response_id, 0) + pending
 
     def record_input_cleared(self) -> None:
         """Drop the estimate of input audio not yet attached to a response (buffer cleared)."""
-        self._current.est_user_ticks.pop("", None)
+        self._current.est_user_ticks.pop(None, None)
 
     # -- results ------------------------------------------------------------------------------
 

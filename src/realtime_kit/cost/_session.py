@@ -104,8 +104,8 @@ class SessionTally:
     translation_ticks: dict[str, int] = field(default_factory=dict)
     responses: dict[str, ResponseCost] = field(default_factory=dict)
     unpriced: dict[tuple[Source, str], Usage] = field(default_factory=dict)
-    # Estimates, in ticks of audio, keyed by response id ("" = not yet attached to a response).
-    est_user_ticks: dict[str, int] = field(default_factory=dict)
+    # Estimates, in ticks of audio, keyed by response id (None: not yet attached to a response).
+    est_user_ticks: dict[str | None, int] = field(default_factory=dict)
     est_assistant_ticks: dict[str, int] = field(default_factory=dict)
     est_model: str | None = None
     input_ticks: int = 0
@@ -121,9 +121,7 @@ class SessionTally:
         except UnpricedModelError:
             if strict:
                 raise
-            key = (source, model)
-            previous = self.unpriced.get(key)
-            self.unpriced[key] = usage if previous is None else previous + usage  # type: ignore[operator]
+            self._keep_unpriced(source, model, usage)
             return None
         if isinstance(usage, TokenUsage):
             self.tokens[model] = self.tokens.get(model, TokenUsage()) + usage
@@ -152,10 +150,24 @@ class SessionTally:
             return True
         if strict:
             raise UnpricedModelError(model)
-        key: tuple[Source, str] = ("translation", model)
-        previous = self.unpriced.get(key)
-        self.unpriced[key] = AudioDuration(ticks if previous is None else previous.ticks + ticks)  # type: ignore[union-attr]
+        self._keep_unpriced("translation", model, AudioDuration(ticks))
         return False
+
+    def _keep_unpriced(self, source: Source, model: str, usage: Usage) -> None:
+        key = (source, model)
+        previous = self.unpriced.get(key)
+        match previous, usage:
+            case None, _:
+                self.unpriced[key] = usage
+            case TokenUsage() as a, TokenUsage() as b:
+                self.unpriced[key] = a + b
+            case TranscriptionTokens() as c, TranscriptionTokens() as d:
+                self.unpriced[key] = c + d
+            case AudioDuration() as e, AudioDuration() as f:
+                self.unpriced[key] = e + f
+            case _:
+                # One model billed two ways (tokens, then seconds): keep both, apart.
+                self._keep_unpriced(source, f"{model} ({type(usage).__name__})", usage)
 
     # -- reading -----------------------------------------------------------------------------
 
