@@ -339,3 +339,21 @@ def test_an_explicit_price_book_replaces_the_shipped_one() -> None:
     assert meter.prices is only_translate
     with pytest.raises(UnpricedModelError):
         meter.set_models(model="gpt-realtime-2")
+
+
+def test_transcription_session_never_estimates_realtime_tokens() -> None:
+    meter = CostMeter("gpt-realtime-2", transcription_model="gpt-live-transcribe")
+    meter.observe(transcription_created("gpt-live-transcribe"))
+    meter.observe(append(SECOND))
+    assert not meter.has_estimates
+    assert meter.total_usd == 0
+
+
+def test_negative_audio_lengths_are_refused() -> None:
+    meter = CostMeter("gpt-realtime-2")
+    with pytest.raises(CostError):
+        meter.record_input_audio(-1)
+    with pytest.raises(CostError):
+        meter.record_output_audio("r", -1)
+    meter.observe(client({"type": "input_audio_buffer.append", "audio": "=="}))
+    assert meter.conversation_seconds == 0

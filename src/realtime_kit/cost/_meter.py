@@ -4,7 +4,8 @@ Feed it every event sent and received with :meth:`CostMeter.observe` (wiring in 
 call the ``record_*`` methods directly (useful over WebRTC, where audio never passes through
 events). The meter never does I/O and never awaits; the audio hot path adds integers only.
 
-Imports only the standard library, ``realtime_kit.errors`` and the cost package's private modules.
+Imports the standard library, ``realtime_kit.errors``, the cost package's private modules and,
+through ``_observe``, ``realtime_kit.events``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ from realtime_kit.cost._usage import (
     Usage,
     price,
 )
-from realtime_kit.errors import BudgetExceededError, ConfigurationError, UnpricedModelError
+from realtime_kit.errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    CostError,
+    UnpricedModelError,
+)
 
 __all__ = ["CostMeter", "CostUpdate", "MetricsHook"]
 
@@ -190,6 +196,9 @@ class CostMeter:
             self._current = current = tally
         current.session_id = session_id
         current.kind = kind
+        if kind in ("transcription", "translation"):
+            # No response.* events in these sessions: appended audio is never realtime tokens.
+            current.est_model = None
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -253,6 +262,8 @@ class CostMeter:
         realtime session it feeds the estimate of input audio tokens until ``response.done``.
         """
         self._touch()
+        if nbytes < 0:
+            raise CostError(f"audio length must be non-negative, got {nbytes}")
         ticks = nbytes * self._in_tpb
         tally = self._current
         tally.input_ticks += ticks
@@ -275,6 +286,8 @@ class CostMeter:
     def record_output_audio(self, response_id: str | None, nbytes: int) -> None:
         """Count ``nbytes`` of output audio received (an estimate until ``response.done``)."""
         self._touch()
+        if nbytes < 0:
+            raise CostError(f"audio length must be non-negative, got {nbytes}")
         ticks = nbytes * self._out_tpb
         tally = self._current
         tally.output_ticks += ticks

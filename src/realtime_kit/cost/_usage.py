@@ -68,7 +68,8 @@ def b64_decoded_length(data: str) -> int:
     """Bytes that the standard base64 text ``data`` decodes to, without decoding it."""
     n = len(data)
     pad = 2 if data.endswith("==") else 1 if data.endswith("=") else 0
-    return n * 3 // 4 - pad
+    # max(): a lone "=" or "==" is not base64 and must not count as negative audio.
+    return max(0, n * 3 // 4 - pad)
 
 
 def _count(name: str, value: int) -> int:
