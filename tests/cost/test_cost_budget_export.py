@@ -135,6 +135,12 @@ def test_to_dict_is_json_ready_and_exact() -> None:
     assert data == meter.to_dict()
     assert data["model"] == "gpt-realtime-2"
     assert data["complete"] is True
+    assert data["tokens"] == {
+        "text_input": 59,
+        "audio_input": 9,
+        "cached_audio_input": 64,
+        "text_output": 41,
+    }
     # 59×4 + 9×32 + 64×0.40 + 41×24 per 1M
     assert Decimal(data["actual_usd"]) == Decimal("0.0015336")
     assert Decimal(data["estimated_usd"]) == Decimal("0.00032")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from realtime_kit.cost import CostMeter, PriceCard, TokenUsage
 from realtime_kit.errors import ConfigurationError, CostError, UnpricedModelError
@@ -357,3 +359,34 @@ def test_negative_audio_lengths_are_refused() -> None:
         meter.record_output_audio("r", -1)
     meter.observe(client({"type": "input_audio_buffer.append", "audio": "=="}))
     assert meter.conversation_seconds == 0
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["append", "delta"]),
+            st.integers(min_value=0, max_value=2),
+            st.integers(min_value=0, max_value=24_000),
+        ),
+        max_size=40,
+    ),
+    st.lists(st.integers(min_value=0, max_value=50_000), min_size=3, max_size=3),
+)
+def test_actuals_replace_every_estimate(
+    frames: list[tuple[str, int, int]], audio_out: list[int]
+) -> None:
+    meter = CostMeter("gpt-realtime-2")
+    for n in range(3):
+        meter.record_response_created(f"r{n}")
+    for kind, n, nbytes in frames:
+        if kind == "append":
+            meter.observe(append(nbytes))
+        else:
+            meter.observe(audio_delta(f"r{n}", nbytes))
+    meter.observe(response_created("r3"))  # takes the audio appended since
+    for n, tokens in enumerate([*audio_out, 0]):
+        meter.observe(response_done(f"r{n}", usage_block(audio_out=tokens)))
+    assert not meter.has_estimates
+    assert meter.estimated_usd == 0
+    assert meter.total_usd == Decimal(sum(audio_out) * 64) / 1_000_000

@@ -39,6 +39,7 @@ def meter_to_dict(meter: CostMeter) -> dict[str, object]:
         "actual_usd": str(meter.actual_usd),
         "estimated_usd": str(meter.estimated_usd),
         "by_modality": {k: str(v) for k, v in meter.by_modality().items()},
+        "tokens": {k: v for k, v in meter.tokens.billable().items() if v},
         "conversation_seconds": str(meter.conversation_seconds),
         "usd_per_minute": _str_or_none(meter.usd_per_minute()),
         "tokens_per_minute": _str_or_none(meter.tokens_per_minute()),
