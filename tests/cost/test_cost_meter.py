@@ -390,3 +390,13 @@ def test_actuals_replace_every_estimate(
     assert not meter.has_estimates
     assert meter.estimated_usd == 0
     assert meter.total_usd == Decimal(sum(audio_out) * 64) / 1_000_000
+
+
+def test_an_unpriced_estimate_alone_is_not_a_silent_zero() -> None:
+    meter = CostMeter(strict=False)
+    meter.observe(realtime_created("gpt-realtime"))
+    meter.observe(append(SECOND))
+    assert not meter.complete
+    with pytest.raises(UnpricedModelError):
+        _ = meter.total_usd
+    assert meter.priced_usd == 0

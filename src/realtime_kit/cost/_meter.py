@@ -312,8 +312,17 @@ class CostMeter:
 
     @property
     def complete(self) -> bool:
-        """False when some observed usage could not be priced (non-strict meters only)."""
-        return not any(tally.unpriced for tally in self._sessions)
+        """False when some observed usage, or an estimate, has no price (non-strict meters only)."""
+        return self._first_unpriced() is None
+
+    def _first_unpriced(self) -> str | None:
+        for tally in self._sessions:
+            for _, model in tally.unpriced:
+                return model
+            for line in tally.estimate_lines():
+                if line.usd is None:
+                    return line.model
+        return None
 
     @property
     def unpriced(self) -> list[CostLine]:
@@ -350,9 +359,9 @@ class CostMeter:
             UnpricedModelError: part of the usage has no price (only non-strict meters get this
                 far); read :attr:`priced_usd` and :attr:`unpriced` instead.
         """
-        for tally in self._sessions:
-            for source_model in tally.unpriced:
-                raise UnpricedModelError(source_model[1])
+        model = self._first_unpriced()
+        if model is not None:
+            raise UnpricedModelError(model)
         return self.priced_usd
 
     @property
