@@ -190,7 +190,11 @@ class Generator:
                 self.component_types[ref] = "..."  # recursion guard
                 target = self.components[ref]
                 name = self.component_name(ref)
-                expr = self.type_of(target, name)
+                if self._is_object(target):
+                    # A named component keeps its own class even when another has its shape.
+                    expr = self.object_class(target, name, named=True)
+                else:
+                    expr = self.type_of(target, name)
                 if self._is_object(target) or expr == name or name in self.classes:
                     self.component_types[ref] = expr
                 else:
@@ -335,9 +339,10 @@ class Generator:
         return None
 
     def object_class(self, node: dict[str, Any], hint: str, *, bases: list[str] | None = None,
-                     wire_type: str | None = None, server: bool = False) -> str:  # fmt: skip
+                     wire_type: str | None = None, server: bool = False,
+                     named: bool = False) -> str:  # fmt: skip
         key = json.dumps(node, sort_keys=True)
-        if wire_type is None and key in self.shapes:
+        if wire_type is None and not named and key in self.shapes:
             return self.shapes[key]
         name = RENAMES.get(hint, hint)
         while name in self.classes:

@@ -417,6 +417,7 @@ class ConversationItemInputAudioTranscriptionDeltaEvent(ServerEventBase):
     content_index: int | None = None
     delta: str | None = None
     logprobs: list[LogProbProperties] | None = None
+    obfuscation: str | None = None
 
 
 class ConversationItemInputAudioTranscriptionFailedEvent(ServerEventBase):
@@ -1794,9 +1795,34 @@ class RealtimeAudioInputConfig(RealtimeModel):
         "turn_detection",
     )
     format: AudioFormats | None = None
-    transcription: AudioTranscriptionResponse | None = None
+    transcription: AudioTranscription | None = None
     noise_reduction: RealtimeSessionAudioInputNoiseReduction | None = None
     turn_detection: TurnDetection | None = None
+
+
+class AudioTranscription(RealtimeModel):
+    """The ``AudioTranscription`` object."""
+
+    _rk_nested: ClassVar[tuple[str, ...]] = ("model", "delay")
+    model: (
+        Literal[
+            "whisper-1",
+            "gpt-transcribe",
+            "gpt-live-transcribe",
+            "gpt-4o-mini-transcribe",
+            "gpt-4o-mini-transcribe-2025-12-15",
+            "gpt-4o-transcribe",
+            "gpt-4o-transcribe-diarize",
+            "gpt-realtime-whisper",
+        ]
+        | str
+        | None
+    ) = None
+    language: str | None = None
+    languages: list[str] | None = None
+    keywords: list[str] | None = None
+    prompt: str | None = None
+    delay: Literal["minimal", "low", "medium", "high", "xhigh"] | str | None = None
 
 
 class RealtimeAudioOutputConfig(RealtimeModel):
@@ -2262,6 +2288,7 @@ SessionUpdateEvent.model_rebuild()
 RealtimeSessionConfig.model_rebuild()
 RealtimeAudioConfig.model_rebuild()
 RealtimeAudioInputConfig.model_rebuild()
+AudioTranscription.model_rebuild()
 RealtimeAudioOutputConfig.model_rebuild()
 TranscriptionSessionConfig.model_rebuild()
 TranscriptionSessionConfigAudio.model_rebuild()
@@ -2287,6 +2314,7 @@ __all__ = [
     "AudioFormatPcma",
     "AudioFormatPcmu",
     "AudioFormats",
+    "AudioTranscription",
     "AudioTranscriptionResponse",
     "CachedTokensDetails",
     "CallIncomingWebhook",

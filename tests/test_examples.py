@@ -1,0 +1,41 @@
+"""The README's offline main job runs, and its bundled recording is current."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(path: Path) -> object:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_summarises_the_bundled_recording() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "summarise_recording.py"),
+         str(ROOT / "examples" / "data" / "voice_turn.jsonl")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = result.stdout
+    assert "session created (realtime, model gpt-realtime-2)" in out
+    assert 'user said: "What\'s the weather like in Lisbon?"' in out
+    assert "assistant said (item_asst1): 'It is sunny and warm in Lisbon today.'" in out
+    assert "audio sent 1200 ms, received 800 ms" in out
+    assert "no drift" in out
+
+
+def test_bundled_recording_is_what_the_script_makes(tmp_path: Path) -> None:
+    maker = _load(ROOT / "examples" / "data" / "make_voice_turn.py")
+    maker.OUT = tmp_path / "voice_turn.jsonl"  # type: ignore[attr-defined]
+    maker.main()  # type: ignore[attr-defined]
+    bundled = (ROOT / "examples" / "data" / "voice_turn.jsonl").read_text(encoding="utf-8")
+    assert maker.OUT.read_text(encoding="utf-8") == bundled  # type: ignore[attr-defined]
