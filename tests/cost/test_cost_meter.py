@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -400,3 +401,66 @@ def test_an_unpriced_estimate_alone_is_not_a_silent_zero() -> None:
     with pytest.raises(UnpricedModelError):
         _ = meter.total_usd
     assert meter.priced_usd == 0
+
+
+def test_bundled_recording_is_priced_end_to_end() -> None:
+    # The demo's recorded voice turn: the client asks for gpt-realtime-whisper in session.update
+    # (the recorded session.updated does not echo it), then one response and one transcription.
+    from pathlib import Path
+
+    from realtime_kit.events import decode_client_event, decode_server_event
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "data" / "voice_turn.jsonl"
+    meter = CostMeter()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(raw)
+        frame = json.dumps(record["frame"])
+        if record["dir"] == "in":
+            meter.observe(decode_client_event(frame))
+        elif record["dir"] == "out":
+            meter.observe(decode_server_event(frame))
+    assert meter.transcription_model == "gpt-realtime-whisper"
+    assert not meter.has_estimates
+    # 26×4 + 14×32 + 40×24 + 16×64 per 1M, plus 2 s × $0.017/min
+    assert meter.responses["resp_1"].usd == Decimal("0.002536")
+    assert meter.total_usd == Decimal("0.002536") + Decimal("0.000566666667")
+
+
+def test_session_update_of_each_kind_names_the_transcription_model() -> None:
+    meter = CostMeter("gpt-realtime-translate")
+    meter.observe(
+        client(
+            {
+                "type": "session.update",
+                "session": {
+                    "audio": {"input": {"transcription": {"model": "gpt-realtime-whisper"}}}
+                },
+            }
+        )
+    )
+    assert meter.transcription_model == "gpt-realtime-whisper"
+    tx = CostMeter()
+    tx.observe(
+        client(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "transcription",
+                    "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}},
+                },
+            }
+        )
+    )
+    assert tx.transcription_model == "gpt-4o-transcribe"
+    with pytest.raises(UnpricedModelError):
+        tx.observe(
+            client(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "audio": {"input": {"transcription": {"model": "whisper-1"}}},
+                    },
+                }
+            )
+        )

@@ -205,7 +205,8 @@ class CostMeter:
     def observe(self, event: object) -> None:
         """Fold one event, sent or received, into the meter.
 
-        Reads ``session.created``/``session.updated`` (models, audio formats, session id),
+        Reads ``session.created``/``session.updated`` (models, audio formats, session id), the
+        client's ``session.update`` (the transcription model it asks for),
         ``input_audio_buffer.append`` and ``session.input_audio_buffer.append`` (input audio
         duration from the base64 length), ``response.output_audio.delta`` (estimates),
         ``response.created``/``response.done`` (actual usage replaces estimates),

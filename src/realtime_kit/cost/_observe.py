@@ -27,6 +27,7 @@ from realtime_kit.events import (
     InputAudioBufferClearedEvent,
     InputAudioBufferClearEvent,
     RealtimeSession,
+    RealtimeSessionConfig,
     ResponseCreatedEvent,
     ResponseDoneEvent,
     ResponseOutputAudioDeltaEvent,
@@ -34,10 +35,13 @@ from realtime_kit.events import (
     SessionInputAudioBufferAppendEvent,
     SessionOutputAudioDeltaEvent,
     SessionUpdatedEvent,
+    SessionUpdateEvent,
     TranscriptionSession,
+    TranscriptionSessionConfig,
     TranscriptionUsageDuration,
     TranscriptionUsageTokens,
     TranslationSession,
+    TranslationSessionConfig,
 )
 
 if TYPE_CHECKING:
@@ -88,6 +92,23 @@ def _session(meter: CostMeter, event: SessionCreatedEvent | SessionUpdatedEvent)
         # Translation audio is PCM16 24 kHz in both directions (PROTOCOL.md §5).
         meter.set_audio_formats(input_format=_PCM16, output_format=_PCM16)
     # A session object of a kind this SDK does not know leaves the configuration unchanged.
+
+
+def _session_update(meter: CostMeter, event: SessionUpdateEvent) -> None:
+    # The client's request names the transcription model before the server confirms it; the
+    # confirmation (session.updated) overrides whatever is read here.
+    session = event.session
+    model: str | None = None
+    if isinstance(session, RealtimeSessionConfig | TranscriptionSessionConfig):
+        inp = session.audio.input if session.audio is not None else None
+        if inp is not None and inp.transcription is not None:
+            model = inp.transcription.model
+    elif isinstance(session, TranslationSessionConfig):
+        l_inp = session.audio.input if session.audio is not None else None
+        if l_inp is not None and l_inp.transcription is not None:
+            model = l_inp.transcription.model
+    if model is not None:
+        meter.set_models(transcription_model=model)
 
 
 def _response_created(meter: CostMeter, event: ResponseCreatedEvent) -> None:
@@ -147,6 +168,7 @@ _HANDLERS: Final[dict[type[Any], Callable[[CostMeter, Any], None]]] = {
     ConversationItemInputAudioTranscriptionCompletedEvent: _transcription,
     SessionCreatedEvent: _session,
     SessionUpdatedEvent: _session,
+    SessionUpdateEvent: _session_update,
     InputAudioBufferClearEvent: _cleared,
     InputAudioBufferClearedEvent: _cleared,
 }
