@@ -6,7 +6,8 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import errors, events
+from realtime_kit import audio, cost, errors, events
+from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
@@ -25,13 +26,19 @@ __all__ = [
     "ClientEvent",
     "CostMeter",
     "DecodeError",
+    "PCMFrame",
+    "PlaybackClock",
+    "PlaybackPosition",
     "PriceBook",
     "PriceCard",
     "RealtimeKitError",
+    "Resampler",
     "ServerEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
+    "audio",
+    "cost",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
