@@ -633,7 +633,7 @@ def _table(result: BenchResult) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed repeats (default 15)")
     parser.add_argument("--passes", type=int, default=2, help="passes over the stream per repeat")
     parser.add_argument("--appends", type=int, default=2_000, help="append encodes per repeat")
