@@ -6,8 +6,10 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import errors, events
+from realtime_kit import audio, cost, errors, events
+from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.connection import RealtimeConnection, connect
+from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -22,19 +24,30 @@ from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, Rollover
 from realtime_kit.rest import RealtimeREST, verify_webhook
 
 __all__ = [
+    "Budget",
+    "BudgetEvent",
     "ClientEvent",
     "ConnectionRestored",
+    "CostMeter",
     "DecodeError",
+    "PCMFrame",
+    "PlaybackClock",
+    "PlaybackPosition",
+    "PriceBook",
+    "PriceCard",
     "RealtimeConnection",
     "RealtimeKitError",
     "RealtimeREST",
     "ReconnectPolicy",
+    "Resampler",
     "RolloverPolicy",
     "ServerEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
+    "audio",
     "connect",
+    "cost",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
