@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import Client, open_client, types
 
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, Reply, ScriptedBrain, ToolCall
 from realtime_kit.testing._audio import silence, tone
+from tests.testing._client import Client, open_client, types
 
 pytestmark = pytest.mark.anyio
 

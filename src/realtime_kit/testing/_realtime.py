@@ -19,8 +19,9 @@ from typing import Any
 import anyio
 import pybase64
 
-from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
+from realtime_kit.testing._audio import BYTES_PER_MS, to_pcm24
 from realtime_kit.testing._inbound import read_client_frame
+from realtime_kit.testing._items import ItemHandlers
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
@@ -56,7 +57,7 @@ _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 250}
 _APPEND_LIMIT = 15 * 1024 * 1024
 
 
-class RealtimeSession:
+class RealtimeSession(ItemHandlers):
     """State and event handling for one realtime (``kind="realtime"``) or transcription session.
 
     Args:
@@ -367,128 +368,6 @@ class RealtimeSession:
         heard = self.parts.recognizer.recognize(pcm)
         self.heard[item_id] = heard
         await self.desk.transcribe(item_id, pcm, heard)
-
-    # conversation items --------------------------------------------------------------------
-    async def _on_conversation_item_create(self, event: dict[str, Any], eid: Any) -> None:
-        from realtime_kit.testing._items import ItemError, check_new_item
-
-        prev_req = event.get("previous_item_id")
-        try:
-            item, audio = check_new_item(event.get("item"), self)
-        except ItemError as exc:
-            await self._error(exc.code, exc.message, eid, exc.param)
-            return
-        if prev_req is not None and prev_req != "root" and prev_req not in self.items:
-            await self._error(
-                "invalid_value",
-                f"Previous item with item_id not found: {prev_req}",
-                eid,
-                "previous_item_id",
-            )
-            return
-        if audio is not None:
-            self.audio[item["id"]] = audio
-            heard = self.parts.recognizer.recognize(audio)
-            self.heard[item["id"]] = heard
-        prev = self.insert_item(item, prev_req)
-        await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
-        await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
-
-    async def _on_conversation_item_delete(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        if item_id not in self.items:
-            await self._error(
-                "item_delete_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        self.order.remove(item_id)
-        del self.items[item_id]
-        self.audio.pop(item_id, None)
-        await self.send({"type": "conversation.item.deleted", "item_id": item_id})
-
-    async def _on_conversation_item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        if item_id not in self.items:
-            await self._error(
-                "item_retrieve_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        item = json.loads(json.dumps(self.items[item_id]))
-        pcm = self.audio.get(item_id)
-        if pcm is not None:
-            side = "input" if item.get("role") == "user" else "output"
-            wire_audio = from_pcm24(self.config["audio"][side]["format"], pcm)
-            for part in item.get("content") or []:
-                if part.get("type") in ("input_audio", "output_audio"):
-                    part["audio"] = pybase64.b64encode(wire_audio).decode("ascii")
-        await self.send({"type": "conversation.item.retrieved", "item": item})
-
-    async def _on_conversation_item_truncate(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        content_index = event.get("content_index")
-        end_ms = event.get("audio_end_ms")
-        item = self.items.get(str(item_id))
-        if item is None:
-            await self._error(
-                "item_truncate_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        content = item.get("content") or []
-        if (
-            item.get("role") != "assistant"
-            or not isinstance(content_index, int)
-            or not 0 <= content_index < len(content)
-            or content[content_index].get("type") != "output_audio"
-        ):
-            await self._error(
-                "invalid_value",
-                "Only assistant messages with audio content can be truncated.",
-                eid,
-                "content_index",
-            )
-            return
-        rejection = None
-        for faults in self.faults:
-            rejection = rejection or faults.take_truncate_rejection()
-        if rejection is not None:
-            await self._error("invalid_value", rejection, eid, "audio_end_ms")
-            return
-        pcm = self.audio.get(item["id"], b"")
-        length_ms = len(pcm) / BYTES_PER_MS
-        if isinstance(end_ms, bool) or not isinstance(end_ms, int) or end_ms < 0:
-            await self._error("invalid_value", "audio_end_ms must be >= 0.", eid, "audio_end_ms")
-            return
-        if end_ms > length_ms:
-            await self._error(
-                "invalid_value",
-                f"Audio content of {int(length_ms)}ms is already shorter than {end_ms}ms",
-                eid,
-                "audio_end_ms",
-            )
-            return
-        kept = int(end_ms * BYTES_PER_MS) & ~1
-        transcript = str(content[content_index].get("transcript") or "")
-        words = transcript.split()
-        heard = words[: math.floor(len(words) * (kept / len(pcm)))] if pcm else []
-        self.audio[item["id"]] = pcm[:kept]
-        content[content_index]["transcript"] = " ".join(heard)
-        await self.send(
-            {
-                "type": "conversation.item.truncated",
-                "item_id": item["id"],
-                "content_index": content_index,
-                "audio_end_ms": end_ms,
-            }
-        )
 
     # responses -----------------------------------------------------------------------------
     async def _on_response_create(self, event: dict[str, Any], eid: Any) -> None:
