@@ -104,6 +104,7 @@ class RealtimeSession(ItemHandlers):
         self.started_at = parts.clock.now()
         self.desk = TranscriptionDesk(self)
         self._tg: anyio.abc.TaskGroup | None = None
+        self._idle_scope: anyio.CancelScope | None = None
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -161,6 +162,55 @@ class RealtimeSession(ItemHandlers):
         vad.reset_buffer(self.buffer_start_ms)
         self.vad = vad
         self.speech_item = None
+
+    # idle timeout ----------------------------------------------------------------------------
+    def arm_idle(self) -> None:
+        """(Re)start the server-VAD idle timer, if ``idle_timeout_ms`` is set.
+
+        The real server counts from the end of the last response's audio playback; this server
+        streams audio at playback speed on its clock, so that moment is "now" at response end.
+        """
+        self.disarm_idle()
+        td = self.config["audio"]["input"].get("turn_detection") or {}
+        idle_ms = td.get("idle_timeout_ms") if td.get("type") == "server_vad" else None
+        if self.kind != "realtime" or not idle_ms or self._tg is None:
+            return
+        scope = anyio.CancelScope()
+        self._idle_scope = scope
+        deadline = self.parts.clock.now() + idle_ms / 1000
+        self._tg.start_soon(self._idle_wait, scope, deadline)
+
+    def disarm_idle(self) -> None:
+        if self._idle_scope is not None:
+            self._idle_scope.cancel()
+            self._idle_scope = None
+
+    async def _idle_wait(self, scope: anyio.CancelScope, deadline: float) -> None:
+        with scope:
+            await self.parts.clock.wait_until(deadline)
+            self._idle_scope = None
+            await self._idle_fire()
+
+    async def _idle_fire(self) -> None:
+        if self.active is not None or self.speech_item is not None:
+            return
+        item_id = self.wire.ids.new("item")
+        start_ms, end_ms = self.buffer_start_ms, int(self.session_ms)
+        await self.send(
+            {
+                "type": "input_audio_buffer.timeout_triggered",
+                "audio_start_ms": start_ms,
+                "audio_end_ms": end_ms,
+                "item_id": item_id,
+            }
+        )
+        turn = bytes(self.buffer)
+        self.buffer.clear()
+        self.buffer_start_ms = end_ms
+        if self.vad is not None:
+            self.vad.reset_buffer(end_ms)
+        await self._commit(turn, item_id)
+        await self._start_response({}, eid=None)
 
     def rate_limits(self) -> list[dict[str, Any]]:
         return [
@@ -253,6 +303,7 @@ class RealtimeSession(ItemHandlers):
         self.config = merge_update(self.config, update)
         if self.config["audio"]["input"].get("turn_detection") != old_td:
             self._rebuild_vad()
+            self.arm_idle()
         await self.send({"type": "session.updated", "session": self.config})
 
     # input audio ---------------------------------------------------------------------------
@@ -294,6 +345,7 @@ class RealtimeSession(ItemHandlers):
                 "item_id": self.speech_item,
             }
         )
+        self.disarm_idle()
         td = self.config["audio"]["input"].get("turn_detection") or {}
         if self.kind == "realtime" and td.get("interrupt_response", True) and self.active:
             self.active.cancel("turn_detected")
@@ -409,6 +461,7 @@ class RealtimeSession(ItemHandlers):
         self.runs[run.id] = run
         if in_conversation:
             self.active = run
+            self.disarm_idle()
         self.start_soon(run.run)
 
     def response_finished(self, run: ResponseRun) -> None:
@@ -418,6 +471,8 @@ class RealtimeSession(ItemHandlers):
 
     async def after_response(self, run: ResponseRun) -> None:
         await self.desk.response_done()
+        if run.in_conversation:
+            self.arm_idle()
 
     async def _on_response_cancel(self, event: dict[str, Any], eid: Any) -> None:
         rid = event.get("response_id")
