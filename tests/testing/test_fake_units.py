@@ -199,3 +199,20 @@ def _printed_base_url(capsys: pytest.CaptureFixture[str]) -> str:
                 return line.strip().removeprefix("base_url=")
         threading.Event().wait(0.005)
     raise AssertionError(f"the command printed no base_url: {printed!r}")
+
+
+def test_pocketsphinx_recognizes_expected_phrases() -> None:
+    pytest.importorskip("pocketsphinx")
+    from realtime_kit.testing import PocketsphinxRecognizer
+
+    phrases = [
+        "What is the weather in Paris?",
+        "Turn on the lights please.",
+        "Book a table for two.",
+        "Please transcribe this sentence.",
+    ]
+    recognizer = PocketsphinxRecognizer(phrases)
+    synth = EspeakSynthesizer()
+    for phrase in phrases:
+        assert recognizer.recognize(silence(200) + synth.synthesize(phrase)) == phrase
+    assert recognizer.recognize(silence(500)) == ""

@@ -9,6 +9,7 @@ The public names:
 * Brains: :class:`ScriptedBrain`, :class:`Reply`, :class:`ToolCall`, :class:`TurnContext`,
   the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`Translator`.
 * Speech: :class:`EspeakSynthesizer`, :class:`ToneSynthesizer`, :class:`ScriptedRecognizer`,
+  :class:`PocketsphinxRecognizer` (needs ``pocketsphinx``),
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
 * :class:`Faults` — fault injection; :class:`ServerVad` — the VAD; :class:`Recorder`,
   :func:`load_recording`, :func:`redact` — recordings.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from realtime_kit.testing._sockets import ConnectionHandle
 from realtime_kit.testing._state import CallRecord, ClientSecret
+from realtime_kit.testing.asr import PocketsphinxRecognizer
 from realtime_kit.testing.brain import (
     Brain,
     Reply,
@@ -56,6 +58,7 @@ __all__ = [
     "FakeClock",
     "FakeRealtimeServer",
     "Faults",
+    "PocketsphinxRecognizer",
     "RealClock",
     "Recognizer",
     "Recorder",
