@@ -201,6 +201,7 @@ def _printed_base_url(capsys: pytest.CaptureFixture[str]) -> str:
     raise AssertionError(f"the command printed no base_url: {printed!r}")
 
 
+@pytest.mark.slow
 def test_pocketsphinx_recognizes_expected_phrases() -> None:
     pytest.importorskip("pocketsphinx")
     from realtime_kit.testing import PocketsphinxRecognizer

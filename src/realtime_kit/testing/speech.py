@@ -171,12 +171,20 @@ class EspeakSynthesizer:
         return f"EspeakSynthesizer(words_per_minute={self.words_per_minute})"
 
 
+_DEFAULT: list[Synthesizer] = []
+
+
 def default_synthesizer() -> Synthesizer:
-    """espeak-ng when its wheel loads here, else the deterministic :class:`ToneSynthesizer`."""
-    try:
-        return EspeakSynthesizer()
-    except (ImportError, OSError):
-        return ToneSynthesizer()
+    """espeak-ng when its wheel loads here, else the deterministic :class:`ToneSynthesizer`.
+
+    One instance per process, so every server shares its cache of spoken sentences.
+    """
+    if not _DEFAULT:
+        try:
+            _DEFAULT.append(EspeakSynthesizer())
+        except (ImportError, OSError):
+            _DEFAULT.append(ToneSynthesizer())
+    return _DEFAULT[0]
 
 
 # A clip is recognised by a short fingerprint taken from its middle, found verbatim in the audio.
