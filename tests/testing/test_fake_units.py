@@ -217,3 +217,34 @@ def test_pocketsphinx_recognizes_expected_phrases() -> None:
     for phrase in phrases:
         assert recognizer.recognize(silence(200) + synth.synthesize(phrase)) == phrase
     assert recognizer.recognize(silence(500)) == ""
+
+
+def test_brain_honours_forced_tool_choice() -> None:
+    tools = [{"type": "function", "name": "a"}, {"type": "function", "name": "b"}]
+    brain = ScriptedBrain(tool_triggers={"bee": ToolCall("b", {"x": 1})})
+    required = TurnContext(
+        user_text="hi",
+        tool_output=None,
+        items=[],
+        tools=tools,
+        instructions="",
+        tool_choice="required",
+    )
+    assert brain.reply(required).tool_calls == [ToolCall("a", {})]
+    named = TurnContext(
+        user_text="hi",
+        tool_output=None,
+        items=[],
+        tools=tools,
+        instructions="",
+        tool_choice={"type": "function", "name": "b"},
+    )
+    assert brain.reply(named).tool_calls == [ToolCall("b", {"x": 1})]
+
+
+def test_speed_shortens_speech() -> None:
+    synth = ToneSynthesizer()
+    assert len(synth.synthesize("some words", speed=1.5)) < len(synth.synthesize("some words"))
+    espeak = EspeakSynthesizer()
+    slow = espeak.synthesize("A sentence to say.", speed=0.5)
+    assert len(slow) > 1.5 * len(espeak.synthesize("A sentence to say."))

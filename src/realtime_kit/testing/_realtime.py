@@ -53,6 +53,22 @@ _CLIENT_TYPES = {
         "input_audio_buffer.clear",
     ),
 }
+_RESPONSE_KEYS = frozenset(
+    {
+        "audio",
+        "conversation",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "metadata",
+        "output_modalities",
+        "parallel_tool_calls",
+        "prompt",
+        "reasoning",
+        "tool_choice",
+        "tools",
+    }
+)
 _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 250}
 _APPEND_LIMIT = 15 * 1024 * 1024
 
@@ -430,6 +446,23 @@ class RealtimeSession(ItemHandlers):
         await self._start_response(params, eid=eid)
 
     async def _start_response(self, params: Mapping[str, Any], *, eid: Any) -> None:
+        for key in params:
+            if key not in _RESPONSE_KEYS:
+                await self._error(
+                    "unknown_parameter",
+                    f"Unknown parameter: 'response.{key}'.",
+                    eid,
+                    f"response.{key}",
+                )
+                return
+        if params.get("conversation", "auto") not in ("auto", "none"):
+            await self._error(
+                "invalid_value",
+                f"Invalid value: '{params['conversation']}'. Supported values are: 'auto', 'none'.",
+                eid,
+                "response.conversation",
+            )
+            return
         in_conversation = params.get("conversation", "auto") != "none"
         if in_conversation and self.active is not None:
             await self._error(

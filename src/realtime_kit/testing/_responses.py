@@ -229,7 +229,8 @@ class ResponseRun:
             return
         fmt = self._audio_out()["format"]
         voice = self._audio_out()["voice"]
-        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice))
+        speed = float(s.config["audio"]["output"].get("speed") or 1.0)
+        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice), speed=speed)
         state["pcm"] = b""
         chunk = s.parts.audio_chunk_ms * BYTES_PER_MS
         total = max(1, len(pcm))
