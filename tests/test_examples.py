@@ -39,3 +39,26 @@ def test_bundled_recording_is_what_the_script_makes(tmp_path: Path) -> None:
     maker.main()  # type: ignore[attr-defined]
     bundled = (ROOT / "examples" / "data" / "voice_turn.jsonl").read_text(encoding="utf-8")
     assert maker.OUT.read_text(encoding="utf-8") == bundled  # type: ignore[attr-defined]
+
+
+def test_audio_example_converts_a_wav_to_the_api_format(tmp_path: Path) -> None:
+    import wave
+
+    import numpy as np
+
+    source = tmp_path / "in.wav"
+    with wave.open(str(source), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48_000)
+        tone = (np.sin(np.arange(48_000) * 2 * np.pi * 440 / 48_000) * 8000).astype("<i2")
+        w.writeframes(np.repeat(tone, 2).tobytes())
+    target = tmp_path / "out.wav"
+    subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "audio_wav_to_api_format.py"),
+         str(source), str(target)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    with wave.open(str(target), "rb") as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (24_000, 1, 2)
+        assert abs(w.getnframes() - 24_000) <= 480  # one second, give or take a 20 ms frame

@@ -6,7 +6,9 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import errors, events
+from realtime_kit import audio, cost, errors, events
+from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
+from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -19,13 +21,24 @@ from realtime_kit.events import (
 )
 
 __all__ = [
+    "Budget",
+    "BudgetEvent",
     "ClientEvent",
+    "CostMeter",
     "DecodeError",
+    "PCMFrame",
+    "PlaybackClock",
+    "PlaybackPosition",
+    "PriceBook",
+    "PriceCard",
     "RealtimeKitError",
+    "Resampler",
     "ServerEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
+    "audio",
+    "cost",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
