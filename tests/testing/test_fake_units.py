@@ -5,10 +5,7 @@ from __future__ import annotations
 import threading
 
 import httpx
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from realtime_kit.cli import build_parser, main
 from realtime_kit.cli.fake_server import run
@@ -27,12 +24,8 @@ from realtime_kit.testing import (
     redact,
 )
 from realtime_kit.testing._audio import (
-    alaw_decode,
-    alaw_encode,
     silence,
     tone,
-    ulaw_decode,
-    ulaw_encode,
 )
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 
@@ -116,25 +109,6 @@ def test_vad_reports_padding_and_silence() -> None:
 def test_vad_padding_never_reaches_before_the_buffer() -> None:
     vad = ServerVad(prefix_padding_ms=300)
     assert vad.feed(silence(100) + tone(200))[0].ms == 0
-
-
-@given(st.binary(min_size=0, max_size=64))
-def test_g711_decode_encode_round_trips(data: bytes) -> None:
-    assert ulaw_encode(ulaw_decode(data)) == _canonical_ulaw(data)
-    assert alaw_encode(alaw_decode(data)) == data
-
-
-def _canonical_ulaw(data: bytes) -> bytes:
-    # μ-law has two codes for zero (0x7F and 0xFF); encoding picks one of them.
-    zero = ulaw_encode(np.zeros(1, dtype=np.int16))[0]
-    return bytes(zero if b in (0x7F, 0xFF) else b for b in data)
-
-
-@given(st.lists(st.integers(-32768, 32767), max_size=64))
-def test_g711_encode_is_close(samples: list[int]) -> None:
-    pcm = np.array(samples, dtype=np.int16)
-    back = ulaw_decode(ulaw_encode(pcm)).astype(np.int32)
-    assert np.all(np.abs(back - pcm) <= np.maximum(8, np.abs(pcm.astype(np.int32)) // 16))
 
 
 def test_config_merge_and_errors() -> None:
