@@ -222,3 +222,16 @@ def test_speed_shortens_speech() -> None:
     espeak = EspeakSynthesizer()
     slow = espeak.synthesize("A sentence to say.", speed=0.5)
     assert len(slow) > 1.5 * len(espeak.synthesize("A sentence to say."))
+
+
+def test_example_voice_turn_runs() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "fake_server_voice_turn.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "tool call: get_weather({'city': 'Lisbon'})" in result.stdout
+    assert "assistant said: 'Done: sunny, 24 C'" in result.stdout
