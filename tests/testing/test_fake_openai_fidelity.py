@@ -291,3 +291,35 @@ async def test_every_other_event_shape_parses(
         await until("response.output_text.done")
     assert seen["error"].error.code == "response_cancel_not_active"
     assert seen["response.output_text.delta"].delta
+
+
+async def test_diarized_transcription_with_logprobs(
+    server: FakeRealtimeServer, client: AsyncOpenAI
+) -> None:
+    speech = server.speak("Two speakers maybe.")
+    seen: list[Any] = []
+    async with client.realtime.connect(extra_query={"intent": "transcription"}) as conn:
+        check(_SERVER_EVENTS, await conn.recv_bytes())
+        await conn.session.update(
+            session={
+                "type": "transcription",
+                "include": ["item.input_audio_transcription.logprobs"],
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-4o-transcribe-diarize"},
+                        "turn_detection": None,
+                    }
+                },
+            }
+        )
+        await conn.input_audio_buffer.append(audio=b64(speech))
+        await conn.input_audio_buffer.commit()
+        while True:
+            event = check(_SERVER_EVENTS, await conn.recv_bytes())
+            seen.append(event)
+            if event.type == "conversation.item.input_audio_transcription.completed":
+                break
+    segment = next(e for e in seen if e.type.endswith(".segment"))
+    assert (segment.text, segment.speaker, segment.start) == ("Two speakers maybe.", "A", 0.0)
+    assert segment.end == pytest.approx(len(speech) / 48000, abs=0.001)
+    assert "".join(p.token for p in event.logprobs) == event.transcript
