@@ -238,3 +238,88 @@ async def test_rest_client_secrets_and_call_control(
     assert record.refers == ["tel:+14155550123"]
     assert record.session is not None
     assert record.session["instructions"] == "Answer."
+
+
+async def test_every_other_event_shape_parses(
+    server: FakeRealtimeServer, client: AsyncOpenAI
+) -> None:
+    """Errors, cancellation, failure, truncation, item operations, idle timeout, text output."""
+    server.faults.fail_responses("server_error")
+    seen: dict[str, Any] = {}
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+
+        async def until(etype: str) -> Any:
+            while True:
+                event = check(_SERVER_EVENTS, await conn.recv_bytes())
+                seen.setdefault(event.type, event)
+                if event.type == etype:
+                    return event
+
+        await until("session.created")
+        await conn.session.update(
+            session={
+                "type": "realtime",
+                "audio": {
+                    "input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}
+                },
+            }
+        )
+        await until("session.updated")
+        await conn.response.create()
+        failed = await until("response.done")
+        assert failed.response.status == "failed"
+        await conn.response.create()
+        done = await until("response.done")
+        item_id = done.response.output[0].id
+        await conn.conversation.item.truncate(item_id=item_id, content_index=0, audio_end_ms=200)
+        await until("conversation.item.truncated")
+        await conn.conversation.item.retrieve(item_id=item_id)
+        await until("conversation.item.retrieved")
+        await conn.conversation.item.delete(item_id=item_id)
+        await until("conversation.item.deleted")
+        await conn.input_audio_buffer.clear()
+        await until("input_audio_buffer.cleared")
+        await conn.response.cancel()
+        await until("error")
+        assert isinstance(server.clock, FakeClock)
+        server.clock.advance(6)
+        await until("input_audio_buffer.timeout_triggered")
+        await until("response.done")
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await until("session.updated")
+        await conn.response.create(response={"conversation": "none"})
+        await until("response.output_text.done")
+    assert seen["error"].error.code == "response_cancel_not_active"
+    assert seen["response.output_text.delta"].delta
+
+
+async def test_diarized_transcription_with_logprobs(
+    server: FakeRealtimeServer, client: AsyncOpenAI
+) -> None:
+    speech = server.speak("Two speakers maybe.")
+    seen: list[Any] = []
+    async with client.realtime.connect(extra_query={"intent": "transcription"}) as conn:
+        check(_SERVER_EVENTS, await conn.recv_bytes())
+        await conn.session.update(
+            session={
+                "type": "transcription",
+                "include": ["item.input_audio_transcription.logprobs"],
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-4o-transcribe-diarize"},
+                        "turn_detection": None,
+                    }
+                },
+            }
+        )
+        await conn.input_audio_buffer.append(audio=b64(speech))
+        await conn.input_audio_buffer.commit()
+        while True:
+            event = check(_SERVER_EVENTS, await conn.recv_bytes())
+            seen.append(event)
+            if event.type == "conversation.item.input_audio_transcription.completed":
+                break
+    segment = next(e for e in seen if e.type.endswith(".segment"))
+    assert (segment.text, segment.speaker, segment.start) == ("Two speakers maybe.", "A", 0.0)
+    assert segment.end == pytest.approx(len(speech) / 48000, abs=0.001)
+    assert "".join(p.token for p in event.logprobs) == event.transcript

@@ -9,6 +9,7 @@ The public names:
 * Brains: :class:`ScriptedBrain`, :class:`Reply`, :class:`ToolCall`, :class:`TurnContext`,
   the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`Translator`.
 * Speech: :class:`EspeakSynthesizer`, :class:`ToneSynthesizer`, :class:`ScriptedRecognizer`,
+  :class:`PocketsphinxRecognizer` (needs ``pocketsphinx``),
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
 * :func:`check_transport` — the transport conformance suite, with :func:`loopback_websocket_pair`
   (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from realtime_kit.testing._sockets import ConnectionHandle
 from realtime_kit.testing._state import CallRecord, ClientSecret
+from realtime_kit.testing.asr import PocketsphinxRecognizer
 from realtime_kit.testing.brain import (
     Brain,
     Reply,
@@ -65,6 +67,7 @@ __all__ = [
     "FakeRealtimeServer",
     "Faults",
     "LoopbackWebSocketPeer",
+    "PocketsphinxRecognizer",
     "RealClock",
     "Recognizer",
     "Recorder",

@@ -118,9 +118,17 @@ class ResponseRun:
         s = self.s
         await s.send({"type": "response.created", "response": self.response_object()})
         await s.send({"type": "rate_limits.updated", "rate_limits": s.rate_limits()})
+        failure = None
+        for faults in s.faults:
+            failure = failure or faults.take_response_failure()
+        if failure is not None:
+            self.status = "failed"
+            error = {k: failure[k] for k in ("type", "code", "message")}
+            self.status_details = {"type": "failed", "error": error}
         with self.scope:
-            reply = s.parts.brain.reply(self._context())
-            await self._produce(reply)
+            if failure is None:
+                reply = s.parts.brain.reply(self._context())
+                await self._produce(reply)
         if self.cancel_reason is not None:
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
@@ -229,7 +237,8 @@ class ResponseRun:
             return
         fmt = self._audio_out()["format"]
         voice = self._audio_out()["voice"]
-        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice))
+        speed = float(s.config["audio"]["output"].get("speed") or 1.0)
+        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice), speed=speed)
         state["pcm"] = b""
         chunk = s.parts.audio_chunk_ms * BYTES_PER_MS
         total = max(1, len(pcm))

@@ -66,10 +66,22 @@ class ConnectionHandle:
         self.wire: Wire | None = None
         self.portal: Any = None
 
+    def _snapshot(self, fn: Any) -> Any:
+        # Read the session on its own loop thread, so a test never sees it mid-update.
+        if self.portal is not None and not self.ended.is_set():
+            try:
+                return self.portal.call(fn)
+            except RuntimeError:
+                return fn()  # already on the server's loop thread (e.g. inside a brain)
+        return fn()
+
     @property
     def config(self) -> dict[str, Any]:
         """A copy of the session's current effective configuration."""
-        return copy.deepcopy(self.session.config) if self.session is not None else {}
+        session = self.session
+        if session is None:
+            return {}
+        return dict(self._snapshot(lambda: copy.deepcopy(session.config)))
 
     @property
     def items(self) -> list[dict[str, Any]]:
@@ -77,7 +89,9 @@ class ConnectionHandle:
         session = self.session
         if not isinstance(session, RealtimeSession):
             return []
-        return copy.deepcopy([session.items[i] for i in session.order])
+        return list(
+            self._snapshot(lambda: copy.deepcopy([session.items[i] for i in session.order]))
+        )
 
     def _call(self, fn: Any, *args: Any) -> None:
         if self.portal is None or self.wire is None:

@@ -21,6 +21,14 @@ __all__ = ["TranscriptionDesk"]
 _DURATION_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe", "whisper-1"})
 # whisper-1 sends the whole turn in one delta; the others stream word by word.
 _ONE_DELTA_MODELS = frozenset({"whisper-1"})
+# The diarizing model also reports who spoke when, as segment events.
+_DIARIZE_MODELS = frozenset({"gpt-4o-transcribe-diarize"})
+
+
+def _logprobs(text: str) -> list[dict[str, Any]]:
+    # One confident token per word (a stand-in tokenizer; the shape is the real one).
+    tokens = [w if i == 0 else " " + w for i, w in enumerate(text.split(" ")) if w]
+    return [{"token": t, "logprob": -0.01, "bytes": list(t.encode("utf-8"))} for t in tokens]
 
 
 class TranscriptionDesk:
@@ -61,6 +69,9 @@ class TranscriptionDesk:
                 }
             ]
         events: list[dict[str, Any]] = []
+        with_logprobs = "item.input_audio_transcription.logprobs" in (
+            self.s.config.get("include") or []
+        )
         if text:
             words = text.split(" ")
             pieces = (
@@ -68,11 +79,28 @@ class TranscriptionDesk:
                 if model in _ONE_DELTA_MODELS
                 else [w if i == 0 else " " + w for i, w in enumerate(words)]
             )
-            events.extend(
-                {"type": "conversation.item.input_audio_transcription.delta", **base, "delta": p}
-                for p in pieces
-            )
+            for piece in pieces:
+                delta: dict[str, Any] = {
+                    "type": "conversation.item.input_audio_transcription.delta",
+                    **base,
+                    "delta": piece,
+                }
+                if with_logprobs:
+                    delta["logprobs"] = _logprobs(piece)
+                events.append(delta)
         ms = len(pcm) / BYTES_PER_MS
+        if model in _DIARIZE_MODELS and text:
+            events.append(
+                {
+                    "type": "conversation.item.input_audio_transcription.segment",
+                    **base,
+                    "id": f"seg_{item_id.removeprefix('item_')[:12]}",
+                    "text": text,
+                    "speaker": "A",
+                    "start": 0.0,
+                    "end": round(ms / 1000, 3),
+                }
+            )
         usage: dict[str, Any]
         if model in _DURATION_MODELS:
             usage = {"type": "duration", "seconds": math.ceil(ms / 1000)}
@@ -86,14 +114,15 @@ class TranscriptionDesk:
                 "total_tokens": audio_tokens + out,
                 "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
             }
-        events.append(
-            {
-                "type": "conversation.item.input_audio_transcription.completed",
-                **base,
-                "transcript": text,
-                "usage": usage,
-            }
-        )
+        completed: dict[str, Any] = {
+            "type": "conversation.item.input_audio_transcription.completed",
+            **base,
+            "transcript": text,
+            "usage": usage,
+        }
+        if with_logprobs:
+            completed["logprobs"] = _logprobs(text)
+        events.append(completed)
         return events
 
     async def transcribe(self, item_id: str, pcm: bytes, heard: str) -> None:

@@ -125,17 +125,31 @@ class ScriptedBrain:
                 return _as_reply(self._script.popleft())
         if context.tool_output is not None:
             return Reply(text=f"Done: {context.tool_output}")
-        offered = {t.get("name") for t in context.tools if t.get("type") == "function"}
+        offered = [t.get("name") for t in context.tools if t.get("type") == "function"]
+        forced = _forced_tool(context.tool_choice, offered)
         if context.tool_choice != "none":
             words = context.user_text.lower()
             for keyword, call in self.tool_triggers.items():
-                if keyword.lower() in words and call.name in offered:
+                allowed = forced is None or forced == call.name
+                if keyword.lower() in words and call.name in offered and allowed:
                     return Reply(tool_calls=[call])
+        if forced is not None:
+            # tool_choice "required" or a named function: the model must call a tool.
+            known = [c for c in self.tool_triggers.values() if c.name == forced]
+            return Reply(tool_calls=[known[0] if known else ToolCall(forced, {})])
         text = context.user_text.strip() or "nothing"
         return Reply(text=self.default_reply.replace("{text}", text))
 
     def __repr__(self) -> str:
         return f"ScriptedBrain(pending={len(self._script)}, triggers={sorted(self.tool_triggers)})"
+
+
+def _forced_tool(tool_choice: Any, offered: Sequence[Any]) -> str | None:
+    if tool_choice == "required" and offered:
+        return str(offered[0])
+    if isinstance(tool_choice, Mapping) and tool_choice.get("type") == "function":
+        return str(tool_choice.get("name"))
+    return None
 
 
 def _as_reply(value: Reply | str) -> Reply:

@@ -235,14 +235,20 @@ class FakeRealtimeServer:
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start serving on a background thread (blocking until the port accepts connections)."""
+        """Start serving on a background thread (blocking until the port accepts connections).
+
+        After :meth:`stop`, ``start()`` again serves on the same port (minted keys and calls are
+        kept; sessions are not — as after a real server restart).
+        """
         if self._serving is not None:
             raise RuntimeError("the server is already running")
         if self._record_to is not None:
             self.state.recorder = Recorder(self._record_to)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self._port))
+        # A restarted server comes back on the same port, so clients can test reconnecting.
+        port = self._bound_port if self._bound_port is not None and self._port == 0 else self._port
+        sock.bind(("127.0.0.1", port))
         sock.listen(128)
         self._sock = sock
         self._bound_port = int(sock.getsockname()[1])
