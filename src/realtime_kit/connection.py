@@ -714,6 +714,7 @@ class _Connect:
         try:
             await self._conn._start(tg, self._session)
         except BaseException:
+            await self._conn.aclose()
             self._conn._release()
             if self._own_tg is not None:
                 self._own_tg.cancel_scope.cancel()
