@@ -539,22 +539,32 @@ class RealtimeConnection:
                 await anyio.sleep(min(policy.poll_interval, 5.0))
                 continue
             drained: list[Delivered] = []
-            with anyio.CancelScope() as drain_scope:
-                tg.start_soon(self._drain, standby, drained, drain_scope)
+            drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
+            tg.start_soon(self._drain, standby, drained, drain_scope, drain_done)
+            try:
                 await self._wait_for_boundary(leg, expires - policy.hard_deadline, policy)
-            drain_scope.cancel()
-            if self._closing or leg is not self._leg:
+            finally:
+                drain_scope.cancel()
+            # Only one task may read the standby: wait until the drain task has let go.
+            await drain_done.wait()
+            if self._closing or leg is not self._leg or standby.transport.close_code is not None:
                 await standby.transport.aclose()
                 continue
-            await self._seed_and_switch(
-                leg,
-                standby,
-                early=early + drained,
-                cause="rollover",
-                attempts=1,
-                replay_history=True,
-                closed=None,
-            )
+            try:
+                await self._seed_and_switch(
+                    leg,
+                    standby,
+                    early=early + drained,
+                    cause="rollover",
+                    attempts=1,
+                    replay_history=True,
+                    closed=None,
+                )
+            except ConnectionClosedError as exc:
+                # The old session stays in charge; the next pass tries a fresh standby.
+                _log.warning("rollover: switching failed, staying on the old session: %s", exc)
+                await standby.transport.aclose()
+                continue
             await leg.transport.aclose(1000, "rolled over to a new session")
 
     async def _nap(self, seconds: float, leg: _Leg) -> None:
@@ -562,14 +572,19 @@ class RealtimeConnection:
             while leg is self._leg:
                 await self._leg_changed.wait()
 
-    async def _drain(self, leg: _Leg, into: list[Delivered], scope: anyio.CancelScope) -> None:
-        with scope:
-            while True:
-                try:
-                    into.append(leg.core.receive(await leg.transport.receive_text()))
-                except (ConnectionClosedError, DecodeError) as exc:
-                    _log.warning("rollover: standby session ended early: %s", exc)
-                    return
+    async def _drain(
+        self, leg: _Leg, into: list[Delivered], scope: anyio.CancelScope, done: anyio.Event
+    ) -> None:
+        try:
+            with scope:
+                while True:
+                    try:
+                        into.append(leg.core.receive(await leg.transport.receive_text()))
+                    except (ConnectionClosedError, DecodeError) as exc:
+                        _log.warning("rollover: standby session ended early: %s", exc)
+                        return
+        finally:
+            done.set()
 
     async def _wait_for_boundary(self, leg: _Leg, deadline: float, policy: RolloverPolicy) -> None:
         poll = min(policy.poll_interval, 0.05)

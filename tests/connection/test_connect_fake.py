@@ -19,6 +19,9 @@ from realtime_kit.errors import (
 )
 from realtime_kit.events import (
     ConversationItemCreateEvent,
+    InputAudioBufferAppendEvent,
+    InputAudioBufferCommitEvent,
+    InputAudioBufferCommittedEvent,
     ResponseCreateEvent,
     ResponseDoneEvent,
     ServerEventBase,
@@ -201,3 +204,43 @@ async def test_error_event_is_tied_to_its_cause(server: FakeRealtimeServer) -> N
         cause = conn.cause_of(events[-1])
         assert cause is not None
         assert cause.type == "conversation.item.delete"
+
+
+async def test_rollover_before_the_cap_keeps_history_and_audio() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock, seed=5, synthesizer=ToneSynthesizer()) as server:
+        manual = {**CONFIG, "audio": {"input": {"turn_detection": None}}}
+        async with realtime_kit.connect(
+            "gpt-realtime",
+            api_key=KEY,
+            base_url=server.base_url,
+            session=manual,
+            rollover=realtime_kit.RolloverPolicy(
+                lead_time=300, hard_deadline=20, poll_interval=0.05
+            ),
+            clock=clock.wall,
+        ) as conn:
+            first_session = conn.session_id
+            await conn.send(user_text("remember the word teapot"))
+            await conn.send(ResponseCreateEvent())
+            await until(conn, ResponseDoneEvent)
+            # 200 ms of speech that is not committed yet when the rollover happens.
+            await conn.send(InputAudioBufferAppendEvent.from_audio(bytes(9600)))
+            clock.advance(3600 - 250)
+            events = await until(conn, ConnectionRestored)
+            report = events[-1]
+            assert report.cause == "rollover"
+            assert report.old_session_id == first_session
+            assert report.new_session_id == conn.session_id != first_session
+            assert report.replayed_audio_ms == pytest.approx(200)
+            assert len(report.restored_items) == 2
+            assert report.lost == ()
+            old, new = await server.wait_for_connections(2)
+            await anyio.to_thread.run_sync(old.ended.wait, 5)
+            assert old.close_code == 1000
+            # The replayed audio is in the new session's buffer: a commit now succeeds.
+            await conn.send(InputAudioBufferCommitEvent())
+            committed = await until(conn, InputAudioBufferCommittedEvent)
+            assert committed[-1].item_id
+            assert new.config["instructions"] == "Answer briefly."
+            assert new.items[0]["content"][0]["text"] == "remember the word teapot"
