@@ -386,6 +386,8 @@ class RealtimeConnection:
             except ConnectionClosedError as exc:
                 if leg is not self._leg or self._closing:
                     continue
+                if exc.code == 1000:
+                    return  # the server ended the session on purpose: a clean end
                 await self._recover(leg, exc)
                 continue
             try:
@@ -464,15 +466,20 @@ class RealtimeConnection:
                 if not policy.should_retry(error):
                     break
                 continue
-            await self._seed_and_switch(
-                leg,
-                new,
-                early=early,
-                cause="reconnect",
-                attempts=attempt + 1,
-                replay_history=policy.replay_history,
-                closed=exc,
-            )
+            try:
+                await self._seed_and_switch(
+                    leg,
+                    new,
+                    early=early,
+                    cause="reconnect",
+                    attempts=attempt + 1,
+                    replay_history=policy.replay_history,
+                    closed=exc,
+                )
+            except ConnectionClosedError as error:
+                last = error
+                await new.transport.aclose()
+                continue
             return
         raise last
 
