@@ -139,6 +139,7 @@ async def test_send_waits_when_the_outbound_queue_is_full() -> None:
             assert len(finished) == 3
             transport.gate.set()
         assert sorted(finished) == [0, 1, 2, 3, 4]
+        await wait_all_tasks_blocked()
         assert len(transport.sent) == 5
 
 
