@@ -152,12 +152,14 @@ class RealtimeConnection:
         out = anyio.create_memory_object_stream[tuple[int, ClientEvent, bytes]](queue_size)
         self._outbox, self._outbox_reader = out
         self._unwritten = 0
-        self._write_lock = anyio.Lock()
+        self._write_lock = anyio.Lock(fast_acquire=True)
         inbox = anyio.create_memory_object_stream[Delivered](event_buffer)
         self._inbox, self._inbox_reader = inbox
         self._handlers: dict[type[Any], list[_HandlerSlot]] = {}
         self._dispatch_cache: dict[type[Any], list[_HandlerSlot]] = {}
         self._scope = anyio.CancelScope()
+        self._helper_scopes: list[anyio.CancelScope] = []
+        self._writer_started = False
         self._tg: TaskGroup | None = None
         self._closing = False
         self._done = anyio.Event()
@@ -235,6 +237,9 @@ class RealtimeConnection:
                         self._written(leg, event)
                         return
         self._unwritten += 1
+        if not self._writer_started:
+            self._writer_started = True
+            self._spawn(self._write_loop)
         try:
             await self._outbox.send((leg.generation, event, data))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -359,21 +364,33 @@ class RealtimeConnection:
         changed.set()
 
     async def _run(self) -> None:
+        # One task per idle connection: the writer starts only when a send has to queue, and
+        # the rollover watcher only when rollover is on (both in the caller's task group).
+        if self._rollover is not None:
+            self._spawn(self._rollover_loop)
         with self._scope:
             try:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(self._write_loop)
-                    if self._rollover is not None:
-                        tg.start_soon(self._rollover_loop, tg)
-                    self._tg = tg
-                    await self._read_loop()
-                    tg.cancel_scope.cancel()
+                await self._read_loop()
             except RealtimeKitError as exc:
                 self._fail(exc)
-            except BaseExceptionGroup as group:
-                leaf = group.exceptions[0] if len(group.exceptions) == 1 else group
-                self._fail(leaf)
         self._finish()
+
+    def _spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Start a helper task that ends with the connection and reports its errors."""
+        assert self._tg is not None
+        scope = anyio.CancelScope()
+        self._helper_scopes.append(scope)
+
+        async def helper() -> None:
+            with scope:
+                try:
+                    await fn()
+                except RealtimeKitError as exc:
+                    self._fail(exc)
+
+        if self._done.is_set():
+            scope.cancel()
+        self._tg.start_soon(helper)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -421,6 +438,12 @@ class RealtimeConnection:
             leg.uncommitted.clear()
 
     async def _write_loop(self) -> None:
+        try:
+            await self._write_queued()
+        except anyio.ClosedResourceError:
+            return  # released at the end of the ``async with`` block
+
+    async def _write_queued(self) -> None:
         async for queued_generation, event, queued_data in self._outbox_reader:
             generation, data = queued_generation, queued_data
             try:
@@ -526,7 +549,7 @@ class RealtimeConnection:
 
     # -- rollover ----------------------------------------------------------------------------
 
-    async def _rollover_loop(self, tg: TaskGroup) -> None:
+    async def _rollover_loop(self) -> None:
         policy = self._rollover
         assert policy is not None
         while not self._closing:
@@ -547,7 +570,8 @@ class RealtimeConnection:
                 continue
             drained: list[Delivered] = []
             drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
-            tg.start_soon(self._drain, standby, drained, drain_scope, drain_done)
+            assert self._tg is not None
+            self._tg.start_soon(self._drain, standby, drained, drain_scope, drain_done)
             try:
                 await self._wait_for_boundary(leg, expires - policy.hard_deadline, policy)
             finally:
@@ -620,6 +644,8 @@ class RealtimeConnection:
             for slot in slots:
                 slot.close()
         self._scope.cancel()
+        for scope in self._helper_scopes:
+            scope.cancel()
 
     def _release(self) -> None:
         """Free the queues once nobody can read them any more (after the ``async with``)."""
@@ -680,18 +706,20 @@ class _HandlerSlot:
         if self._queue is None:
             send, receive = anyio.create_memory_object_stream[Any](math.inf)
             self._queue, self._receive = send, receive
-            tg = self._conn._tg
-            if tg is None:
+            if self._conn._tg is None:
                 raise LocalProtocolError("dispatch to an async handler", "connection not started")
-            tg.start_soon(self._work, receive)
+            self._conn._spawn(lambda: self._work(receive))
         self._queue.send_nowait(event)
 
     async def _work(self, receive: MemoryObjectReceiveStream[Any]) -> None:
-        async with receive:
-            async for event in receive:
-                result = self.handler(event)
-                if inspect.isawaitable(result):
-                    await result
+        try:
+            async with receive:
+                async for event in receive:
+                    result = self.handler(event)
+                    if inspect.isawaitable(result):
+                        await result
+        except anyio.ClosedResourceError:
+            return  # the connection was released while events were still queued
 
     def close(self) -> None:
         if self._queue is not None:

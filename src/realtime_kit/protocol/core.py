@@ -110,6 +110,9 @@ CLIENT_EVENT_TYPES: Final[dict[SessionKind, frozenset[str]]] = {
 """Client event types each session kind accepts (unknown future types pass unchecked)."""
 
 _MIN_COMMIT_MS: Final = 100
+# One decoder for every session: it is stateless apart from the drift counters, which are
+# process-wide facts anyway, and a per-session decoder would cost memory on every connection.
+_SHARED_DECODER: Final = EventDecoder()
 _OUTPUT_EVENTS: Final = (
     "response.output_item.added",
     "response.output_item.done",
@@ -172,7 +175,7 @@ class RealtimeProtocol:
         self.fatal: SessionFatalError | None = None
         """Set when a fatal ``error`` arrived; the session is over."""
         self._strict = strict
-        self._decoder = EventDecoder()
+        self._decoder = _SHARED_DECODER
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
         self._responses: dict[str, ResponseRecord] = {}

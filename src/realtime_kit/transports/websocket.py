@@ -86,8 +86,9 @@ class WebSocketTransport:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._close_timeout = close_timeout
-        self._send_lock = anyio.Lock()
-        self._recv_lock = anyio.Lock()
+        # fast_acquire: an uncontended lock costs no event-loop round trip (one per frame).
+        self._send_lock = anyio.Lock(fast_acquire=True)
+        self._recv_lock = anyio.Lock(fast_acquire=True)
         self._messages: deque[str] = deque()
         self._fragments: list[bytes] | None = None
         self._binary_frames = 0
@@ -283,16 +284,21 @@ class WebSocketTransport:
 
     async def _flush(self) -> None:
         async with self._send_lock:
-            for chunk in self._protocol.data_to_send():
-                try:
-                    if chunk:
-                        await self._stream.send(chunk)
-                    elif isinstance(self._stream, SocketStream):
-                        # websockets asks for a TCP half-close; TLS streams have none.
-                        await self._stream.send_eof()
-                except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-                    await self._finish(_ABNORMAL, f"send failed: {exc.__class__.__name__}")
-                    raise self._closed_error() from exc
+            chunks = self._protocol.data_to_send()
+            if not chunks:
+                return
+            eof = chunks[-1] == b""
+            # One write per flush: header and payload of a frame leave in one syscall.
+            payload = b"".join(chunks)
+            try:
+                if payload:
+                    await self._stream.send(payload)
+                if eof and isinstance(self._stream, SocketStream):
+                    # websockets asks for a TCP half-close; TLS streams have none.
+                    await self._stream.send_eof()
+            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+                await self._finish(_ABNORMAL, f"send failed: {exc.__class__.__name__}")
+                raise self._closed_error() from exc
 
     async def _read_once(self, *, keepalive: bool = True) -> None:
         """Read one chunk from the socket, feed the protocol, and act on what it produced."""
