@@ -233,7 +233,7 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
             import realtime_kit
 
             for _ in range(count):
-                await stack.enter_async_context(
+                conn = await stack.enter_async_context(
                     realtime_kit.connect(
                         "gpt-realtime",
                         api_key="sk-bench",
@@ -241,6 +241,7 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
                         reconnect=False,
                     )
                 )
+                await conn.__anext__()  # session.created, as the SDK side reads it too
         else:
             from openai import AsyncOpenAI
 

@@ -36,6 +36,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic import BaseModel
 
 from realtime_kit._settings import ClientSettings
+from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -147,7 +148,7 @@ class RealtimeConnection:
         self._clock = clock
         self._leg: _Leg | None = None
         self._generation = 0
-        self._leg_changed = anyio.Event()
+        self._leg_changed = LazyEvent()
         out: tuple[MemoryObjectSendStream[Any], MemoryObjectReceiveStream[Any]]
         out = anyio.create_memory_object_stream[tuple[int, ClientEvent, bytes]](queue_size)
         self._outbox, self._outbox_reader = out
@@ -162,7 +163,7 @@ class RealtimeConnection:
         self._writer_started = False
         self._tg: TaskGroup | None = None
         self._closing = False
-        self._done = anyio.Event()
+        self._done = LazyEvent()
         self._error: BaseException | None = None
         self._error_seen = False
         self.restores: list[ConnectionRestored] = []
@@ -360,7 +361,7 @@ class RealtimeConnection:
 
     def _install(self, leg: _Leg) -> None:
         self._leg = leg
-        changed, self._leg_changed = self._leg_changed, anyio.Event()
+        changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
     async def _run(self) -> None:

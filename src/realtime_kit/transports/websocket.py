@@ -35,6 +35,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
+from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -95,7 +96,7 @@ class WebSocketTransport:
         self._ping_outstanding = False
         self._close_code: int | None = None
         self._close_reason = ""
-        self._ended = anyio.Event()
+        self._ended = LazyEvent()
         self.response_headers: Mapping[str, str] = {
             k.lower(): v for k, v in response.headers.raw_items()
         }
