@@ -9,8 +9,8 @@ the client's alone. Every session, for both clients, in the same run and against
   event (ours: ``async for event in conn``; SDK: ``async for event in conn``);
 
 over real loopback sockets. "Sessions per core" is how many such sessions (70 frames a second
-each) one core could carry at the client CPU measured per frame. Idle memory is the growth of the process's
-resident set (and of Python's traced heap) per open, idle connection.
+each) one core could carry at the client CPU measured per frame. Idle memory is the growth of
+the process's resident set (and of Python's traced heap) per open, idle connection.
 
 Machines differ, so the figure that counts is the ratio between the two clients measured in the
 same run. May import: realtime_kit, openai, websockets, anyio and the standard library (a dev-only
