@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from realtime_kit import audio, cost, errors, events
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
-from realtime_kit.connection import RealtimeConnection, connect
+from realtime_kit.connection import RealtimeConnection
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
@@ -20,6 +20,7 @@ from realtime_kit.events import (
     decode_server_event,
     encode_event,
 )
+from realtime_kit.factory import connect
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.rest import RealtimeREST, verify_webhook
 

@@ -1,5 +1,6 @@
-"""``realtime_kit.connect()`` and :class:`RealtimeConnection`: one transport plus one protocol
-core, driven inside a task group, with reconnect and proactive rollover.
+""":class:`RealtimeConnection`: one transport plus one protocol core, driven inside a task
+group, with reconnect and proactive rollover. Open one with :func:`realtime_kit.connect`
+(``realtime_kit.factory``).
 
 This is the only module where a transport meets the protocol core. The read loop has one shape:
 receive a frame → feed the core → hand the event to handlers and to ``async for``. Sends are
@@ -20,14 +21,10 @@ Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``tr
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
-import math
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import anyio
@@ -35,6 +32,9 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel
 
+from realtime_kit._dispatch import Handler
+from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
+from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import (
@@ -57,20 +57,27 @@ from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, plan
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
-from realtime_kit.transports.websocket import WebSocketTransport
 
-__all__ = ["RealtimeConnection", "TransportOpener", "connect"]
+__all__ = ["Delivered", "RealtimeConnection", "SessionTarget", "TransportOpener"]
 
 _log = logging.getLogger("realtime_kit.connection")
 
 E = TypeVar("E")
-Handler = Callable[[E], object]
 Delivered = ServerEvent | ConnectionRestored
 TransportOpener = Callable[[str, Mapping[str, str]], Awaitable[Transport]]
 """Opens a transport to a URL with handshake headers (the default opens a WebSocket)."""
 
 _AUDIO_APPENDS = ("input_audio_buffer.append",)
 _AUDIO_RESETS = ("input_audio_buffer.commit", "input_audio_buffer.clear")
+
+
+@dataclass(frozen=True)
+class SessionTarget:
+    """Where a connection goes: the session kind, the URL path and its query."""
+
+    kind: SessionKind
+    path: str
+    query: dict[str, str]
 
 
 @dataclass(eq=False)
@@ -81,41 +88,6 @@ class _Leg:
     core: RealtimeProtocol
     generation: int
     uncommitted: list[ClientEvent] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Target:
-    kind: SessionKind
-    path: str
-    query: dict[str, str]
-
-
-def _target(
-    model: str | None, intent: str | None, translation: bool, call_id: str | None
-) -> _Target:
-    chosen = [name for name, v in (("model", model), ("intent", intent), ("call_id", call_id)) if v]
-    if translation:
-        if intent or call_id:
-            raise ConfigurationError("translation sessions take only model= (no intent, call_id)")
-        return _Target(
-            "translation", "/realtime/translations", {"model": model or "gpt-realtime-translate"}
-        )
-    if len(chosen) != 1:
-        raise ConfigurationError(
-            "pass exactly one of model= (voice agent), intent='transcription', or call_id= "
-            f"(sideband); got {chosen or 'none'}"
-        )
-    if intent is not None:
-        if intent not in ("transcription", "realtime"):
-            raise ConfigurationError(
-                f"intent must be 'transcription' or 'realtime', not {intent!r}"
-            )
-        kind: SessionKind = "transcription" if intent == "transcription" else "realtime"
-        return _Target(kind, "/realtime", {"intent": intent})
-    if call_id is not None:
-        return _Target("realtime", "/realtime", {"call_id": call_id})
-    assert model is not None
-    return _Target("realtime", "/realtime", {"model": model})
 
 
 class RealtimeConnection:
@@ -129,7 +101,7 @@ class RealtimeConnection:
     def __init__(
         self,
         *,
-        target: _Target,
+        target: SessionTarget,
         settings: ClientSettings,
         opener: TransportOpener,
         reconnect: ReconnectPolicy | None,
@@ -368,13 +340,18 @@ class RealtimeConnection:
         # One task per idle connection: the writer starts only when a send has to queue, and
         # the rollover watcher only when rollover is on (both in the caller's task group).
         if self._rollover is not None:
-            self._spawn(self._rollover_loop)
+            self._spawn(lambda: rollover_loop(self))
         with self._scope:
             try:
                 await self._read_loop()
             except RealtimeKitError as exc:
                 self._fail(exc)
         self._finish()
+
+    def _spawn_started(self, fn: Callable[[], Awaitable[None]]) -> None:
+        if self._tg is None:
+            raise LocalProtocolError("dispatch to an async handler", "connection not started")
+        self._spawn(fn)
 
     def _spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
         """Start a helper task that ends with the connection and reports its errors."""
@@ -548,86 +525,6 @@ class RealtimeConnection:
             await self._deliver(notice)
         await self._deliver(report)
 
-    # -- rollover ----------------------------------------------------------------------------
-
-    async def _rollover_loop(self) -> None:
-        policy = self._rollover
-        assert policy is not None
-        while not self._closing:
-            leg = self._leg
-            assert leg is not None
-            expires = leg.core.expires_at
-            if expires is None:
-                return
-            remaining = expires - self._clock()
-            if remaining > policy.lead_time:
-                await self._nap(min(remaining - policy.lead_time, policy.poll_interval), leg)
-                continue
-            try:
-                standby, early = await self._open_leg()
-            except RealtimeKitError as exc:
-                _log.warning("rollover: standby session failed to open: %s", exc)
-                await anyio.sleep(min(policy.poll_interval, 5.0))
-                continue
-            drained: list[Delivered] = []
-            drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
-            assert self._tg is not None
-            self._tg.start_soon(self._drain, standby, drained, drain_scope, drain_done)
-            try:
-                await self._wait_for_boundary(leg, expires - policy.hard_deadline, policy)
-            finally:
-                drain_scope.cancel()
-            # Only one task may read the standby: wait until the drain task has let go.
-            await drain_done.wait()
-            if self._closing or leg is not self._leg or standby.transport.close_code is not None:
-                await standby.transport.aclose()
-                continue
-            try:
-                await self._seed_and_switch(
-                    leg,
-                    standby,
-                    early=early + drained,
-                    cause="rollover",
-                    attempts=1,
-                    replay_history=True,
-                    closed=None,
-                )
-            except ConnectionClosedError as exc:
-                # The old session stays in charge; the next pass tries a fresh standby.
-                _log.warning("rollover: switching failed, staying on the old session: %s", exc)
-                await standby.transport.aclose()
-                continue
-            await leg.transport.aclose(1000, "rolled over to a new session")
-
-    async def _nap(self, seconds: float, leg: _Leg) -> None:
-        with anyio.move_on_after(seconds):
-            while leg is self._leg:
-                await self._leg_changed.wait()
-
-    async def _drain(
-        self, leg: _Leg, into: list[Delivered], scope: anyio.CancelScope, done: anyio.Event
-    ) -> None:
-        try:
-            with scope:
-                while True:
-                    try:
-                        into.append(leg.core.receive(await leg.transport.receive_text()))
-                    except (ConnectionClosedError, DecodeError) as exc:
-                        _log.warning("rollover: standby session ended early: %s", exc)
-                        return
-        finally:
-            done.set()
-
-    async def _wait_for_boundary(self, leg: _Leg, deadline: float, policy: RolloverPolicy) -> None:
-        poll = min(policy.poll_interval, 0.05)
-        while leg is self._leg and not self._closing:
-            core = leg.core
-            if core.active_response is None and not core.input_buffer.speaking:
-                return
-            if self._clock() >= deadline:
-                return
-            await anyio.sleep(poll)
-
     # -- ending ------------------------------------------------------------------------------
 
     def _fail(self, error: BaseException) -> None:
@@ -669,7 +566,7 @@ class RealtimeConnection:
     # -- handlers ----------------------------------------------------------------------------
 
     def _subscribe(self, event_type: type[Any], handler: Handler[Any]) -> Callable[[], None]:
-        slot = _HandlerSlot(handler, self)
+        slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
 
@@ -690,48 +587,6 @@ class RealtimeConnection:
         return cached
 
 
-class _HandlerSlot:
-    """One subscribed handler; async ones get an ordered, unbounded queue and a worker."""
-
-    def __init__(self, handler: Handler[Any], conn: RealtimeConnection) -> None:
-        self.handler = handler
-        self.is_async = inspect.iscoroutinefunction(handler)
-        self._conn = conn
-        self._queue: MemoryObjectSendStream[Any] | None = None
-        self._receive: MemoryObjectReceiveStream[Any] | None = None
-
-    def dispatch(self, event: Any) -> None:
-        if not self.is_async:
-            self.handler(event)
-            return
-        if self._queue is None:
-            send, receive = anyio.create_memory_object_stream[Any](math.inf)
-            self._queue, self._receive = send, receive
-            if self._conn._tg is None:
-                raise LocalProtocolError("dispatch to an async handler", "connection not started")
-            self._conn._spawn(lambda: self._work(receive))
-        self._queue.send_nowait(event)
-
-    async def _work(self, receive: MemoryObjectReceiveStream[Any]) -> None:
-        try:
-            async with receive:
-                async for event in receive:
-                    result = self.handler(event)
-                    if inspect.isawaitable(result):
-                        await result
-        except anyio.ClosedResourceError:
-            return  # the connection was released while events were still queued
-
-    def close(self) -> None:
-        if self._queue is not None:
-            self._queue.close()
-
-    def release(self) -> None:
-        self.close()
-        if self._receive is not None:
-            self._receive.close()
-
-
 def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:
     payload = (
         session.model_dump(mode="json", exclude_unset=True)
@@ -741,136 +596,3 @@ def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -
     if kind != "translation":
         payload.setdefault("type", kind)
     return decode_client_event(json.dumps({"type": "session.update", "session": payload}))
-
-
-class _Connect:
-    """The async context manager :func:`connect` returns."""
-
-    def __init__(
-        self,
-        conn: RealtimeConnection,
-        task_group: TaskGroup | None,
-        session: Mapping[str, Any] | BaseModel | None,
-    ) -> None:
-        self._conn = conn
-        self._given_tg = task_group
-        self._own_tg: TaskGroup | None = None
-        self._session = session
-
-    async def __aenter__(self) -> RealtimeConnection:
-        tg = self._given_tg
-        if tg is None:
-            self._own_tg = tg = anyio.create_task_group()
-            await tg.__aenter__()
-        try:
-            await self._conn._start(tg, self._session)
-        except BaseException:
-            await self._conn.aclose()
-            self._conn._release()
-            if self._own_tg is not None:
-                self._own_tg.cancel_scope.cancel()
-                await self._own_tg.__aexit__(None, None, None)
-            raise
-        return self._conn
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool | None:
-        conn = self._conn
-        unreported = conn._error if not conn._error_seen else None
-        await conn.aclose()
-        conn._release()
-        if self._own_tg is not None:
-            try:
-                await self._own_tg.__aexit__(exc_type, exc, tb)
-            except BaseExceptionGroup as group:
-                # The block's own exception comes back wrapped; let it propagate as itself.
-                if len(group.exceptions) == 1:
-                    leaf = group.exceptions[0]
-                    if leaf is exc:
-                        return None
-                    raise leaf from None
-                raise
-        if exc is None and unreported is not None:
-            raise unreported
-        return None
-
-
-async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
-    return await WebSocketTransport.connect(url, headers=headers)
-
-
-def connect(
-    model: str | None = None,
-    *,
-    intent: Literal["transcription", "realtime"] | None = None,
-    translation: bool = False,
-    call_id: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    organization: str | None = None,
-    project: str | None = None,
-    safety_identifier: str | None = None,
-    session: Mapping[str, Any] | BaseModel | None = None,
-    reconnect: ReconnectPolicy | bool = True,
-    rollover: RolloverPolicy | bool = False,
-    task_group: TaskGroup | None = None,
-    queue_size: int = 256,
-    event_buffer: int = 4096,
-    open_timeout: float = 15.0,
-    transport: TransportOpener | None = None,
-    clock: Callable[[], float] = time.time,
-) -> _Connect:
-    """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
-
-    Exactly one target: ``model=`` (voice agent), ``intent="transcription"``,
-    ``translation=True`` (with an optional ``model=``, default ``gpt-realtime-translate``), or
-    ``call_id=`` (a sideband socket on a WebRTC/SIP call). Entering the block waits for
-    ``session.created`` (and, with ``session=``, for the server to confirm that config).
-
-    Args:
-        api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
-        base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
-        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
-        session: config sent as ``session.update`` right after ``session.created``.
-        reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
-        rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
-            the cap), ``False`` for none.
-        task_group: run the background tasks in this task group (default: one owned by the
-            ``async with`` block).
-        queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
-        event_buffer: events buffered for ``async for`` before reading pauses.
-        transport: a custom transport opener (the default opens a WebSocket).
-        clock: wall-clock seconds, compared with ``expires_at`` for rollover.
-
-    Raises:
-        ConfigurationError: bad or missing arguments (no API key, two targets).
-        HandshakeError, TransportError: the connection could not be opened.
-        SessionFatalError: the server refused the session (bad key, no quota).
-    """
-    target = _target(model, intent, translation, call_id)
-    settings = ClientSettings.resolve(
-        api_key=api_key,
-        base_url=base_url,
-        organization=organization,
-        project=project,
-        safety_identifier=safety_identifier,
-    )
-    if queue_size < 1 or event_buffer < 1:
-        raise ConfigurationError("queue_size and event_buffer must be at least 1")
-    conn = RealtimeConnection(
-        target=target,
-        settings=settings,
-        opener=transport or _open_websocket,
-        reconnect=ReconnectPolicy() if reconnect is True else reconnect or None,
-        rollover=RolloverPolicy() if rollover is True else rollover or None,
-        queue_size=queue_size,
-        event_buffer=event_buffer,
-        open_timeout=open_timeout,
-        clock=clock,
-    )
-    conn._requeue_lost = []
-    return _Connect(conn, task_group, session)

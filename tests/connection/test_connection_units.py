@@ -89,7 +89,7 @@ class MemoryTransport:
 
 async def open_memory(
     transport: MemoryTransport, **kwargs: object
-) -> realtime_kit.connection._Connect:
+) -> realtime_kit.factory.ConnectContext:
     async def opener(url: str, headers: Mapping[str, str]) -> Transport:
         transport.url, transport.headers = url, headers
         return transport
