@@ -200,15 +200,12 @@ class RealtimeConnection:
             raise AssertionError("unreachable")
         data = leg.core.send(event)
         if self._unwritten == 0 and not self._write_lock.locked():
+            # Fast path: nothing queued, nobody writing; on a closed socket fall through to the
+            # queue, whose writer delivers the event to the next session.
             async with self._write_lock:
-                if leg is self._leg:
-                    try:
-                        await leg.transport.send_text(data)
-                    except ConnectionClosedError:
-                        pass  # the writer retries it on the next session
-                    else:
-                        self._written(leg, event)
-                        return
+                if leg is self._leg and await self._try_write(leg, data):
+                    self._written(leg, event)
+                    return
         self._unwritten += 1
         if not self._writer_started:
             self._writer_started = True
@@ -407,6 +404,14 @@ class RealtimeConnection:
         await self._inbox.send(event)
 
     # -- writing -----------------------------------------------------------------------------
+
+    @staticmethod
+    async def _try_write(leg: _Leg, data: bytes) -> bool:
+        try:
+            await leg.transport.send_text(data)
+        except ConnectionClosedError:
+            return False
+        return True
 
     def _written(self, leg: _Leg, event: ClientEvent) -> None:
         kind = event.type

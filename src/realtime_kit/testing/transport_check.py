@@ -241,6 +241,21 @@ class LoopbackWebSocketPeer:
         self._protocol.send_text(data.encode())
         await self._flush()
 
+    async def send_fragmented(self, data: str, pieces: int) -> None:
+        """Send one text message split into ``pieces`` frames (continuation frames)."""
+        raw = data.encode()
+        size = max(1, -(-len(raw) // pieces))
+        chunks = [raw[i : i + size] for i in range(0, len(raw), size)] or [b""]
+        self._protocol.send_text(chunks[0], fin=len(chunks) == 1)
+        for index, chunk in enumerate(chunks[1:], start=2):
+            self._protocol.send_continuation(chunk, fin=index == len(chunks))
+        await self._flush()
+
+    async def send_binary(self, data: bytes) -> None:
+        """Send a binary frame (the Realtime API never does; clients must say so)."""
+        self._protocol.send_binary(data)
+        await self._flush()
+
     async def receive_text(self) -> str:
         """Next text frame from the client."""
         return await self._inbox.receive()

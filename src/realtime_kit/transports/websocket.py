@@ -90,9 +90,9 @@ class WebSocketTransport:
         # fast_acquire: an uncontended lock costs no event-loop round trip (one per frame).
         self._send_lock = anyio.Lock(fast_acquire=True)
         self._recv_lock = anyio.Lock(fast_acquire=True)
-        self._messages: deque[str] = deque()
+        # None marks a binary frame, kept in order with the text frames around it.
+        self._messages: deque[str | None] = deque()
         self._fragments: list[bytes] | None = None
-        self._binary_frames = 0
         self._ping_outstanding = False
         self._close_code: int | None = None
         self._close_reason = ""
@@ -237,14 +237,14 @@ class WebSocketTransport:
         """
         while True:
             if self._messages:
-                return self._messages.popleft()
-            if self._binary_frames:
-                self._binary_frames -= 1
-                raise RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                message = self._messages.popleft()
+                if message is None:
+                    raise RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                return message
             if self._ended.is_set():
                 raise self._closed_error()
             async with self._recv_lock:
-                if self._messages or self._binary_frames or self._ended.is_set():
+                if self._messages or self._ended.is_set():
                     continue
                 await self._read_once()
 
@@ -364,7 +364,7 @@ class WebSocketTransport:
                     self._messages.append(_decode(b"".join(self._fragments)))
                     self._fragments = None
             elif event.opcode in (Opcode.BINARY, Opcode.CONT) and event.fin:
-                self._binary_frames += 1
+                self._messages.append(None)
 
     async def _finish(self, code: int | None, reason: str) -> None:
         if self._ended.is_set():
