@@ -235,3 +235,24 @@ def test_example_voice_turn_runs() -> None:
     )
     assert "tool call: get_weather({'city': 'Lisbon'})" in result.stdout
     assert "assistant said: 'Done: sunny, 24 C'" in result.stdout
+
+
+def test_reprs_never_show_keys() -> None:
+    from realtime_kit.errors import LocalProtocolError
+    from realtime_kit.testing import FakeRealtimeServer
+
+    server = FakeRealtimeServer(api_keys=["sk-secret-one"])
+    with pytest.raises(LocalProtocolError):
+        _ = server.port
+    with server:
+        answer = httpx.post(
+            server.base_url + "/realtime/client_secrets",
+            headers={"Authorization": "Bearer sk-secret-one"},
+            json={},
+        )
+        minted = answer.json()["value"]
+        for text in (repr(server), repr(server.state), repr(list(server.state.secrets.values()))):
+            assert "sk-secret-one" not in text
+            assert minted not in text
+        with pytest.raises(LocalProtocolError):
+            server.start()

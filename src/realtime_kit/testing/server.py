@@ -27,7 +27,12 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
-from realtime_kit.errors import ConfigurationError, MissingExtraError
+from realtime_kit.errors import (
+    ConfigurationError,
+    LocalProtocolError,
+    MissingExtraError,
+    TransportError,
+)
 
 try:
     import uvicorn
@@ -167,7 +172,7 @@ class FakeRealtimeServer:
     def port(self) -> int:
         """The bound TCP port (kept after :meth:`stop`, for messages and reconnect tests)."""
         if self._bound_port is None:
-            raise RuntimeError("the server has not been started")
+            raise LocalProtocolError("read the port", "the server has never been started")
         return self._bound_port
 
     @property
@@ -241,7 +246,7 @@ class FakeRealtimeServer:
         kept; sessions are not — as after a real server restart).
         """
         if self._serving is not None:
-            raise RuntimeError("the server is already running")
+            raise LocalProtocolError("start the server", "it is already running")
         if self._record_to is not None:
             self.state.recorder = Recorder(self._record_to)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -269,9 +274,9 @@ class FakeRealtimeServer:
         while not self._uvicorn.started:
             if self._serving.done():
                 self._serving.result()  # raises the startup error
-                raise RuntimeError("the fake server stopped during startup")
+                raise TransportError("the fake server stopped during startup")
             if time.monotonic() > deadline:
-                raise RuntimeError("the fake server did not start in time")
+                raise TransportError("the fake server did not start in time")
             time.sleep(0.002)
 
     def stop(self) -> None:
