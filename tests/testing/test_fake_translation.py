@@ -120,3 +120,34 @@ async def test_transcription_vad_turns_and_usage(server: FakeRealtimeServer) -> 
     assert usage["type"] == "tokens"
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     await c.close()
+
+
+async def test_live_model_deltas_start_before_the_commit(server: FakeRealtimeServer) -> None:
+    c = await open_client(server.ws_base_url + "/realtime?intent=transcription")
+    await c.expect("session.created")
+    await c.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-live-transcribe"},
+                        "turn_detection": None,
+                    }
+                },
+            },
+        }
+    )
+    await c.expect("session.updated")
+    await c.append(server.speak("One two three four five six."))
+    await c.send({"type": "input_audio_buffer.commit"})
+    events = await c.recv_until("conversation.item.input_audio_transcription.completed")
+    order = types(events)
+    committed = order.index("input_audio_buffer.committed")
+    assert order[0] == "conversation.item.input_audio_transcription.delta"
+    assert events[0]["item_id"] == events[committed]["item_id"]
+    assert "conversation.item.input_audio_transcription.delta" in order[committed:]
+    text = "".join(e["delta"] for e in events if e["type"].endswith(".delta"))
+    assert text == events[-1]["transcript"] == "One two three four five six."
+    await c.close()

@@ -426,6 +426,9 @@ class RealtimeSession(ItemHandlers):
             "role": "user",
             "content": [{"type": "input_audio", "transcript": None}],
         }
+        heard = self.parts.recognizer.recognize(pcm)
+        self.heard[item_id] = heard
+        await self.desk.before_commit(item_id, pcm, heard)
         prev = self.insert_item(item, None)
         self.audio[item_id] = pcm
         await self.send(
@@ -433,8 +436,6 @@ class RealtimeSession(ItemHandlers):
         )
         await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
         await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
-        heard = self.parts.recognizer.recognize(pcm)
-        self.heard[item_id] = heard
         await self.desk.transcribe(item_id, pcm, heard)
 
     # responses -----------------------------------------------------------------------------
