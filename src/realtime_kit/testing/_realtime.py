@@ -121,6 +121,7 @@ class RealtimeSession(ItemHandlers):
         self.desk = TranscriptionDesk(self)
         self._tg: anyio.abc.TaskGroup | None = None
         self._idle_scope: anyio.CancelScope | None = None
+        self._late_errors: list[dict[str, Any]] = []
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -205,7 +206,10 @@ class RealtimeSession(ItemHandlers):
         with scope:
             await self.parts.clock.wait_until(deadline)
             self._idle_scope = None
-            await self._idle_fire()
+            try:
+                await self._idle_fire()
+            except SocketClosedError:
+                self.end()
 
     async def _idle_fire(self) -> None:
         if self.active is not None or self.speech_item is not None:
@@ -393,12 +397,20 @@ class RealtimeSession(ItemHandlers):
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any], eid: Any) -> None:
         ms = len(self.buffer) / BYTES_PER_MS
         if ms < 100:
-            await self._error(
+            error = error_event(
                 "input_audio_buffer_commit_empty",
                 "Error committing input audio buffer: buffer too small. Expected at least 100ms "
                 f"of audio, but buffer only has {ms:.2f}ms of audio.",
-                eid,
+                event_id=eid,
             )
+            if self.kind == "transcription":
+                # Observed on live transcription sessions: this error comes ~1 s late, after
+                # the next commit's events (PROTOCOL.md §4e). Hold it for the next commit or
+                # one second of server clock, whichever comes first.
+                self._late_errors.append(error)
+                self.start_soon(self._release_late_errors, self.parts.clock.now() + 1.0)
+            else:
+                await self.send(error)
             return
         turn = bytes(self.buffer)
         self.buffer.clear()
@@ -436,7 +448,20 @@ class RealtimeSession(ItemHandlers):
         )
         await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
         await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
+        await self._flush_late_errors()
         await self.desk.transcribe(item_id, pcm, heard)
+
+    async def _release_late_errors(self, deadline: float) -> None:
+        await self.parts.clock.wait_until(deadline)
+        try:
+            await self._flush_late_errors()
+        except SocketClosedError:
+            self.end()
+
+    async def _flush_late_errors(self) -> None:
+        late, self._late_errors = self._late_errors, []
+        for error in late:
+            await self.send(error)
 
     # responses -----------------------------------------------------------------------------
     async def _on_response_create(self, event: dict[str, Any], eid: Any) -> None:
