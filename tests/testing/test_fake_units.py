@@ -256,3 +256,20 @@ def test_reprs_never_show_keys() -> None:
             assert minted not in text
         with pytest.raises(LocalProtocolError):
             server.start()
+
+
+def test_config_value_checks() -> None:
+    bad = [
+        ({"audio": {"input": {"noise_reduction": {"type": "loud"}}}}, "noise_reduction.type"),
+        ({"audio": {"input": {"noise_reduction": {"strength": 2}}}}, "noise_reduction.strength"),
+        ({"include": ["everything"]}, "session.include[0]"),
+        ({"audio": {"input": {"transcription": {"model": "nope"}}}}, "transcription.model"),
+        ({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}, "format.rate"),
+        ({"tool_choice": "sometimes"}, "session.tool_choice"),
+        ({"max_output_tokens": 0}, "session.max_output_tokens"),
+    ]
+    for update, param in bad:
+        with pytest.raises(ConfigError) as info:
+            validate_update("realtime", {"type": "realtime", **update}, current={})
+        assert info.value.param is not None
+        assert info.value.param.endswith(param), (update, info.value.param)
