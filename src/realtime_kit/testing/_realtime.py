@@ -28,6 +28,7 @@ from realtime_kit.testing._transcribe import TranscriptionDesk
 from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import list_new_mcp_servers
 from realtime_kit.testing.vad import ServerVad
 
 __all__ = ["RealtimeSession"]
@@ -122,6 +123,8 @@ class RealtimeSession(ItemHandlers):
         self._tg: anyio.abc.TaskGroup | None = None
         self._idle_scope: anyio.CancelScope | None = None
         self._late_errors: list[dict[str, Any]] = []
+        self.mcp_listed: dict[str, dict[str, Any]] = {}  # server_label → its tool config
+        self.mcp_tools: dict[str, str] = {}  # tool name → server_label
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -325,6 +328,8 @@ class RealtimeSession(ItemHandlers):
             self._rebuild_vad()
             self.arm_idle()
         await self.send({"type": "session.updated", "session": self.config})
+        if self.kind == "realtime":
+            await list_new_mcp_servers(self)
 
     # input audio ---------------------------------------------------------------------------
     async def _on_input_audio_buffer_append(self, event: dict[str, Any], eid: Any) -> None:

@@ -51,6 +51,7 @@ from realtime_kit.testing.brain import Brain, ScriptedBrain, ScriptedTranslator,
 from realtime_kit.testing.clock import Clock, RealClock
 from realtime_kit.testing.config import REALTIME_MODELS, default_realtime_session
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import FakeMcpServer
 from realtime_kit.testing.recording import Recorder
 from realtime_kit.testing.speech import (
     Recognizer,
@@ -84,6 +85,7 @@ class FakeRealtimeServer:
         audio_chunk_ms: length of each output audio delta.
         pace: output audio speed relative to real time on the server clock (0 = unpaced).
         transcription_delay_ms: server-clock delay before input transcripts are delivered.
+        mcp_servers: fake MCP servers by ``server_label`` (for ``{"type": "mcp"}`` tools).
         webrtc_answerer: produces SDP answers for ``POST /v1/realtime/calls`` (without one that
             endpoint answers 501 and calls are simulated with :meth:`create_call`).
     """
@@ -105,6 +107,7 @@ class FakeRealtimeServer:
         pace: float = 1.0,
         transcription_delay_ms: int = 0,
         webrtc_answerer: CallAnswerer | None = None,
+        mcp_servers: Mapping[str, FakeMcpServer] | None = None,
     ) -> None:
         if default_model not in REALTIME_MODELS:
             raise ConfigurationError(f"unknown realtime model {default_model!r}")
@@ -122,6 +125,7 @@ class FakeRealtimeServer:
             audio_chunk_ms=audio_chunk_ms,
             pace=pace,
             transcription_delay_ms=transcription_delay_ms,
+            mcp_servers=dict(mcp_servers or {}),
         )
         self._record_to = record_to
         self.state = ServerState(
