@@ -263,9 +263,9 @@ class RealtimeSession(ItemHandlers):
         position = self.order.index(item_id)
         return self.order[position - 1] if position > 0 else None
 
-    def store_audio(self, item_id: str, pcm: bytes, transcript: str) -> None:
+    def store_audio(self, item_id: str, pcm: bytes) -> None:
+        """Keep an item's audio (PCM16 24 kHz) for retrieve, truncate and usage."""
         self.audio[item_id] = pcm
-        del transcript
 
     def item_text(self, item: Mapping[str, Any]) -> str:
         """The words of a user or assistant message (typed text, transcripts, what was heard)."""

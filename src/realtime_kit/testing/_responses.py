@@ -342,7 +342,7 @@ class ResponseRun:
         if state["audio"]:
             pcm: bytes = state.get("pcm", b"")
             self.out_audio_tokens += math.ceil(len(pcm) / BYTES_PER_MS / 50)
-            s.store_audio(item["id"], pcm, text)
+            s.store_audio(item["id"], pcm)
             await s.send(self._part_event("response.output_audio.done", item, index))
             await s.send(
                 self._part_event(
