@@ -235,3 +235,41 @@ def test_example_voice_turn_runs() -> None:
     )
     assert "tool call: get_weather({'city': 'Lisbon'})" in result.stdout
     assert "assistant said: 'Done: sunny, 24 C'" in result.stdout
+
+
+def test_reprs_never_show_keys() -> None:
+    from realtime_kit.errors import LocalProtocolError
+    from realtime_kit.testing import FakeRealtimeServer
+
+    server = FakeRealtimeServer(api_keys=["sk-secret-one"])
+    with pytest.raises(LocalProtocolError):
+        _ = server.port
+    with server:
+        answer = httpx.post(
+            server.base_url + "/realtime/client_secrets",
+            headers={"Authorization": "Bearer sk-secret-one"},
+            json={},
+        )
+        minted = answer.json()["value"]
+        for text in (repr(server), repr(server.state), repr(list(server.state.secrets.values()))):
+            assert "sk-secret-one" not in text
+            assert minted not in text
+        with pytest.raises(LocalProtocolError):
+            server.start()
+
+
+def test_config_value_checks() -> None:
+    bad = [
+        ({"audio": {"input": {"noise_reduction": {"type": "loud"}}}}, "noise_reduction.type"),
+        ({"audio": {"input": {"noise_reduction": {"strength": 2}}}}, "noise_reduction.strength"),
+        ({"include": ["everything"]}, "session.include[0]"),
+        ({"audio": {"input": {"transcription": {"model": "nope"}}}}, "transcription.model"),
+        ({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}, "format.rate"),
+        ({"tool_choice": "sometimes"}, "session.tool_choice"),
+        ({"max_output_tokens": 0}, "session.max_output_tokens"),
+    ]
+    for update, param in bad:
+        with pytest.raises(ConfigError) as info:
+            validate_update("realtime", {"type": "realtime", **update}, current={})
+        assert info.value.param is not None
+        assert info.value.param.endswith(param), (update, info.value.param)

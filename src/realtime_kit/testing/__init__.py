@@ -36,6 +36,7 @@ from realtime_kit.testing.brain import (
 )
 from realtime_kit.testing.clock import Clock, FakeClock, RealClock
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import FakeMcpServer, McpToolError
 from realtime_kit.testing.recording import Recorder, load_recording, redact
 from realtime_kit.testing.replay import ReplayServer
 from realtime_kit.testing.server import FakeRealtimeServer
@@ -64,9 +65,11 @@ __all__ = [
     "ConnectionHandle",
     "EspeakSynthesizer",
     "FakeClock",
+    "FakeMcpServer",
     "FakeRealtimeServer",
     "Faults",
     "LoopbackWebSocketPeer",
+    "McpToolError",
     "PocketsphinxRecognizer",
     "RealClock",
     "Recognizer",

@@ -28,6 +28,7 @@ from realtime_kit.testing._transcribe import TranscriptionDesk
 from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import list_new_mcp_servers
 from realtime_kit.testing.vad import ServerVad
 
 __all__ = ["RealtimeSession"]
@@ -121,6 +122,9 @@ class RealtimeSession(ItemHandlers):
         self.desk = TranscriptionDesk(self)
         self._tg: anyio.abc.TaskGroup | None = None
         self._idle_scope: anyio.CancelScope | None = None
+        self._late_errors: list[dict[str, Any]] = []
+        self.mcp_listed: dict[str, dict[str, Any]] = {}  # server_label → its tool config
+        self.mcp_tools: dict[str, str] = {}  # tool name → server_label
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -205,7 +209,10 @@ class RealtimeSession(ItemHandlers):
         with scope:
             await self.parts.clock.wait_until(deadline)
             self._idle_scope = None
-            await self._idle_fire()
+            try:
+                await self._idle_fire()
+            except SocketClosedError:
+                self.end()
 
     async def _idle_fire(self) -> None:
         if self.active is not None or self.speech_item is not None:
@@ -256,9 +263,9 @@ class RealtimeSession(ItemHandlers):
         position = self.order.index(item_id)
         return self.order[position - 1] if position > 0 else None
 
-    def store_audio(self, item_id: str, pcm: bytes, transcript: str) -> None:
+    def store_audio(self, item_id: str, pcm: bytes) -> None:
+        """Keep an item's audio (PCM16 24 kHz) for retrieve, truncate and usage."""
         self.audio[item_id] = pcm
-        del transcript
 
     def item_text(self, item: Mapping[str, Any]) -> str:
         """The words of a user or assistant message (typed text, transcripts, what was heard)."""
@@ -321,6 +328,8 @@ class RealtimeSession(ItemHandlers):
             self._rebuild_vad()
             self.arm_idle()
         await self.send({"type": "session.updated", "session": self.config})
+        if self.kind == "realtime":
+            await list_new_mcp_servers(self)
 
     # input audio ---------------------------------------------------------------------------
     async def _on_input_audio_buffer_append(self, event: dict[str, Any], eid: Any) -> None:
@@ -393,12 +402,20 @@ class RealtimeSession(ItemHandlers):
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any], eid: Any) -> None:
         ms = len(self.buffer) / BYTES_PER_MS
         if ms < 100:
-            await self._error(
+            error = error_event(
                 "input_audio_buffer_commit_empty",
                 "Error committing input audio buffer: buffer too small. Expected at least 100ms "
                 f"of audio, but buffer only has {ms:.2f}ms of audio.",
-                eid,
+                event_id=eid,
             )
+            if self.kind == "transcription":
+                # Observed on live transcription sessions: this error comes ~1 s late, after
+                # the next commit's events (PROTOCOL.md §4e). Hold it for the next commit or
+                # one second of server clock, whichever comes first.
+                self._late_errors.append(error)
+                self.start_soon(self._release_late_errors, self.parts.clock.now() + 1.0)
+            else:
+                await self.send(error)
             return
         turn = bytes(self.buffer)
         self.buffer.clear()
@@ -426,6 +443,9 @@ class RealtimeSession(ItemHandlers):
             "role": "user",
             "content": [{"type": "input_audio", "transcript": None}],
         }
+        heard = self.parts.recognizer.recognize(pcm)
+        self.heard[item_id] = heard
+        await self.desk.before_commit(item_id, pcm, heard)
         prev = self.insert_item(item, None)
         self.audio[item_id] = pcm
         await self.send(
@@ -433,9 +453,20 @@ class RealtimeSession(ItemHandlers):
         )
         await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
         await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
-        heard = self.parts.recognizer.recognize(pcm)
-        self.heard[item_id] = heard
+        await self._flush_late_errors()
         await self.desk.transcribe(item_id, pcm, heard)
+
+    async def _release_late_errors(self, deadline: float) -> None:
+        await self.parts.clock.wait_until(deadline)
+        try:
+            await self._flush_late_errors()
+        except SocketClosedError:
+            self.end()
+
+    async def _flush_late_errors(self) -> None:
+        late, self._late_errors = self._late_errors, []
+        for error in late:
+            await self.send(error)
 
     # responses -----------------------------------------------------------------------------
     async def _on_response_create(self, event: dict[str, Any], eid: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
+from realtime_kit.errors import LocalProtocolError
 from realtime_kit.testing._parts import error_event
 from realtime_kit.testing._realtime import RealtimeSession
 from realtime_kit.testing._rest import bearer_key
@@ -95,7 +96,7 @@ class ConnectionHandle:
 
     def _call(self, fn: Any, *args: Any) -> None:
         if self.portal is None or self.wire is None:
-            raise RuntimeError("the connection has not started a session yet")
+            raise LocalProtocolError("act on the connection", "its session has not started")
         self.portal.start_task_soon(fn, *args)
 
     def close_soon(self, code: int = 1000, reason: str = "") -> None:

@@ -21,6 +21,8 @@ __all__ = ["TranscriptionDesk"]
 _DURATION_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe", "whisper-1"})
 # whisper-1 sends the whole turn in one delta; the others stream word by word.
 _ONE_DELTA_MODELS = frozenset({"whisper-1"})
+# Live models stream deltas while the user speaks (before the commit is announced).
+_LIVE_MODELS = frozenset({"gpt-live-transcribe", "gpt-realtime-whisper"})
 # The diarizing model also reports who spoke when, as segment events.
 _DIARIZE_MODELS = frozenset({"gpt-4o-transcribe-diarize"})
 
@@ -38,6 +40,7 @@ class TranscriptionDesk:
         self.s = session
         self._late: list[list[dict[str, Any]]] = []
         self._held: list[dict[str, Any]] | None = None
+        self._prepared: dict[str, list[dict[str, Any]]] = {}
 
     def _config(self) -> dict[str, Any] | None:
         tr = self.s.config["audio"]["input"].get("transcription")
@@ -125,12 +128,37 @@ class TranscriptionDesk:
         events.append(completed)
         return events
 
+    async def before_commit(self, item_id: str, pcm: bytes, heard: str) -> None:
+        """Called just before a user audio turn is committed.
+
+        Live models (``gpt-live-transcribe``, ``gpt-realtime-whisper``) stream deltas while the
+        user is still speaking, already carrying the item id the commit will announce; the real
+        server's first deltas therefore arrive before ``input_audio_buffer.committed``. Here the
+        first half of a turn's deltas go out before the commit events, the rest after.
+        """
+        config = self._config()
+        if config is None or self._mode() != "normal" or self.s.parts.transcription_delay_ms:
+            return
+        model = str(config.get("model") or "whisper-1")
+        if model not in _LIVE_MODELS:
+            return
+        events = self.events_for(item_id, pcm, heard, model)
+        deltas = [e for e in events if e["type"].endswith(".delta")]
+        early = deltas[: len(deltas) // 2]
+        self._prepared[item_id] = events[len(early) :]
+        await self._send_all(early)
+
     async def transcribe(self, item_id: str, pcm: bytes, heard: str) -> None:
         """Called after a user audio item is committed."""
         config = self._config()
         if config is None:
             return
-        events = self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
+        prepared = self._prepared.pop(item_id, None)
+        events = (
+            prepared
+            if prepared is not None
+            else self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
+        )
         if events and events[-1]["type"].endswith(".completed"):
             item = self.s.items.get(item_id)
             if item is not None:

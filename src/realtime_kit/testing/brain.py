@@ -66,9 +66,10 @@ class TurnContext:
         user_text: the latest user words (typed text or the input transcript), "" if none.
         tool_output: the latest ``function_call_output`` when it is newer than any user turn.
         items: the response's input items as wire dicts (conversation, or the custom ``input``).
-        tools: the function tools offered (wire dicts).
+        tools: the tools offered (wire dicts).
         instructions: the effective instructions.
         tool_choice: the effective ``tool_choice``.
+        mcp_tools: names of the MCP tools listed in the session (callable like functions).
     """
 
     user_text: str
@@ -77,6 +78,7 @@ class TurnContext:
     tools: Sequence[Mapping[str, Any]]
     instructions: str
     tool_choice: Any = "auto"
+    mcp_tools: Sequence[str] = ()
 
 
 class Brain(Protocol):
@@ -126,6 +128,7 @@ class ScriptedBrain:
         if context.tool_output is not None:
             return Reply(text=f"Done: {context.tool_output}")
         offered = [t.get("name") for t in context.tools if t.get("type") == "function"]
+        offered += list(context.mcp_tools)
         forced = _forced_tool(context.tool_choice, offered)
         if context.tool_choice != "none":
             words = context.user_text.lower()

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Faults", "FrameAction", "RestFault"]
+__all__ = ["Faults", "FrameAction", "RestFault", "error_payload", "rest_error_body"]
 
 
 @dataclass
