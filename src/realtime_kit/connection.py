@@ -459,6 +459,8 @@ class RealtimeConnection:
 
     async def _recover(self, leg: _Leg, exc: ConnectionClosedError) -> None:
         policy = self._reconnect
+        with anyio.CancelScope(shield=True):
+            await leg.transport.aclose()  # release what is left of the dead socket
         if policy is None or not policy.should_retry(exc):
             raise exc
         _log.info("connection lost (%s %s); reconnecting", exc.code, exc.reason)

@@ -10,7 +10,7 @@ import pytest
 from anyio import wait_all_tasks_blocked
 
 import realtime_kit
-from realtime_kit.errors import ConnectionClosedError
+from realtime_kit.errors import ConnectionClosedError, HandshakeError
 from realtime_kit.events import (
     InputAudioBufferAppendEvent,
     RateLimitsUpdatedEvent,
@@ -186,3 +186,71 @@ async def test_server_close_ends_iteration_cleanly() -> None:
             await conn.send(InputAudioBufferAppendEvent.from_audio(bytes(480)))
         await conn.wait_closed()  # a normal close (1000) is not an error
         assert conn.error is None
+
+
+async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
+    first, second = MemoryTransport(), MemoryTransport()
+    await first.to_client.send(CREATED)
+    await second.to_client.send(CREATED.replace("sess_mem", "sess_new"))
+    reopen = anyio.Event()
+    opened: list[MemoryTransport] = []
+
+    async def opener(url: str, headers: Mapping[str, str]) -> Transport:
+        if opened:
+            await reopen.wait()
+        transport = (first, second)[len(opened)]
+        opened.append(transport)
+        return transport
+
+    async with realtime_kit.connect(
+        "gpt-realtime",
+        api_key="sk-x",
+        base_url="http://fake.test/v1",
+        transport=opener,
+        reconnect=realtime_kit.ReconnectPolicy(initial_delay=0),
+    ) as conn:
+        assert await conn.__anext__()
+        first._code = 1006  # the socket dies without a close frame
+        first.to_client.close()
+        await wait_all_tasks_blocked()  # the read loop is now waiting to reopen
+        await conn.send(InputAudioBufferAppendEvent.from_audio(bytes(4800)))
+        assert second.sent == []
+        reopen.set()
+        restored = None
+        async for event in conn:
+            if isinstance(event, realtime_kit.ConnectionRestored):
+                restored = event
+                break
+        assert restored is not None
+        assert restored.close_code == 1006
+        assert restored.new_session_id == "sess_new"
+        await wait_all_tasks_blocked()
+        types = [json.loads(frame)["type"] for frame in second.sent]
+        assert types == ["session.update", "input_audio_buffer.append"]
+
+
+async def test_reconnect_gives_up_with_the_last_error() -> None:
+    first = MemoryTransport()
+    await first.to_client.send(CREATED)
+    calls = 0
+
+    async def opener(url: str, headers: Mapping[str, str]) -> Transport:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return first
+        raise HandshakeError("refused", status=503)
+
+    async with realtime_kit.connect(
+        "gpt-realtime",
+        api_key="sk-x",
+        base_url="http://fake.test/v1",
+        transport=opener,
+        reconnect=realtime_kit.ReconnectPolicy(max_attempts=3, initial_delay=0, max_delay=0),
+    ) as conn:
+        first._code = 1011
+        first.to_client.close()
+        with pytest.raises(HandshakeError):
+            async for _ in conn:
+                pass
+    assert calls == 4  # the first connection, then three attempts
