@@ -382,6 +382,11 @@ class RealtimeConnection:
                     return  # the server ended the session on purpose: a clean end
                 await self._recover(leg, exc)
                 continue
+            except RemoteProtocolError as exc:
+                # A frame that is not text: the server's mistake, recorded, not fatal.
+                _log.warning("unusable server frame: %s", exc)
+                leg.core.violations.append(exc)
+                continue
             try:
                 event = leg.core.receive(text)
             except DecodeError as exc:

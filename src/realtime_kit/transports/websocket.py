@@ -90,8 +90,8 @@ class WebSocketTransport:
         # fast_acquire: an uncontended lock costs no event-loop round trip (one per frame).
         self._send_lock = anyio.Lock(fast_acquire=True)
         self._recv_lock = anyio.Lock(fast_acquire=True)
-        # None marks a binary frame, kept in order with the text frames around it.
-        self._messages: deque[str | None] = deque()
+        # Frames that cannot be text (binary, bad UTF-8) stay in order as the error to raise.
+        self._messages: deque[str | RemoteProtocolError] = deque()
         self._fragments: list[bytes] | None = None
         self._ping_outstanding = False
         self._close_code: int | None = None
@@ -238,8 +238,8 @@ class WebSocketTransport:
         while True:
             if self._messages:
                 message = self._messages.popleft()
-                if message is None:
-                    raise RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                if isinstance(message, RemoteProtocolError):
+                    raise message
                 return message
             if self._ended.is_set():
                 raise self._closed_error()
@@ -364,7 +364,9 @@ class WebSocketTransport:
                     self._messages.append(_decode(b"".join(self._fragments)))
                     self._fragments = None
             elif event.opcode in (Opcode.BINARY, Opcode.CONT) and event.fin:
-                self._messages.append(None)
+                self._messages.append(
+                    RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                )
 
     async def _finish(self, code: int | None, reason: str) -> None:
         if self._ended.is_set():
@@ -378,11 +380,13 @@ class WebSocketTransport:
             await self._stream.aclose()
 
 
-def _decode(data: bytes | bytearray | memoryview) -> str:
+def _decode(data: bytes | bytearray | memoryview) -> str | RemoteProtocolError:
     try:
         return bytes(data).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RemoteProtocolError(f"text frame is not valid UTF-8: {exc.reason}") from exc
+        error = RemoteProtocolError(f"text frame is not valid UTF-8: {exc.reason}")
+        error.__cause__ = exc
+        return error
 
 
 async def _read_response(
