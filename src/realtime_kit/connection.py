@@ -250,7 +250,11 @@ class RealtimeConnection:
 
     async def __anext__(self) -> Delivered:
         try:
-            return await self._inbox_reader.receive()
+            try:
+                # An event already waiting is handed over without an event-loop round trip.
+                return self._inbox_reader.receive_nowait()
+            except anyio.WouldBlock:
+                return await self._inbox_reader.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             if self._error is not None:
                 self._error_seen = True
@@ -406,7 +410,12 @@ class RealtimeConnection:
     async def _deliver(self, event: Delivered) -> None:
         for slot in self._slots_for(type(event)):
             slot.dispatch(event)
-        await self._inbox.send(event)
+        try:
+            # Room in the buffer: no round trip. The read loop still yields once per socket
+            # read, so other tasks are not starved during a burst.
+            self._inbox.send_nowait(event)
+        except anyio.WouldBlock:
+            await self._inbox.send(event)
 
     # -- writing -----------------------------------------------------------------------------
 
