@@ -138,6 +138,7 @@ class RealtimeConnection:
         self._done = LazyEvent()
         self._error: BaseException | None = None
         self._error_seen = False
+        self._handler_drain_timeout = 5.0
         self.restores: list[ConnectionRestored] = []
         """Every reconnect and rollover so far, oldest first."""
 
@@ -270,6 +271,13 @@ class RealtimeConnection:
         with anyio.CancelScope(shield=True):
             if self._leg is not None:
                 await self._leg.transport.aclose(1000, "client closed")
+            # Async handlers finish the events already handed to them (bounded), then stop.
+            slots = [slot for slots in self._handlers.values() for slot in slots]
+            for slot in slots:
+                slot.close()
+            with anyio.move_on_after(self._handler_drain_timeout):
+                for slot in slots:
+                    await slot.finished()
             self._finish()
 
     async def wait_closed(self) -> None:
@@ -347,7 +355,8 @@ class RealtimeConnection:
                 await self._read_loop()
             except RealtimeKitError as exc:
                 self._fail(exc)
-        self._finish()
+        if not self._closing:
+            self._finish()  # the server ended it; a local aclose() finishes by itself
 
     def _spawn_started(self, fn: Callable[[], Awaitable[None]]) -> None:
         if self._tg is None:
