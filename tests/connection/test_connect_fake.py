@@ -22,6 +22,7 @@ from realtime_kit.events import (
     InputAudioBufferAppendEvent,
     InputAudioBufferCommitEvent,
     InputAudioBufferCommittedEvent,
+    ResponseCreatedEvent,
     ResponseCreateEvent,
     ResponseDoneEvent,
     ServerEventBase,
@@ -74,9 +75,12 @@ async def test_turn_with_typed_handlers(server: FakeRealtimeServer) -> None:
             transcripts.append(event.type)
 
         await conn.send(user_text("hello there"))
+        server.faults.stall("response.output_item.added")  # hold the response in progress
         await conn.send(ResponseCreateEvent())
-        with pytest.raises(LocalProtocolError):
+        await until(conn, ResponseCreatedEvent)
+        with pytest.raises(LocalProtocolError, match="create a response"):
             await conn.send(ResponseCreateEvent())
+        server.faults.release()
         events = await until(conn, ResponseDoneEvent)
         assert events[-1].response.status == "completed"
         assert [r.id for r in conn.protocol.items if r.role == "user"]

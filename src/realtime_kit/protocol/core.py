@@ -226,8 +226,10 @@ class RealtimeProtocol:
         kind = event.type
         if kind == "response.create":
             out_of_band = _out_of_band_request(event)
+            # Only a response the server confirmed blocks a new one: a request the server
+            # never answered must not wedge the session (its error, if any, names the cause).
             active = self.active_response
-            if not out_of_band and active is not None:
+            if not out_of_band and active is not None and active.state != "requested":
                 raise LocalProtocolError(
                     "create a response",
                     f"response {active.id or '(requested)'} is {active.state}",
