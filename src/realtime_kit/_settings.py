@@ -1,0 +1,91 @@
+"""Client settings shared by the REST client and ``connect()``: key, base URL, headers.
+
+The API key comes from the argument or ``OPENAI_API_KEY``; the base URL from the argument,
+``OPENAI_BASE_URL``, or ``https://api.openai.com/v1``. The key is never part of a repr.
+
+Imports: the standard library and :mod:`realtime_kit.errors`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from realtime_kit.errors import ConfigurationError
+
+__all__ = ["DEFAULT_BASE_URL", "ClientSettings"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_USER_AGENT = "realtime-kit/0.1 (python)"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """Resolved credentials and endpoint. Build it with :meth:`resolve`."""
+
+    api_key: str = field(repr=False)
+    base_url: str
+    organization: str | None = None
+    project: str | None = None
+    safety_identifier: str | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        safety_identifier: str | None = None,
+    ) -> ClientSettings:
+        """Fill unset values from the environment.
+
+        Raises:
+            ConfigurationError: no API key anywhere, or a base URL that is not http(s).
+        """
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise ConfigurationError(
+                "no API key: pass api_key= or set OPENAI_API_KEY (an ephemeral ek_ key works too)"
+            )
+        url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        scheme = urlsplit(url).scheme
+        if scheme not in {"http", "https", "ws", "wss"}:
+            raise ConfigurationError(f"base URL must be http(s) or ws(s), got {url!r}")
+        return cls(
+            api_key=key,
+            base_url=url,
+            organization=organization or os.environ.get("OPENAI_ORG_ID"),
+            project=project or os.environ.get("OPENAI_PROJECT_ID"),
+            safety_identifier=safety_identifier,
+        )
+
+    @property
+    def is_ephemeral(self) -> bool:
+        """Whether the key is a client secret (``ek_…``) rather than a standard key."""
+        return self.api_key.startswith("ek_")
+
+    def headers(self) -> dict[str, str]:
+        """Request headers: bearer auth plus the optional organization/project/safety ids."""
+        headers = {"Authorization": f"Bearer {self.api_key}", "User-Agent": _USER_AGENT}
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        if self.safety_identifier:
+            headers["OpenAI-Safety-Identifier"] = self.safety_identifier
+        return headers
+
+    def http_url(self, path: str) -> str:
+        """``base_url`` + ``path`` with an http(s) scheme."""
+        parts = urlsplit(self.base_url)
+        scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+        return urlunsplit((scheme, parts.netloc, parts.path + path, "", ""))
+
+    def ws_url(self, path: str, query: dict[str, str]) -> str:
+        """``base_url`` + ``path`` + ``query`` with a ws(s) scheme."""
+        parts = urlsplit(self.base_url)
+        scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+        return urlunsplit((scheme, parts.netloc, parts.path + path, urlencode(query), ""))

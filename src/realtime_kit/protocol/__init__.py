@@ -1,0 +1,39 @@
+"""The sans-I/O protocol core: session state, items, responses and audio bookkeeping.
+
+Nothing here does I/O or awaits; tests run without an event loop. Imports: the standard
+library, :mod:`realtime_kit.events` and :mod:`realtime_kit.errors`. Never anyio, websockets or
+httpx.
+"""
+
+from __future__ import annotations
+
+from realtime_kit.protocol._tables import (
+    RESPONSE_TRANSITIONS,
+    ResponseState,
+    ResponseTrigger,
+    SessionKind,
+    SessionPhase,
+    next_response_state,
+)
+from realtime_kit.protocol.core import CLIENT_EVENT_TYPES, RealtimeProtocol, fatal_error
+from realtime_kit.protocol.records import InputBuffer, ItemRecord, PendingEvent, ResponseRecord
+from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
+
+__all__ = [
+    "CLIENT_EVENT_TYPES",
+    "RESPONSE_TRANSITIONS",
+    "InputBuffer",
+    "ItemRecord",
+    "LostState",
+    "PendingEvent",
+    "RealtimeProtocol",
+    "ResponseRecord",
+    "ResponseState",
+    "ResponseTrigger",
+    "RestorePlan",
+    "SessionKind",
+    "SessionPhase",
+    "fatal_error",
+    "next_response_state",
+    "plan_restore",
+]

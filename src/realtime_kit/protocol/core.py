@@ -1,0 +1,644 @@
+"""The sans-I/O protocol core: one Realtime session's state, fed events, producing bytes.
+
+:class:`RealtimeProtocol` never awaits and never touches a socket. The driver loop is:
+receive a text frame → :meth:`RealtimeProtocol.receive` (decodes it and updates the state) →
+hand the event out; and to send: :meth:`RealtimeProtocol.send` (checks the event against the
+state, records it) → write the returned bytes to the transport.
+
+It tracks the session as the server confirmed it, the conversation items in server order
+(``previous_item_id``), each response's lifecycle (``_tables.RESPONSE_TRANSITIONS``), the input
+buffer, the assistant audio received per item and content part, and the client events still
+able to draw an ``error`` (by ``event_id``), so :meth:`cause_of` ties an error to its cause.
+
+Caller mistakes raise :class:`~realtime_kit.errors.LocalProtocolError` naming the action and
+the state. Server inconsistencies are collected in :attr:`violations` (or raised as
+:class:`~realtime_kit.errors.RemoteProtocolError` with ``strict=True``): a lagging or quirky
+server should not take a live call down.
+
+Imports: the standard library, :mod:`realtime_kit.events`, :mod:`realtime_kit.errors` and
+``protocol`` siblings. Never anyio, websockets or httpx.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from typing import Any, Final
+
+from realtime_kit.errors import (
+    AuthenticationError,
+    LocalProtocolError,
+    QuotaExceededError,
+    RemoteProtocolError,
+    SessionExpiredError,
+    SessionFatalError,
+)
+from realtime_kit.events import (
+    ClientEvent,
+    ConversationItemAddedEvent,
+    ConversationItemCreatedEvent,
+    ConversationItemDeletedEvent,
+    ConversationItemDoneEvent,
+    ConversationItemInputAudioTranscriptionCompletedEvent,
+    ConversationItemRetrievedEvent,
+    ConversationItemTruncatedEvent,
+    ErrorEvent,
+    EventDecoder,
+    InputAudioBufferAppendEvent,
+    InputAudioBufferClearedEvent,
+    InputAudioBufferCommittedEvent,
+    InputAudioBufferSpeechStartedEvent,
+    InputAudioBufferSpeechStoppedEvent,
+    ResponseCreatedEvent,
+    ResponseDoneEvent,
+    ResponseOutputAudioDeltaEvent,
+    ResponseOutputAudioTranscriptDoneEvent,
+    ResponseOutputTextDoneEvent,
+    ServerEvent,
+    SessionClosedEvent,
+    SessionCreatedEvent,
+    SessionInputAudioBufferAppendEvent,
+    SessionUpdatedEvent,
+    encode_event,
+)
+from realtime_kit.protocol._tables import (
+    ACTIVE_RESPONSE_STATES,
+    ResponseTrigger,
+    SessionKind,
+    SessionPhase,
+    bytes_per_ms,
+    next_response_state,
+)
+from realtime_kit.protocol.records import (
+    InputBuffer,
+    ItemRecord,
+    PendingEvent,
+    ResponseRecord,
+    b64_decoded_size,
+)
+
+__all__ = ["CLIENT_EVENT_TYPES", "RealtimeProtocol", "fatal_error"]
+
+CLIENT_EVENT_TYPES: Final[dict[SessionKind, frozenset[str]]] = {
+    "realtime": frozenset(
+        {
+            "session.update",
+            "input_audio_buffer.append",
+            "input_audio_buffer.commit",
+            "input_audio_buffer.clear",
+            "output_audio_buffer.clear",
+            "conversation.item.create",
+            "conversation.item.delete",
+            "conversation.item.retrieve",
+            "conversation.item.truncate",
+            "response.create",
+            "response.cancel",
+        }
+    ),
+    "transcription": frozenset(
+        {
+            "session.update",
+            "input_audio_buffer.append",
+            "input_audio_buffer.commit",
+            "input_audio_buffer.clear",
+        }
+    ),
+    "translation": frozenset(
+        {"session.update", "session.input_audio_buffer.append", "session.close"}
+    ),
+}
+"""Client event types each session kind accepts (unknown future types pass unchecked)."""
+
+_MIN_COMMIT_MS: Final = 100
+_OUTPUT_EVENTS: Final = (
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_audio.delta",
+    "response.output_audio.done",
+    "response.output_audio_transcript.delta",
+    "response.output_audio_transcript.done",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.mcp_call_arguments.delta",
+    "response.mcp_call_arguments.done",
+)
+_FATAL_CODES: Final[dict[str, type[SessionFatalError]]] = {
+    "invalid_api_key": AuthenticationError,
+    "invalid_authentication": AuthenticationError,
+    "authentication_error": AuthenticationError,
+    "insufficient_quota": QuotaExceededError,
+    "session_expired": SessionExpiredError,
+}
+
+
+def fatal_error(event: ErrorEvent) -> SessionFatalError | None:
+    """The typed fatal error an ``error`` event stands for, or ``None`` if the session survives."""
+    details = event.error
+    cls = _FATAL_CODES.get(details.code or "") or _FATAL_CODES.get(details.type or "")
+    if cls is None:
+        return None
+    return cls(
+        details.message,
+        type=details.type,
+        code=details.code,
+        param=details.param,
+        event_id=details.event_id,
+    )
+
+
+class RealtimeProtocol:
+    """State of one session. See the module docstring for the driver loop.
+
+    Args:
+        kind: the session kind the socket was opened for.
+        max_pending: how many recent client events to remember for :meth:`cause_of`.
+        strict: raise :class:`RemoteProtocolError` on server inconsistencies instead of
+            recording them in :attr:`violations`.
+    """
+
+    def __init__(
+        self, kind: SessionKind = "realtime", *, max_pending: int = 512, strict: bool = False
+    ) -> None:
+        self.kind: SessionKind = kind
+        self.phase: SessionPhase = "connecting"
+        self.session: dict[str, Any] | None = None
+        """The session config as the server last confirmed it (JSON, unknown keys kept)."""
+        self.input_buffer = InputBuffer()
+        self.violations: list[RemoteProtocolError] = []
+        self.fatal: SessionFatalError | None = None
+        """Set when a fatal ``error`` arrived; the session is over."""
+        self._strict = strict
+        self._decoder = EventDecoder()
+        self._items: dict[str, ItemRecord] = {}
+        self._order: list[str] = []
+        self._responses: dict[str, ResponseRecord] = {}
+        self._requested: deque[ResponseRecord] = deque()
+        self._pending: OrderedDict[str, PendingEvent] = OrderedDict()
+        self._max_pending = max_pending
+        self._sequence = 0
+        self._in_bpm = 48
+        self._out_bpm = 48
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str | None:
+        """``sess_…`` once the session exists."""
+        value = (self.session or {}).get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def expires_at(self) -> int | None:
+        """Unix time at which the server will end the session (the 60-minute cap)."""
+        value = (self.session or {}).get("expires_at")
+        return value if isinstance(value, int) else None
+
+    @property
+    def manual_turns(self) -> bool:
+        """Whether the confirmed session has no turn detection (the client commits)."""
+        audio_input = ((self.session or {}).get("audio") or {}).get("input") or {}
+        return "turn_detection" in audio_input and audio_input["turn_detection"] is None
+
+    @property
+    def items(self) -> list[ItemRecord]:
+        """Conversation items in server order."""
+        return [self._items[item_id] for item_id in self._order]
+
+    def item(self, item_id: str) -> ItemRecord | None:
+        """One item by id."""
+        return self._items.get(item_id)
+
+    @property
+    def responses(self) -> list[ResponseRecord]:
+        """Responses seen this session (requested ones not yet created included)."""
+        return [*self._responses.values(), *self._requested]
+
+    @property
+    def active_response(self) -> ResponseRecord | None:
+        """The response writing to the default conversation, if any."""
+        for record in self.responses:
+            if record.state in ACTIVE_RESPONSE_STATES and not record.out_of_band:
+                return record
+        return None
+
+    @property
+    def buffered_input_ms(self) -> float:
+        """Input audio appended since the last commit or clear, in milliseconds."""
+        return self.input_buffer.bytes_since_commit / self._in_bpm
+
+    def audio_received_ms(self, item_id: str, content_index: int = 0) -> float:
+        """Assistant audio received for one content part (the ceiling for a truncation)."""
+        record = self._items.get(item_id)
+        return record.audio_ms.get(content_index, 0.0) if record is not None else 0.0
+
+    def cause_of(self, error: ErrorEvent) -> PendingEvent | None:
+        """The client event an ``error`` answers, when it carried an ``event_id`` we sent."""
+        event_id = error.error.event_id
+        return self._pending.get(event_id) if event_id else None
+
+    def pending_events(self) -> Iterator[PendingEvent]:
+        """Recent client events that may still draw an ``error``, oldest first."""
+        return iter(self._pending.values())
+
+    # -- outbound ----------------------------------------------------------------------------
+
+    def send(self, event: ClientEvent) -> bytes:
+        """Check ``event`` against the state, record it, and return the bytes to send.
+
+        An ``event_id`` is assigned (on the event itself) when it has none, except on audio
+        appends, which are too frequent to be worth tracking. Next: write the bytes to the
+        transport as one text frame.
+
+        Raises:
+            LocalProtocolError: the event is not allowed now (closed session, wrong session
+                kind, a second response, an empty manual commit, a truncation past the audio
+                received, an unknown item).
+        """
+        kind = event.type
+        if self.phase in ("closing", "closed"):
+            raise LocalProtocolError(f"send {kind}", f"session {self.phase}")
+        if type(event) is InputAudioBufferAppendEvent:
+            self._require_kind(kind)
+            size = b64_decoded_size(event.audio)
+            self.input_buffer.bytes_since_commit += size
+            self.input_buffer.bytes_total += size
+            return encode_event(event)
+        if type(event) is SessionInputAudioBufferAppendEvent:
+            self._require_kind(kind)
+            self.input_buffer.bytes_total += b64_decoded_size(event.audio)
+            return encode_event(event)
+        self._require_kind(kind)
+        self._check(event)
+        if event.event_id is None:
+            self._sequence += 1
+            event.event_id = f"rk_{self._sequence}"
+        self._remember(event)
+        data = encode_event(event)
+        self._apply_sent(event)
+        return data
+
+    def _require_kind(self, kind: str) -> None:
+        allowed = CLIENT_EVENT_TYPES[self.kind]
+        every = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
+        if kind not in allowed and kind in every:
+            raise LocalProtocolError(f"send {kind}", f"a {self.kind} session")
+
+    def _check(self, event: ClientEvent) -> None:
+        kind = event.type
+        if kind == "response.create":
+            out_of_band = _out_of_band_request(event)
+            active = self.active_response
+            if not out_of_band and active is not None:
+                raise LocalProtocolError(
+                    "create a response",
+                    f"response {active.id or '(requested)'} is {active.state}",
+                    'wait for response.done, or send an out-of-band response (conversation "none")',
+                )
+        elif kind == "response.cancel":
+            wanted = getattr(event, "response_id", None)
+            candidates = [
+                r
+                for r in self.responses
+                if r.state in ACTIVE_RESPONSE_STATES and (wanted is None or r.id == wanted)
+            ]
+            if not candidates:
+                raise LocalProtocolError(
+                    "cancel a response",
+                    "no response in progress" if wanted is None else f"{wanted} not in progress",
+                )
+        elif kind == "input_audio_buffer.commit":
+            if self.manual_turns and self.buffered_input_ms < _MIN_COMMIT_MS:
+                raise LocalProtocolError(
+                    "commit the input audio buffer",
+                    f"it holds {self.buffered_input_ms:.0f} ms",
+                    f"at least {_MIN_COMMIT_MS} ms are needed",
+                )
+        elif kind in ("conversation.item.delete", "conversation.item.retrieve"):
+            item_id = getattr(event, "item_id", "")
+            if item_id not in self._items:
+                raise LocalProtocolError(f"{kind.rsplit('.', 1)[1]} item {item_id}", "unknown item")
+        elif kind == "conversation.item.truncate":
+            item_id = getattr(event, "item_id", "")
+            record = self._items.get(item_id)
+            if record is None:
+                raise LocalProtocolError(f"truncate item {item_id}", "unknown item")
+            index = int(getattr(event, "content_index", 0))
+            end = int(getattr(event, "audio_end_ms", 0))
+            received = record.audio_ms.get(index, 0.0)
+            if end > received + 1:
+                raise LocalProtocolError(
+                    f"truncate item {item_id} at {end} ms",
+                    f"only {received:.0f} ms of its audio were received",
+                    "clamp audio_end_ms to audio_received_ms()",
+                )
+
+    def _remember(self, event: ClientEvent) -> None:
+        assert event.event_id is not None
+        summary: dict[str, Any] = {}
+        for name in ("item_id", "response_id", "content_index", "audio_end_ms"):
+            value = getattr(event, name, None)
+            if value is not None:
+                summary[name] = value
+        self._pending[event.event_id] = PendingEvent(
+            event.event_id, event.type, self._sequence, summary
+        )
+        while len(self._pending) > self._max_pending:
+            self._pending.popitem(last=False)
+
+    def _apply_sent(self, event: ClientEvent) -> None:
+        kind = event.type
+        if kind == "response.create":
+            self._requested.append(
+                ResponseRecord(
+                    id=None,
+                    state="requested",
+                    out_of_band=_out_of_band_request(event),
+                    request_event_id=event.event_id,
+                )
+            )
+        elif kind == "response.cancel":
+            wanted = getattr(event, "response_id", None)
+            for record in self.responses:
+                if record.state in ACTIVE_RESPONSE_STATES and wanted in (None, record.id):
+                    self._move(record, "cancel")
+        elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear"):
+            self.input_buffer.bytes_since_commit = 0
+        elif kind == "session.close":
+            self.phase = "closing"
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    def receive(self, data: str | bytes) -> ServerEvent:
+        """Decode one text frame, update the state, and return the typed event.
+
+        Next: hand the event to the application; if :attr:`fatal` became set, end the session.
+
+        Raises:
+            DecodeError: the frame is not a valid event.
+            RemoteProtocolError: only with ``strict=True``.
+        """
+        event = self._decoder.decode_server(data)
+        self.handle(event)
+        return event
+
+    def handle(self, event: ServerEvent) -> None:
+        """Update the state from an already decoded server event."""
+        kind = event.type
+        if kind in _OUTPUT_EVENTS:
+            self._on_output(event)
+            return
+        match event:
+            case SessionCreatedEvent() | SessionUpdatedEvent():
+                self._on_session(event)
+            case ConversationItemAddedEvent() | ConversationItemCreatedEvent():
+                self._on_item_added(event)
+            case ConversationItemDoneEvent() | ConversationItemRetrievedEvent():
+                record = self._upsert(event.item.model_dump(mode="json", exclude_unset=True))
+                record.done = record.done or isinstance(event, ConversationItemDoneEvent)
+                _collect_texts(record)
+            case ConversationItemDeletedEvent():
+                if self._items.pop(event.item_id, None) is not None:
+                    self._order.remove(event.item_id)
+            case ConversationItemTruncatedEvent():
+                cut = self._items.get(event.item_id)
+                if cut is not None:
+                    cut.truncated_ms = event.audio_end_ms
+                    index = event.content_index
+                    cut.audio_ms[index] = min(
+                        cut.audio_ms.get(index, 0.0), float(event.audio_end_ms)
+                    )
+                    # The server drops the unheard part of the transcript; ours is now stale.
+                    cut.texts.pop(index, None)
+            case ConversationItemInputAudioTranscriptionCompletedEvent():
+                record = self._placeholder(event.item_id, "user")
+                record.texts[event.content_index] = event.transcript
+            case InputAudioBufferCommittedEvent():
+                self.input_buffer.commits += 1
+                if not self.manual_turns:
+                    self.input_buffer.bytes_since_commit = 0
+                if event.item_id not in self._items:
+                    self._insert(
+                        ItemRecord(
+                            event.item_id,
+                            {"id": event.item_id, "type": "message", "role": "user"},
+                            event.previous_item_id,
+                        ),
+                        event.previous_item_id,
+                        "previous_item_id" in event.model_fields_set,
+                    )
+            case InputAudioBufferClearedEvent():
+                self.input_buffer.bytes_since_commit = 0
+            case InputAudioBufferSpeechStartedEvent():
+                self.input_buffer.speaking = True
+            case InputAudioBufferSpeechStoppedEvent():
+                self.input_buffer.speaking = False
+            case ResponseCreatedEvent():
+                self._on_response_created(event)
+            case ResponseDoneEvent():
+                self._on_response_done(event)
+            case ErrorEvent():
+                self._on_error(event)
+            case SessionClosedEvent():
+                self.phase = "closed"
+            case _:
+                return
+
+    def connection_lost(self) -> None:
+        """The transport ended. Next: nothing more can be sent; read the state for a restore."""
+        self.phase = "closed"
+
+    # -- inbound helpers ---------------------------------------------------------------------
+
+    def _violation(self, message: str) -> None:
+        error = RemoteProtocolError(message)
+        if self._strict:
+            raise error
+        self.violations.append(error)
+
+    def _on_session(self, event: SessionCreatedEvent | SessionUpdatedEvent) -> None:
+        session = event.session.model_dump(mode="json", exclude_unset=True)
+        kind = session.get("type")
+        if kind is not None and kind != self.kind:
+            self._violation(f"{event.type} describes a {kind} session on a {self.kind} socket")
+        if isinstance(event, SessionCreatedEvent):
+            if self.phase == "connecting":
+                self.phase = "open"
+            self.session = session
+        else:
+            merged = dict(self.session or {})
+            merged.update(session)
+            self.session = merged
+        audio = session.get("audio") or {}
+        for direction in ("input", "output"):
+            fmt = (audio.get(direction) or {}).get("format")
+            if isinstance(fmt, dict):
+                bpm = bytes_per_ms(fmt.get("type"), fmt.get("rate"))
+                if direction == "input":
+                    self._in_bpm = bpm
+                else:
+                    self._out_bpm = bpm
+
+    def _insert(self, record: ItemRecord, previous: str | None, explicit: bool) -> None:
+        self._items[record.id] = record
+        if previous is not None and previous in self._items and previous != record.id:
+            self._order.insert(self._order.index(previous) + 1, record.id)
+        elif previous is None and explicit:
+            # previous_item_id null means "first in the conversation".
+            self._order.insert(0, record.id)
+        else:
+            if previous is not None and previous != "root":
+                self._violation(f"item {record.id} follows unknown item {previous}")
+            self._order.append(record.id)
+
+    def _on_item_added(
+        self, event: ConversationItemAddedEvent | ConversationItemCreatedEvent
+    ) -> None:
+        item = event.item.model_dump(mode="json", exclude_unset=True)
+        item_id = item.get("id")
+        if not isinstance(item_id, str):
+            self._violation(f"{event.type} without an item id")
+            return
+        existing = self._items.get(item_id)
+        if existing is not None:
+            existing.item = {**existing.item, **item}
+            _collect_texts(existing)
+            return
+        record = ItemRecord(item_id, item, event.previous_item_id)
+        _collect_texts(record)
+        self._insert(record, event.previous_item_id, "previous_item_id" in event.model_fields_set)
+
+    def _upsert(self, item: dict[str, Any]) -> ItemRecord:
+        item_id = str(item.get("id", ""))
+        record = self._items.get(item_id)
+        if record is None:
+            record = ItemRecord(item_id, item)
+            self._insert(record, None, False)
+        else:
+            record.item = {**record.item, **item}
+        return record
+
+    def _placeholder(self, item_id: str, role: str) -> ItemRecord:
+        record = self._items.get(item_id)
+        if record is None:
+            record = ItemRecord(item_id, {"id": item_id, "type": "message", "role": role})
+            self._insert(record, None, False)
+        return record
+
+    def _move(self, record: ResponseRecord, trigger: ResponseTrigger) -> None:
+        new = next_response_state(record.state, trigger)
+        if new is None:
+            self._violation(f"response {record.id}: {trigger} is illegal while {record.state}")
+            return
+        record.state = new
+
+    def _response(self, response_id: str) -> ResponseRecord:
+        record = self._responses.get(response_id)
+        if record is None:
+            self._violation(f"event for unknown response {response_id}")
+            record = ResponseRecord(id=response_id, state="in_progress")
+            self._responses[response_id] = record
+        return record
+
+    def _on_response_created(self, event: ResponseCreatedEvent) -> None:
+        response = event.response
+        response_id = response.id or ""
+        out_of_band = "conversation_id" in response.model_fields_set and (
+            response.conversation_id is None
+        )
+        record = None
+        for candidate in self._requested:
+            if candidate.out_of_band == out_of_band:
+                record = candidate
+                break
+        if (
+            record is None
+            and self._requested
+            and "conversation_id" not in response.model_fields_set
+        ):
+            record = self._requested[0]
+        if record is not None:
+            self._requested.remove(record)
+        else:
+            record = ResponseRecord(id=None, state="requested", out_of_band=out_of_band)
+        record.id = response_id
+        self._responses[response_id] = record
+        self._move(record, "created")
+
+    def _on_output(self, event: ServerEvent) -> None:
+        response_id = getattr(event, "response_id", None)
+        if not isinstance(response_id, str):
+            return
+        record = self._response(response_id)
+        self._move(record, "output")
+        item_id = getattr(event, "item_id", None)
+        if item_id is None:
+            item = getattr(event, "item", None)
+            item_id = getattr(item, "id", None)
+            if item is not None and isinstance(item_id, str):
+                data = item.model_dump(mode="json", exclude_unset=True)
+                if item_id not in self._items:
+                    self._insert(ItemRecord(item_id, data), None, False)
+                else:
+                    self._items[item_id].item = {**self._items[item_id].item, **data}
+                    _collect_texts(self._items[item_id])
+        if not isinstance(item_id, str):
+            return
+        if item_id not in record.output_item_ids:
+            record.output_item_ids.append(item_id)
+        item_record = self._placeholder(item_id, "assistant")
+        item_record.response_id = response_id
+        match event:
+            case ResponseOutputAudioDeltaEvent():
+                index = event.content_index
+                size = item_record.audio_bytes.get(index, 0) + b64_decoded_size(event.delta)
+                item_record.audio_bytes[index] = size
+                item_record.audio_ms[index] = size / self._out_bpm
+            case ResponseOutputAudioTranscriptDoneEvent():
+                item_record.texts[event.content_index] = event.transcript
+            case ResponseOutputTextDoneEvent():
+                item_record.texts[event.content_index] = event.text
+            case _:
+                return
+
+    def _on_response_done(self, event: ResponseDoneEvent) -> None:
+        response = event.response
+        record = self._response(response.id or "")
+        status = response.status or "completed"
+        if status not in ("completed", "cancelled", "failed", "incomplete"):
+            self._violation(f"response.done with status {status!r}")
+            status = "failed"
+        self._move(record, f"done:{status}")  # type: ignore[arg-type]
+        if response.status_details is not None:
+            record.status_details = response.status_details.model_dump(mode="json")
+
+    def _on_error(self, event: ErrorEvent) -> None:
+        cause = self.cause_of(event)
+        if cause is not None and cause.type == "response.create":
+            for record in list(self._requested):
+                if record.request_event_id == cause.event_id:
+                    self._requested.remove(record)
+                    self._move(record, "rejected")
+        fatal = fatal_error(event)
+        if fatal is not None and self.fatal is None:
+            self.fatal = fatal
+
+
+def _out_of_band_request(event: ClientEvent) -> bool:
+    response = getattr(event, "response", None)
+    return getattr(response, "conversation", None) == "none"
+
+
+def _collect_texts(record: ItemRecord) -> None:
+    content = record.item.get("content")
+    if not isinstance(content, list):
+        return
+    for index, part in enumerate(content):
+        if not isinstance(part, dict):
+            continue
+        text = part.get("transcript") if part.get("transcript") is not None else part.get("text")
+        if isinstance(text, str) and (text or index not in record.texts):
+            record.texts[index] = text

@@ -1,0 +1,90 @@
+"""realtime_kit.testing — a fake Realtime API server and test kit (extra ``testing``).
+
+The public names:
+
+* :class:`FakeRealtimeServer` — the server (WebSocket sessions of all three kinds, REST client
+  secrets and call control) on 127.0.0.1; :class:`ConnectionHandle` — a test's view of one socket;
+  :class:`ReplayServer` — a recording played back as a server.
+* Clocks: :class:`RealClock`, :class:`FakeClock`.
+* Brains: :class:`ScriptedBrain`, :class:`Reply`, :class:`ToolCall`, :class:`TurnContext`,
+  the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`Translator`.
+* Speech: :class:`EspeakSynthesizer`, :class:`ToneSynthesizer`, :class:`ScriptedRecognizer`,
+  :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
+* :func:`check_transport` — the transport conformance suite, with :func:`loopback_websocket_pair`
+  (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
+* :class:`Faults` — fault injection; :class:`ServerVad` — the VAD; :class:`Recorder`,
+  :func:`load_recording`, :func:`redact` — recordings.
+
+Nothing in the library imports this package. It may import anything public in realtime_kit, plus
+starlette, uvicorn, espeakng-loader, webrtcvad, soxr (the ``testing`` extra).
+"""
+
+from __future__ import annotations
+
+from realtime_kit.testing._sockets import ConnectionHandle
+from realtime_kit.testing._state import CallRecord, ClientSecret
+from realtime_kit.testing.brain import (
+    Brain,
+    Reply,
+    ScriptedBrain,
+    ScriptedTranslator,
+    ToolCall,
+    Translator,
+    TurnContext,
+)
+from realtime_kit.testing.clock import Clock, FakeClock, RealClock
+from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.recording import Recorder, load_recording, redact
+from realtime_kit.testing.replay import ReplayServer
+from realtime_kit.testing.server import FakeRealtimeServer
+from realtime_kit.testing.speech import (
+    EspeakSynthesizer,
+    Recognizer,
+    ScriptedRecognizer,
+    SpeechBank,
+    Synthesizer,
+    ToneSynthesizer,
+    default_synthesizer,
+)
+from realtime_kit.testing.transport_check import (
+    LoopbackWebSocketPeer,
+    TransportPeer,
+    check_transport,
+    loopback_websocket_pair,
+)
+from realtime_kit.testing.vad import ServerVad, VadEvent
+
+__all__ = [
+    "Brain",
+    "CallRecord",
+    "ClientSecret",
+    "Clock",
+    "ConnectionHandle",
+    "EspeakSynthesizer",
+    "FakeClock",
+    "FakeRealtimeServer",
+    "Faults",
+    "LoopbackWebSocketPeer",
+    "RealClock",
+    "Recognizer",
+    "Recorder",
+    "ReplayServer",
+    "Reply",
+    "ScriptedBrain",
+    "ScriptedRecognizer",
+    "ScriptedTranslator",
+    "ServerVad",
+    "SpeechBank",
+    "Synthesizer",
+    "ToneSynthesizer",
+    "ToolCall",
+    "Translator",
+    "TransportPeer",
+    "TurnContext",
+    "VadEvent",
+    "check_transport",
+    "default_synthesizer",
+    "load_recording",
+    "loopback_websocket_pair",
+    "redact",
+]

@@ -1,0 +1,390 @@
+"""One model response of the fake server, from ``response.created`` to ``response.done``.
+
+A :class:`ResponseRun` asks the brain for a reply, then streams it the way the real server does:
+output items, content parts, audio deltas paced by the server clock with transcript deltas in step,
+function calls with streamed arguments, the ``*.done`` events, and ``response.done`` with usage
+computed from text length and audio duration (PROTOCOL.md §6). Cancelling it (``response.cancel``
+or a barge-in) ends the item where the audio stopped and reports ``status: "cancelled"``.
+
+Imports: anyio, pybase64, the standard library, sibling testing modules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import pybase64
+
+from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
+from realtime_kit.testing._parts import usage_tokens
+from realtime_kit.testing._wire import SocketClosedError
+from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
+
+if TYPE_CHECKING:
+    from realtime_kit.testing._realtime import RealtimeSession
+
+__all__ = ["ResponseRun"]
+
+_ARG_CHUNK = 12  # characters per function_call_arguments.delta
+
+
+def _split_words(text: str) -> list[str]:
+    # Deltas are append-only and concatenate to the transcript: keep each word's leading space.
+    words: list[str] = []
+    for i, word in enumerate(text.split(" ")):
+        words.append(word if i == 0 else " " + word)
+    return [w for w in words if w]
+
+
+class ResponseRun:
+    """A response in flight: start with ``task_group.start_soon(run.run)``, stop with ``cancel``."""
+
+    def __init__(
+        self,
+        session: RealtimeSession,
+        params: Mapping[str, Any],
+        *,
+        in_conversation: bool,
+        input_items: Sequence[Mapping[str, Any]],
+    ) -> None:
+        self.s = session
+        self.id = session.wire.ids.new("resp")
+        self.params = params
+        self.in_conversation = in_conversation
+        self.input_items = list(input_items)
+        self.scope = anyio.CancelScope()
+        self.cancel_reason: str | None = None
+        self.output: list[dict[str, Any]] = []
+        self.status = "in_progress"
+        self.status_details: dict[str, Any] | None = None
+        self._open: dict[str, Any] | None = None  # the message being streamed
+        self.out_text_tokens = 0
+        self.out_audio_tokens = 0
+        self.done = anyio.Event()
+
+    # configuration -------------------------------------------------------------------------
+    def _cfg(self, key: str, default: Any = None) -> Any:
+        if key in self.params:
+            return self.params[key]
+        return self.s.config.get(key, default)
+
+    @property
+    def modalities(self) -> list[str]:
+        return list(self._cfg("output_modalities", ["audio"]))
+
+    def _audio_out(self) -> dict[str, Any]:
+        session_out = dict(self.s.config["audio"]["output"])
+        override = (self.params.get("audio") or {}).get("output") or {}
+        return {
+            "format": override.get("format", session_out["format"]),
+            "voice": override.get("voice", session_out["voice"]),
+        }
+
+    def response_object(self, *, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "object": "realtime.response",
+            "id": self.id,
+            "status": self.status,
+            "status_details": self.status_details,
+            "output": self.output,
+            "conversation_id": self.s.conversation_id if self.in_conversation else None,
+            "output_modalities": self.modalities,
+            "max_output_tokens": self._cfg("max_output_tokens", "inf"),
+            "audio": {"output": self._audio_out()},
+            "usage": usage,
+            "metadata": self.params.get("metadata"),
+        }
+
+    # lifecycle -----------------------------------------------------------------------------
+    def cancel(self, reason: str) -> None:
+        """Stop the response; it ends with ``status: "cancelled"`` and ``reason``."""
+        if self.cancel_reason is None:
+            self.cancel_reason = reason
+            self.scope.cancel()
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except SocketClosedError:
+            self.s.end()
+        finally:
+            self.s.response_finished(self)
+            self.done.set()
+
+    async def _run(self) -> None:
+        s = self.s
+        await s.send({"type": "response.created", "response": self.response_object()})
+        await s.send({"type": "rate_limits.updated", "rate_limits": s.rate_limits()})
+        with self.scope:
+            reply = s.parts.brain.reply(self._context())
+            await self._produce(reply)
+        if self.cancel_reason is not None:
+            self.status = "cancelled"
+            self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
+            if self._open is not None:
+                await self._finish_message(self._open, status="incomplete")
+        elif self.status == "in_progress":
+            self.status = "completed"
+        await s.send(
+            {"type": "response.done", "response": self.response_object(usage=self._usage())}
+        )
+        await s.after_response(self)
+
+    def _context(self) -> TurnContext:
+        user_text = ""
+        tool_output: str | None = None
+        for item in self.input_items:
+            if item.get("type") == "function_call_output":
+                tool_output = str(item.get("output", ""))
+            elif item.get("type") == "message" and item.get("role") == "user":
+                user_text = self.s.item_text(item)
+                tool_output = None
+        tools = self._cfg("tools", []) or []
+        return TurnContext(
+            user_text=user_text,
+            tool_output=tool_output,
+            items=self.input_items,
+            tools=[t for t in tools if isinstance(t, Mapping)],
+            instructions=str(self._cfg("instructions", "")),
+            tool_choice=self._cfg("tool_choice", "auto"),
+        )
+
+    async def _produce(self, reply: Reply) -> None:
+        index = 0
+        if reply.text:
+            text = reply.text
+            limit = self._cfg("max_output_tokens", "inf")
+            if isinstance(limit, int) and usage_tokens(text) > limit:
+                text = text[: limit * 4]
+                self.status = "incomplete"
+                self.status_details = {"type": "incomplete", "reason": "max_output_tokens"}
+            await self._message(text, index)
+            index += 1
+        for call in reply.tool_calls:
+            await self._function_call(call, index)
+            index += 1
+
+    # output items --------------------------------------------------------------------------
+    async def _add_item(self, item: dict[str, Any], index: int) -> None:
+        self.output.append(item)
+        await self.s.send(
+            {
+                "type": "response.output_item.added",
+                "response_id": self.id,
+                "output_index": index,
+                "item": item,
+            }
+        )
+        if self.in_conversation:
+            prev = self.s.insert_item(item, None)
+            await self.s.send(
+                {"type": "conversation.item.added", "previous_item_id": prev, "item": item}
+            )
+
+    async def _done_item(self, item: dict[str, Any], index: int) -> None:
+        await self.s.send(
+            {
+                "type": "response.output_item.done",
+                "response_id": self.id,
+                "output_index": index,
+                "item": item,
+            }
+        )
+        if self.in_conversation:
+            await self.s.send(
+                {
+                    "type": "conversation.item.done",
+                    "previous_item_id": self.s.previous_of(item["id"]),
+                    "item": item,
+                }
+            )
+
+    async def _message(self, text: str, index: int) -> None:
+        s = self.s
+        audio = "audio" in self.modalities
+        item: dict[str, Any] = {
+            "id": s.wire.ids.new("item"),
+            "type": "message",
+            "object": "realtime.item",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
+        state: dict[str, Any] = {"item": item, "index": index, "audio": audio, "sent": []}
+        await self._add_item(item, index)
+        part = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
+        await s.send(self._part_event("response.content_part.added", item, index, part=part))
+        self._open = state
+        words = _split_words(text)
+        if not audio:
+            for word in words:
+                await s.send(
+                    self._part_event("response.output_text.delta", item, index, delta=word)
+                )
+                state["sent"].append(word)
+            await self._finish_message(state, status="completed")
+            return
+        fmt = self._audio_out()["format"]
+        voice = self._audio_out()["voice"]
+        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice))
+        state["pcm"] = b""
+        chunk = s.parts.audio_chunk_ms * BYTES_PER_MS
+        total = max(1, len(pcm))
+        start = s.parts.clock.now()
+        said = 0
+        for offset in range(0, len(pcm), chunk):
+            piece = pcm[offset : offset + chunk]
+            # Transcript runs slightly ahead of the audio, word by word, as the real one does.
+            due = math.ceil(len(words) * min(1.0, (offset + len(piece)) / total))
+            while said < due:
+                await s.send(
+                    self._part_event(
+                        "response.output_audio_transcript.delta", item, index, delta=words[said]
+                    )
+                )
+                state["sent"].append(words[said])
+                said += 1
+            wire_audio = from_pcm24(fmt, piece)
+            await s.send(
+                self._part_event(
+                    "response.output_audio.delta",
+                    item,
+                    index,
+                    delta=pybase64.b64encode(wire_audio).decode("ascii"),
+                )
+            )
+            state["pcm"] += piece
+            s.assistant_audio_sent = True
+            if s.parts.pace > 0:
+                sent_s = len(state["pcm"]) / BYTES_PER_MS / 1000 / s.parts.pace
+                await s.parts.clock.pace_until(start + sent_s)
+        while said < len(words):
+            await s.send(
+                self._part_event(
+                    "response.output_audio_transcript.delta", item, index, delta=words[said]
+                )
+            )
+            state["sent"].append(words[said])
+            said += 1
+        await self._finish_message(state, status="completed")
+
+    def _part_event(
+        self, etype: str, item: Mapping[str, Any], index: int, **fields: Any
+    ) -> dict[str, Any]:
+        return {
+            "type": etype,
+            "response_id": self.id,
+            "item_id": item["id"],
+            "output_index": index,
+            "content_index": 0,
+            **fields,
+        }
+
+    async def _finish_message(self, state: dict[str, Any], *, status: str) -> None:
+        self._open = None
+        s = self.s
+        item, index = state["item"], state["index"]
+        text = "".join(state["sent"])
+        self.out_text_tokens += usage_tokens(text)
+        if state["audio"]:
+            pcm: bytes = state.get("pcm", b"")
+            self.out_audio_tokens += math.ceil(len(pcm) / BYTES_PER_MS / 50)
+            s.store_audio(item["id"], pcm, text)
+            await s.send(self._part_event("response.output_audio.done", item, index))
+            await s.send(
+                self._part_event(
+                    "response.output_audio_transcript.done", item, index, transcript=text
+                )
+            )
+            part: dict[str, Any] = {"type": "audio", "transcript": text}
+            content = [{"type": "output_audio", "transcript": text}]
+        else:
+            await s.send(self._part_event("response.output_text.done", item, index, text=text))
+            part = {"type": "text", "text": text}
+            content = [{"type": "output_text", "text": text}]
+        await s.send(self._part_event("response.content_part.done", item, index, part=part))
+        item["status"] = status
+        item["content"] = content
+        await self._done_item(item, index)
+
+    async def _function_call(self, call: ToolCall, index: int) -> None:
+        s = self.s
+        arguments = call.arguments_json()
+        call_id = s.wire.ids.new("call", 16)
+        item: dict[str, Any] = {
+            "id": s.wire.ids.new("item"),
+            "type": "function_call",
+            "object": "realtime.item",
+            "status": "in_progress",
+            "name": call.name,
+            "call_id": call_id,
+            "arguments": "",
+        }
+        await self._add_item(item, index)
+        common = {"response_id": self.id, "item_id": item["id"], "output_index": index}
+        for i in range(0, len(arguments), _ARG_CHUNK):
+            await s.send(
+                {
+                    "type": "response.function_call_arguments.delta",
+                    **common,
+                    "call_id": call_id,
+                    "delta": arguments[i : i + _ARG_CHUNK],
+                }
+            )
+        await s.send(
+            {
+                "type": "response.function_call_arguments.done",
+                **common,
+                "call_id": call_id,
+                "name": call.name,
+                "arguments": arguments,
+            }
+        )
+        self.out_text_tokens += usage_tokens(call.name + arguments)
+        item["status"] = "completed"
+        item["arguments"] = arguments
+        await self._done_item(item, index)
+
+    # usage ---------------------------------------------------------------------------------
+    def _usage(self) -> dict[str, Any]:
+        s = self.s
+        text_in = usage_tokens(str(self._cfg("instructions", "")))
+        tools = self._cfg("tools", []) or []
+        text_in += sum(usage_tokens(str(t)) for t in tools)
+        audio_in = 0
+        for item in self.input_items:
+            t, a = s.item_input_tokens(item)
+            text_in += t
+            audio_in += a
+        total_in = text_in + audio_in
+        # Each response re-bills the conversation; what the previous one already saw is cached,
+        # in 64-token blocks, audio first.
+        cached = (min(s.last_input_tokens, total_in) // 64) * 64 if self.in_conversation else 0
+        cached_audio = min(cached, audio_in)
+        cached_text = cached - cached_audio
+        if self.in_conversation:
+            s.last_input_tokens = total_in
+        total_out = self.out_text_tokens + self.out_audio_tokens
+        return {
+            "total_tokens": total_in + total_out,
+            "input_tokens": total_in,
+            "output_tokens": total_out,
+            "input_token_details": {
+                "text_tokens": text_in,
+                "audio_tokens": audio_in,
+                "image_tokens": 0,
+                "cached_tokens": cached,
+                "cached_tokens_details": {
+                    "text_tokens": cached_text,
+                    "audio_tokens": cached_audio,
+                    "image_tokens": 0,
+                },
+            },
+            "output_token_details": {
+                "text_tokens": self.out_text_tokens,
+                "audio_tokens": self.out_audio_tokens,
+            },
+        }

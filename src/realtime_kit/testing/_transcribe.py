@@ -1,0 +1,135 @@
+"""Input audio transcription for the fake server: deltas, completion with usage, failures, and
+the "late" / "out of order" delivery faults.
+
+Imports: anyio, the standard library, sibling testing modules.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from realtime_kit.testing._audio import BYTES_PER_MS
+from realtime_kit.testing._parts import usage_tokens
+
+if TYPE_CHECKING:
+    from realtime_kit.testing._realtime import RealtimeSession
+
+__all__ = ["TranscriptionDesk"]
+
+# Models billed per minute of audio report usage as {"type": "duration"}; the rest in tokens.
+_DURATION_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe", "whisper-1"})
+# whisper-1 sends the whole turn in one delta; the others stream word by word.
+_ONE_DELTA_MODELS = frozenset({"whisper-1"})
+
+
+class TranscriptionDesk:
+    """Produces a session's input transcription events and applies delivery faults."""
+
+    def __init__(self, session: RealtimeSession) -> None:
+        self.s = session
+        self._late: list[list[dict[str, Any]]] = []
+        self._held: list[dict[str, Any]] | None = None
+
+    def _config(self) -> dict[str, Any] | None:
+        tr = self.s.config["audio"]["input"].get("transcription")
+        return tr if isinstance(tr, dict) else None
+
+    def _mode(self) -> str:
+        for faults in self.s.faults:
+            if faults.transcription_mode != "normal":
+                return faults.transcription_mode
+        return "normal"
+
+    def _fails(self) -> bool:
+        return any(f.take_transcription_failure() for f in self.s.faults)
+
+    def events_for(self, item_id: str, pcm: bytes, text: str, model: str) -> list[dict[str, Any]]:
+        """The transcription events for one committed item."""
+        base = {"item_id": item_id, "content_index": 0}
+        if self._fails():
+            return [
+                {
+                    "type": "conversation.item.input_audio_transcription.failed",
+                    **base,
+                    "error": {
+                        "type": "transcription_error",
+                        "code": "audio_unintelligible",
+                        "message": "Audio could not be transcribed.",
+                        "param": None,
+                    },
+                }
+            ]
+        events: list[dict[str, Any]] = []
+        if text:
+            words = text.split(" ")
+            pieces = (
+                [text]
+                if model in _ONE_DELTA_MODELS
+                else [w if i == 0 else " " + w for i, w in enumerate(words)]
+            )
+            events.extend(
+                {"type": "conversation.item.input_audio_transcription.delta", **base, "delta": p}
+                for p in pieces
+            )
+        ms = len(pcm) / BYTES_PER_MS
+        usage: dict[str, Any]
+        if model in _DURATION_MODELS:
+            usage = {"type": "duration", "seconds": math.ceil(ms / 1000)}
+        else:
+            audio_tokens = math.ceil(ms / 100)
+            out = usage_tokens(text)
+            usage = {
+                "type": "tokens",
+                "input_tokens": audio_tokens,
+                "output_tokens": out,
+                "total_tokens": audio_tokens + out,
+                "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+            }
+        events.append(
+            {
+                "type": "conversation.item.input_audio_transcription.completed",
+                **base,
+                "transcript": text,
+                "usage": usage,
+            }
+        )
+        return events
+
+    async def transcribe(self, item_id: str, pcm: bytes, heard: str) -> None:
+        """Called after a user audio item is committed."""
+        config = self._config()
+        if config is None:
+            return
+        events = self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
+        if events and events[-1]["type"].endswith(".completed"):
+            item = self.s.items.get(item_id)
+            if item is not None:
+                item["content"][0]["transcript"] = heard
+        mode = self._mode()
+        if mode == "late" and self.s.kind == "realtime":
+            self._late.append(events)
+            return
+        if mode == "out_of_order":
+            held, self._held = self._held, None
+            if held is None:
+                self._held = events
+                return
+            await self._send_all(events)
+            await self._send_all(held)
+            return
+        delay = self.s.parts.transcription_delay_ms
+        if delay:
+            clock = self.s.parts.clock
+            await clock.pace_until(clock.now() + delay / 1000)
+        await self._send_all(events)
+
+    async def response_done(self) -> None:
+        """A response finished: release transcripts held by the "late" fault."""
+        late, self._late = self._late, []
+        for events in late:
+            await self._send_all(events)
+
+    async def _send_all(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            await self.s.send(event)

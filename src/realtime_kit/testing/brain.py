@@ -1,0 +1,170 @@
+"""The fake server's "brain": what the assistant says, which tools it calls, how it translates.
+
+A :class:`Brain` gets a :class:`TurnContext` (the conversation so far, the tools on offer, the last
+user text or tool result) and returns a :class:`Reply`: spoken/written text and/or function calls.
+:class:`ScriptedBrain` is the deterministic default:
+
+1. per-test scripts first — ``ScriptedBrain(script=[Reply(...), "plain text", ...])`` hands out one
+   reply per response, in order;
+2. then keyword tool triggers — ``tool_triggers={"weather": ToolCall("get_weather", {...})}``
+   calls the tool when the user's words contain the keyword and the session offers the tool;
+3. after a tool result, it reports the result ("Done: <output>");
+4. otherwise it answers ``default_reply`` (``"{text}"`` in it is replaced by what the user said).
+
+A :class:`Translator` turns source text into the target language for translation sessions;
+:class:`ScriptedTranslator` uses a phrase table and otherwise tags the text with the language.
+
+Imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = [
+    "Brain",
+    "Reply",
+    "ScriptedBrain",
+    "ScriptedTranslator",
+    "ToolCall",
+    "Translator",
+    "TurnContext",
+]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the assistant makes; ``arguments`` is a dict (sent as JSON) or a string."""
+
+    name: str
+    arguments: Mapping[str, Any] | str = field(default_factory=dict)
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(dict(self.arguments), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant produces in one response: ``text`` (spoken or written) and tool calls."""
+
+    text: str | None = None
+    tool_calls: Sequence[ToolCall] = ()
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the brain sees when a response starts.
+
+    Attributes:
+        user_text: the latest user words (typed text or the input transcript), "" if none.
+        tool_output: the latest ``function_call_output`` when it is newer than any user turn.
+        items: the response's input items as wire dicts (conversation, or the custom ``input``).
+        tools: the function tools offered (wire dicts).
+        instructions: the effective instructions.
+        tool_choice: the effective ``tool_choice``.
+    """
+
+    user_text: str
+    tool_output: str | None
+    items: Sequence[Mapping[str, Any]]
+    tools: Sequence[Mapping[str, Any]]
+    instructions: str
+    tool_choice: Any = "auto"
+
+
+class Brain(Protocol):
+    """Decides each response's content."""
+
+    def reply(self, context: TurnContext) -> Reply:
+        """The reply for a response that starts in ``context``."""
+        ...
+
+
+class ScriptedBrain:
+    """Deterministic replies: scripts, keyword tool triggers, tool-result reports, a default.
+
+    Args:
+        script: replies handed out one per response, in order (``str`` is a text reply).
+        tool_triggers: keyword (case-insensitive) → tool call; fires only when the session offers
+            a function tool of that name (or ``tool_choice`` names it).
+        default_reply: used when nothing else applies; ``{text}`` is the user's words.
+        func: instead of all of the above, a function of the context.
+    """
+
+    def __init__(
+        self,
+        script: Iterable[Reply | str] = (),
+        *,
+        tool_triggers: Mapping[str, ToolCall] | None = None,
+        default_reply: str = "You said: {text}",
+        func: Callable[[TurnContext], Reply | str] | None = None,
+    ) -> None:
+        self._script: deque[Reply | str] = deque(script)
+        self.tool_triggers = dict(tool_triggers or {})
+        self.default_reply = default_reply
+        self._func = func
+        self._lock = threading.Lock()
+
+    def add(self, *replies: Reply | str) -> None:
+        """Queue more scripted replies."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def reply(self, context: TurnContext) -> Reply:
+        if self._func is not None:
+            return _as_reply(self._func(context))
+        with self._lock:
+            if self._script:
+                return _as_reply(self._script.popleft())
+        if context.tool_output is not None:
+            return Reply(text=f"Done: {context.tool_output}")
+        offered = {t.get("name") for t in context.tools if t.get("type") == "function"}
+        if context.tool_choice != "none":
+            words = context.user_text.lower()
+            for keyword, call in self.tool_triggers.items():
+                if keyword.lower() in words and call.name in offered:
+                    return Reply(tool_calls=[call])
+        text = context.user_text.strip() or "nothing"
+        return Reply(text=self.default_reply.replace("{text}", text))
+
+    def __repr__(self) -> str:
+        return f"ScriptedBrain(pending={len(self._script)}, triggers={sorted(self.tool_triggers)})"
+
+
+def _as_reply(value: Reply | str) -> Reply:
+    return Reply(text=value) if isinstance(value, str) else value
+
+
+class Translator(Protocol):
+    """Translates source-language text for translation sessions."""
+
+    def translate(self, text: str, target_language: str) -> str:
+        """``text`` in ``target_language`` (ISO-639-1)."""
+        ...
+
+
+class ScriptedTranslator:
+    """Phrase-table translation: exact phrases from ``table``, else ``"[<lang>] <text>"``.
+
+    Args:
+        table: ``{(text, language): translation}`` or ``{text: translation}`` (any language).
+    """
+
+    def __init__(self, table: Mapping[Any, str] | None = None) -> None:
+        self.table = dict(table or {})
+
+    def translate(self, text: str, target_language: str) -> str:
+        for key in ((text, target_language), text):
+            if key in self.table:
+                return str(self.table[key])
+        return f"[{target_language}] {text}"
+
+    def __repr__(self) -> str:
+        return f"ScriptedTranslator(entries={len(self.table)})"

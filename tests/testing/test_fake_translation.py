@@ -1,0 +1,125 @@
+"""Translation and transcription sessions of the fake server."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+
+import pytest
+from conftest import open_client, types
+
+from realtime_kit.testing import FakeRealtimeServer, ScriptedTranslator
+from realtime_kit.testing._audio import silence
+
+pytestmark = pytest.mark.anyio
+
+TRANSLATE = "/realtime/translations?model=gpt-realtime-translate"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def append_frames(c: object, pcm: bytes) -> None:
+    from conftest import Client
+
+    assert isinstance(c, Client)
+    for i in range(0, len(pcm), 9600):
+        await c.send(
+            {
+                "type": "session.input_audio_buffer.append",
+                "audio": base64.b64encode(pcm[i : i + 9600]).decode(),
+            }
+        )
+
+
+async def test_translation_flow_and_close(server: FakeRealtimeServer) -> None:
+    server.state.parts.translator = ScriptedTranslator(
+        {("Where is the station?", "de"): "Wo ist der Bahnhof?"}
+    )
+    c = await open_client(server.ws_base_url + TRANSLATE)
+    created = (await c.expect("session.created"))["session"]
+    assert created["audio"]["input"]["transcription"] is None
+    await c.send({"type": "session.update", "session": {"audio": {"output": {"language": "de"}}}})
+    assert (await c.expect("session.updated"))["session"]["audio"]["output"]["language"] == "de"
+    speech = silence(400) + server.speak("Where is the station?")
+    await append_frames(c, speech)  # no trailing silence: close must flush the utterance
+    await c.send({"type": "session.close"})
+    events = await c.recv_until("session.closed")
+    assert "session.input_transcript.delta" not in types(events)  # input transcription is off
+    text = "".join(e["delta"] for e in events if e["type"] == "session.output_transcript.delta")
+    assert text == "Wo ist der Bahnhof?"
+    audio = [e for e in events if e["type"] == "session.output_audio.delta"]
+    assert {(e["sample_rate"], e["channels"], e["format"]) for e in audio} == {(24000, 1, "pcm16")}
+    steps = [e["elapsed_ms"] for e in audio]
+    assert all(b - a == 200 for a, b in itertools.pairwise(steps))
+    assert await c.closed() == (1000, "")
+
+
+async def test_translation_update_rules(server: FakeRealtimeServer) -> None:
+    c = await open_client(server.ws_base_url + TRANSLATE)
+    await c.expect("session.created")
+    await c.send({"type": "session.update", "session": {"model": "gpt-realtime"}})
+    assert (await c.expect("error"))["error"]["param"] == "session.model"
+    await c.send({"type": "session.update", "session": {"voice": "alloy"}})
+    assert (await c.expect("error"))["error"]["code"] == "unknown_parameter"
+    await c.send({"type": "response.create"})
+    assert (await c.expect("error"))["error"]["param"] == "type"
+    await c.send({"type": "session.input_audio_buffer.append", "audio": "AA=="})
+    assert (await c.expect("error"))["error"]["param"] == "audio"
+    await c.close()
+
+
+async def test_transcription_vad_turns_and_usage(server: FakeRealtimeServer) -> None:
+    c = await open_client(server.ws_base_url + "/realtime?intent=transcription")
+    await c.expect("session.created")
+    await c.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {"input": {"transcription": {"model": "whisper-1"}}},
+            },
+        }
+    )
+    await c.expect("session.updated")
+    await c.append(silence(500) + server.speak("Hello there, my friend.") + silence(800))
+    events = await c.recv_until("conversation.item.input_audio_transcription.completed")
+    assert types(events)[:5] == [
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.done",
+    ]
+    deltas = [e for e in events if e["type"].endswith("transcription.delta")]
+    assert len(deltas) == 1  # whisper-1 sends the whole turn at once
+    completed = events[-1]
+    assert completed["transcript"] == "Hello there, my friend."
+    assert completed["usage"]["type"] == "duration"
+    assert "response.created" not in types(events)
+    await c.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-4o-mini-transcribe"},
+                        "turn_detection": None,
+                    }
+                },
+            },
+        }
+    )
+    await c.expect("session.updated")
+    await c.append(server.speak("Second turn now."))
+    await c.send({"type": "input_audio_buffer.commit"})
+    events = await c.recv_until("conversation.item.input_audio_transcription.completed")
+    committed = next(e for e in events if e["type"] == "input_audio_buffer.committed")
+    assert committed["previous_item_id"] == completed["item_id"]
+    usage = events[-1]["usage"]
+    assert usage["type"] == "tokens"
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    await c.close()
