@@ -6,10 +6,10 @@ import threading
 
 import httpx
 import pytest
-from conftest import KEY, open_client
 from websockets.exceptions import InvalidStatus
 
 from realtime_kit.testing import FakeClock, FakeRealtimeServer
+from tests.testing._client import KEY, open_client
 
 pytestmark = pytest.mark.anyio
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import KEY, open_client, types
 
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ReplayServer, load_recording
+from tests.testing._client import KEY, Client, open_client, types
 
 pytestmark = pytest.mark.anyio
 
@@ -109,10 +109,7 @@ async def test_reject_truncate_fault(server: FakeRealtimeServer) -> None:
     await c.close()
 
 
-async def _speak_turn(c: object, server: FakeRealtimeServer, text: str) -> None:
-    from conftest import Client
-
-    assert isinstance(c, Client)
+async def _speak_turn(c: Client, server: FakeRealtimeServer, text: str) -> None:
     await c.append(server.speak(text))
     await c.send({"type": "input_audio_buffer.commit"})
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import Client, open_client, types
 
-from realtime_kit.testing import FakeClock, FakeRealtimeServer, Reply, ScriptedBrain, ToolCall
+from realtime_kit.testing import (
+    FakeClock,
+    FakeRealtimeServer,
+    Reply,
+    ScriptedBrain,
+    ToolCall,
+    TurnContext,
+)
 from realtime_kit.testing._audio import silence, tone
+from tests.testing._client import Client, open_client, types
 
 pytestmark = pytest.mark.anyio
 
@@ -452,3 +459,97 @@ async def test_pcmu_input_is_measured_in_its_own_rate(client: Client) -> None:
     )
     await client.send({"type": "input_audio_buffer.commit"})
     assert "50.00ms" in (await client.expect("error"))["error"]["message"]
+
+
+async def test_idle_timeout_triggers_a_response() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock) as server:
+        c = await open_client(server.ws_base_url + "/realtime?model=gpt-realtime")
+        await c.expect("session.created")
+        await c.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {
+                        "input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}
+                    },
+                },
+            }
+        )
+        await c.expect("session.updated")
+        await c.append(silence(400))
+        clock.advance(4.9)
+        await c.send({"type": "conversation.item.retrieve", "item_id": "nope"})
+        assert (await c.expect("error"))["error"]["code"] == "item_retrieve_invalid_item_id"
+        clock.advance(0.2)
+        triggered = await c.expect("input_audio_buffer.timeout_triggered")
+        assert (triggered["audio_start_ms"], triggered["audio_end_ms"]) == (0, 400)
+        committed = await c.expect("input_audio_buffer.committed")
+        assert committed["item_id"] == triggered["item_id"]
+        events = await c.recv_until("response.done")
+        assert events[-1]["response"]["status"] == "completed"
+        await c.close()
+
+
+async def test_max_output_tokens_makes_the_response_incomplete(client: Client) -> None:
+    await manual(client, output_modalities=["text"], max_output_tokens=2)
+    await client.send({"type": "response.create"})
+    done = (await client.recv_until("response.done"))[-1]["response"]
+    assert done["status"] == "incomplete"
+    assert done["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
+
+
+async def test_voice_is_fixed_after_audio_output(client: Client) -> None:
+    await manual(client, audio={"output": {"voice": "marin"}, "input": {"turn_detection": None}})
+    await client.send({"type": "response.create"})
+    await client.recv_until("response.done")
+    await client.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"output": {"voice": "ash"}}},
+        }
+    )
+    assert (await client.expect("error"))["error"]["code"] == "cannot_update_voice"
+
+
+async def test_response_input_replaces_the_context() -> None:
+    seen: list[str] = []
+
+    def brain(context: TurnContext) -> str:
+        seen.append(context.user_text)
+        return "ok"
+
+    async with FakeRealtimeServer(clock=FakeClock(), brain=ScriptedBrain(func=brain)) as server:
+        c = await open_client(server.ws_base_url + "/realtime?model=gpt-realtime")
+        await c.expect("session.created")
+        await manual(c, output_modalities=["text"])
+        for text, item_id in (("first words", "item_1"), ("second words", "item_2")):
+            await c.send(
+                {
+                    "type": "conversation.item.create",
+                    "item": {
+                        "type": "message",
+                        "id": item_id,
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": text}],
+                    },
+                }
+            )
+            await c.recv_until("conversation.item.done")
+        await c.send(
+            {
+                "type": "response.create",
+                "response": {
+                    "conversation": "none",
+                    "input": [{"type": "item_reference", "id": "item_1"}],
+                },
+            }
+        )
+        await c.recv_until("response.done")
+        await c.send({"type": "response.create", "response": {"conversation": "none", "input": []}})
+        await c.recv_until("response.done")
+        await c.send({"type": "response.create"})
+        await c.recv_until("response.done")
+        assert seen == ["first words", "", "second words"]
+        await c.close()

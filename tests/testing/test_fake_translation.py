@@ -6,10 +6,10 @@ import base64
 import itertools
 
 import pytest
-from conftest import open_client, types
 
 from realtime_kit.testing import FakeRealtimeServer, ScriptedTranslator
 from realtime_kit.testing._audio import silence
+from tests.testing._client import Client, open_client, types
 
 pytestmark = pytest.mark.anyio
 
@@ -21,10 +21,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def append_frames(c: object, pcm: bytes) -> None:
-    from conftest import Client
-
-    assert isinstance(c, Client)
+async def append_frames(c: Client, pcm: bytes) -> None:
     for i in range(0, len(pcm), 9600):
         await c.send(
             {

@@ -1,4 +1,8 @@
-"""Validation of client-created conversation items (``conversation.item.create``).
+"""Conversation item events of a realtime session: create (with validation), delete, retrieve,
+truncate.
+
+:class:`ItemHandlers` is mixed into :class:`~realtime_kit.testing._realtime.RealtimeSession`; it
+keeps the item rules in one place.
 
 Imports: pybase64, the standard library, sibling testing modules.
 """
@@ -6,16 +10,20 @@ Imports: pybase64, the standard library, sibling testing modules.
 from __future__ import annotations
 
 import binascii
+import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import pybase64
 
-from realtime_kit.testing._audio import to_pcm24
+from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
 
 if TYPE_CHECKING:
+    from realtime_kit.testing._parts import ServerParts
     from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing.faults import Faults
 
-__all__ = ["ItemError", "check_new_item"]
+__all__ = ["ItemError", "ItemHandlers", "check_new_item"]
 
 _CONTENT_TYPES = {
     "user": ("input_text", "input_audio", "input_image"),
@@ -123,3 +131,144 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
             if not isinstance(raw.get(key), str):
                 raise _missing(f"item.{key}")
     return item, audio
+
+
+class ItemHandlers:
+    """``conversation.item.*`` handlers; mixed into the realtime session."""
+
+    if TYPE_CHECKING:
+        items: dict[str, dict[str, Any]]
+        order: list[str]
+        audio: dict[str, bytes]
+        heard: dict[str, str]
+        parts: ServerParts
+        faults: list[Faults]
+        config: dict[str, Any]
+
+        def insert_item(self, item: dict[str, Any], previous_item_id: str | None) -> str | None: ...
+
+        async def send(self, event: dict[str, Any]) -> None: ...
+
+        async def _error(
+            self, code: str, message: str, eid: Any, param: str | None = None
+        ) -> None: ...
+
+    # conversation items --------------------------------------------------------------------
+    async def _on_conversation_item_create(self, event: dict[str, Any], eid: Any) -> None:
+        prev_req = event.get("previous_item_id")
+        try:
+            item, audio = check_new_item(event.get("item"), self)  # type: ignore[arg-type]
+        except ItemError as exc:
+            await self._error(exc.code, exc.message, eid, exc.param)
+            return
+        if prev_req is not None and prev_req != "root" and prev_req not in self.items:
+            await self._error(
+                "invalid_value",
+                f"Previous item with item_id not found: {prev_req}",
+                eid,
+                "previous_item_id",
+            )
+            return
+        if audio is not None:
+            self.audio[item["id"]] = audio
+            heard = self.parts.recognizer.recognize(audio)
+            self.heard[item["id"]] = heard
+        prev = self.insert_item(item, prev_req)
+        await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
+        await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
+
+    async def _on_conversation_item_delete(self, event: dict[str, Any], eid: Any) -> None:
+        item_id = event.get("item_id")
+        if item_id not in self.items:
+            await self._error(
+                "item_delete_invalid_item_id",
+                f"Item with item_id not found: {item_id}",
+                eid,
+                "item_id",
+            )
+            return
+        self.order.remove(item_id)
+        del self.items[item_id]
+        self.audio.pop(item_id, None)
+        await self.send({"type": "conversation.item.deleted", "item_id": item_id})
+
+    async def _on_conversation_item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
+        item_id = event.get("item_id")
+        if item_id not in self.items:
+            await self._error(
+                "item_retrieve_invalid_item_id",
+                f"Item with item_id not found: {item_id}",
+                eid,
+                "item_id",
+            )
+            return
+        item = json.loads(json.dumps(self.items[item_id]))
+        pcm = self.audio.get(item_id)
+        if pcm is not None:
+            side = "input" if item.get("role") == "user" else "output"
+            wire_audio = from_pcm24(self.config["audio"][side]["format"], pcm)
+            for part in item.get("content") or []:
+                if part.get("type") in ("input_audio", "output_audio"):
+                    part["audio"] = pybase64.b64encode(wire_audio).decode("ascii")
+        await self.send({"type": "conversation.item.retrieved", "item": item})
+
+    async def _on_conversation_item_truncate(self, event: dict[str, Any], eid: Any) -> None:
+        item_id = event.get("item_id")
+        content_index = event.get("content_index")
+        end_ms = event.get("audio_end_ms")
+        item = self.items.get(str(item_id))
+        if item is None:
+            await self._error(
+                "item_truncate_invalid_item_id",
+                f"Item with item_id not found: {item_id}",
+                eid,
+                "item_id",
+            )
+            return
+        content = item.get("content") or []
+        if (
+            item.get("role") != "assistant"
+            or not isinstance(content_index, int)
+            or not 0 <= content_index < len(content)
+            or content[content_index].get("type") != "output_audio"
+        ):
+            await self._error(
+                "invalid_value",
+                "Only assistant messages with audio content can be truncated.",
+                eid,
+                "content_index",
+            )
+            return
+        rejection = None
+        for faults in self.faults:
+            rejection = rejection or faults.take_truncate_rejection()
+        if rejection is not None:
+            await self._error("invalid_value", rejection, eid, "audio_end_ms")
+            return
+        pcm = self.audio.get(item["id"], b"")
+        length_ms = len(pcm) / BYTES_PER_MS
+        if isinstance(end_ms, bool) or not isinstance(end_ms, int) or end_ms < 0:
+            await self._error("invalid_value", "audio_end_ms must be >= 0.", eid, "audio_end_ms")
+            return
+        if end_ms > length_ms:
+            await self._error(
+                "invalid_value",
+                f"Audio content of {int(length_ms)}ms is already shorter than {end_ms}ms",
+                eid,
+                "audio_end_ms",
+            )
+            return
+        kept = int(end_ms * BYTES_PER_MS) & ~1
+        transcript = str(content[content_index].get("transcript") or "")
+        words = transcript.split()
+        heard = words[: math.floor(len(words) * (kept / len(pcm)))] if pcm else []
+        self.audio[item["id"]] = pcm[:kept]
+        content[content_index]["transcript"] = " ".join(heard)
+        await self.send(
+            {
+                "type": "conversation.item.truncated",
+                "item_id": item["id"],
+                "content_index": content_index,
+                "audio_end_ms": end_ms,
+            }
+        )

@@ -19,8 +19,9 @@ from typing import Any
 import anyio
 import pybase64
 
-from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
+from realtime_kit.testing._audio import BYTES_PER_MS, to_pcm24
 from realtime_kit.testing._inbound import read_client_frame
+from realtime_kit.testing._items import ItemHandlers
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
@@ -56,7 +57,7 @@ _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 250}
 _APPEND_LIMIT = 15 * 1024 * 1024
 
 
-class RealtimeSession:
+class RealtimeSession(ItemHandlers):
     """State and event handling for one realtime (``kind="realtime"``) or transcription session.
 
     Args:
@@ -103,6 +104,7 @@ class RealtimeSession:
         self.started_at = parts.clock.now()
         self.desk = TranscriptionDesk(self)
         self._tg: anyio.abc.TaskGroup | None = None
+        self._idle_scope: anyio.CancelScope | None = None
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -160,6 +162,55 @@ class RealtimeSession:
         vad.reset_buffer(self.buffer_start_ms)
         self.vad = vad
         self.speech_item = None
+
+    # idle timeout ----------------------------------------------------------------------------
+    def arm_idle(self) -> None:
+        """(Re)start the server-VAD idle timer, if ``idle_timeout_ms`` is set.
+
+        The real server counts from the end of the last response's audio playback; this server
+        streams audio at playback speed on its clock, so that moment is "now" at response end.
+        """
+        self.disarm_idle()
+        td = self.config["audio"]["input"].get("turn_detection") or {}
+        idle_ms = td.get("idle_timeout_ms") if td.get("type") == "server_vad" else None
+        if self.kind != "realtime" or not idle_ms or self._tg is None:
+            return
+        scope = anyio.CancelScope()
+        self._idle_scope = scope
+        deadline = self.parts.clock.now() + idle_ms / 1000
+        self._tg.start_soon(self._idle_wait, scope, deadline)
+
+    def disarm_idle(self) -> None:
+        if self._idle_scope is not None:
+            self._idle_scope.cancel()
+            self._idle_scope = None
+
+    async def _idle_wait(self, scope: anyio.CancelScope, deadline: float) -> None:
+        with scope:
+            await self.parts.clock.wait_until(deadline)
+            self._idle_scope = None
+            await self._idle_fire()
+
+    async def _idle_fire(self) -> None:
+        if self.active is not None or self.speech_item is not None:
+            return
+        item_id = self.wire.ids.new("item")
+        start_ms, end_ms = self.buffer_start_ms, int(self.session_ms)
+        await self.send(
+            {
+                "type": "input_audio_buffer.timeout_triggered",
+                "audio_start_ms": start_ms,
+                "audio_end_ms": end_ms,
+                "item_id": item_id,
+            }
+        )
+        turn = bytes(self.buffer)
+        self.buffer.clear()
+        self.buffer_start_ms = end_ms
+        if self.vad is not None:
+            self.vad.reset_buffer(end_ms)
+        await self._commit(turn, item_id)
+        await self._start_response({}, eid=None)
 
     def rate_limits(self) -> list[dict[str, Any]]:
         return [
@@ -252,6 +303,7 @@ class RealtimeSession:
         self.config = merge_update(self.config, update)
         if self.config["audio"]["input"].get("turn_detection") != old_td:
             self._rebuild_vad()
+            self.arm_idle()
         await self.send({"type": "session.updated", "session": self.config})
 
     # input audio ---------------------------------------------------------------------------
@@ -293,6 +345,7 @@ class RealtimeSession:
                 "item_id": self.speech_item,
             }
         )
+        self.disarm_idle()
         td = self.config["audio"]["input"].get("turn_detection") or {}
         if self.kind == "realtime" and td.get("interrupt_response", True) and self.active:
             self.active.cancel("turn_detected")
@@ -368,128 +421,6 @@ class RealtimeSession:
         self.heard[item_id] = heard
         await self.desk.transcribe(item_id, pcm, heard)
 
-    # conversation items --------------------------------------------------------------------
-    async def _on_conversation_item_create(self, event: dict[str, Any], eid: Any) -> None:
-        from realtime_kit.testing._items import ItemError, check_new_item
-
-        prev_req = event.get("previous_item_id")
-        try:
-            item, audio = check_new_item(event.get("item"), self)
-        except ItemError as exc:
-            await self._error(exc.code, exc.message, eid, exc.param)
-            return
-        if prev_req is not None and prev_req != "root" and prev_req not in self.items:
-            await self._error(
-                "invalid_value",
-                f"Previous item with item_id not found: {prev_req}",
-                eid,
-                "previous_item_id",
-            )
-            return
-        if audio is not None:
-            self.audio[item["id"]] = audio
-            heard = self.parts.recognizer.recognize(audio)
-            self.heard[item["id"]] = heard
-        prev = self.insert_item(item, prev_req)
-        await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
-        await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
-
-    async def _on_conversation_item_delete(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        if item_id not in self.items:
-            await self._error(
-                "item_delete_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        self.order.remove(item_id)
-        del self.items[item_id]
-        self.audio.pop(item_id, None)
-        await self.send({"type": "conversation.item.deleted", "item_id": item_id})
-
-    async def _on_conversation_item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        if item_id not in self.items:
-            await self._error(
-                "item_retrieve_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        item = json.loads(json.dumps(self.items[item_id]))
-        pcm = self.audio.get(item_id)
-        if pcm is not None:
-            side = "input" if item.get("role") == "user" else "output"
-            wire_audio = from_pcm24(self.config["audio"][side]["format"], pcm)
-            for part in item.get("content") or []:
-                if part.get("type") in ("input_audio", "output_audio"):
-                    part["audio"] = pybase64.b64encode(wire_audio).decode("ascii")
-        await self.send({"type": "conversation.item.retrieved", "item": item})
-
-    async def _on_conversation_item_truncate(self, event: dict[str, Any], eid: Any) -> None:
-        item_id = event.get("item_id")
-        content_index = event.get("content_index")
-        end_ms = event.get("audio_end_ms")
-        item = self.items.get(str(item_id))
-        if item is None:
-            await self._error(
-                "item_truncate_invalid_item_id",
-                f"Item with item_id not found: {item_id}",
-                eid,
-                "item_id",
-            )
-            return
-        content = item.get("content") or []
-        if (
-            item.get("role") != "assistant"
-            or not isinstance(content_index, int)
-            or not 0 <= content_index < len(content)
-            or content[content_index].get("type") != "output_audio"
-        ):
-            await self._error(
-                "invalid_value",
-                "Only assistant messages with audio content can be truncated.",
-                eid,
-                "content_index",
-            )
-            return
-        rejection = None
-        for faults in self.faults:
-            rejection = rejection or faults.take_truncate_rejection()
-        if rejection is not None:
-            await self._error("invalid_value", rejection, eid, "audio_end_ms")
-            return
-        pcm = self.audio.get(item["id"], b"")
-        length_ms = len(pcm) / BYTES_PER_MS
-        if isinstance(end_ms, bool) or not isinstance(end_ms, int) or end_ms < 0:
-            await self._error("invalid_value", "audio_end_ms must be >= 0.", eid, "audio_end_ms")
-            return
-        if end_ms > length_ms:
-            await self._error(
-                "invalid_value",
-                f"Audio content of {int(length_ms)}ms is already shorter than {end_ms}ms",
-                eid,
-                "audio_end_ms",
-            )
-            return
-        kept = int(end_ms * BYTES_PER_MS) & ~1
-        transcript = str(content[content_index].get("transcript") or "")
-        words = transcript.split()
-        heard = words[: math.floor(len(words) * (kept / len(pcm)))] if pcm else []
-        self.audio[item["id"]] = pcm[:kept]
-        content[content_index]["transcript"] = " ".join(heard)
-        await self.send(
-            {
-                "type": "conversation.item.truncated",
-                "item_id": item["id"],
-                "content_index": content_index,
-                "audio_end_ms": end_ms,
-            }
-        )
-
     # responses -----------------------------------------------------------------------------
     async def _on_response_create(self, event: dict[str, Any], eid: Any) -> None:
         params = event.get("response") or {}
@@ -530,6 +461,7 @@ class RealtimeSession:
         self.runs[run.id] = run
         if in_conversation:
             self.active = run
+            self.disarm_idle()
         self.start_soon(run.run)
 
     def response_finished(self, run: ResponseRun) -> None:
@@ -539,6 +471,8 @@ class RealtimeSession:
 
     async def after_response(self, run: ResponseRun) -> None:
         await self.desk.response_done()
+        if run.in_conversation:
+            self.arm_idle()
 
     async def _on_response_cancel(self, event: dict[str, Any], eid: Any) -> None:
         rid = event.get("response_id")
