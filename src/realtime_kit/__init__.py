@@ -6,8 +6,9 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, errors, events
+from realtime_kit import audio, cost, errors, events
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
+from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
     ClientEvent,
@@ -20,11 +21,16 @@ from realtime_kit.events import (
 )
 
 __all__ = [
+    "Budget",
+    "BudgetEvent",
     "ClientEvent",
+    "CostMeter",
     "DecodeError",
     "PCMFrame",
     "PlaybackClock",
     "PlaybackPosition",
+    "PriceBook",
+    "PriceCard",
     "RealtimeKitError",
     "Resampler",
     "ServerEvent",
@@ -32,6 +38,7 @@ __all__ = [
     "UnknownServerEvent",
     "__version__",
     "audio",
+    "cost",
     "decode_client_event",
     "decode_server_event",
     "encode_event",

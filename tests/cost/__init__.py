@@ -1,0 +1,1 @@
+"""Tests of realtime_kit.cost."""
