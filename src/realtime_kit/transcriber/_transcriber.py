@@ -336,6 +336,8 @@ class Transcriber:
                 async with receive:
                     yield receive
                 tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            raise _first(group) from None
         finally:
             self._running = False
 
