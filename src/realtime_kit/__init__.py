@@ -6,7 +6,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, cost, errors, events
+from realtime_kit import audio, cost, errors, events, transcriber
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
@@ -19,6 +19,7 @@ from realtime_kit.events import (
     decode_server_event,
     encode_event,
 )
+from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
 
 __all__ = [
     "Budget",
@@ -34,6 +35,8 @@ __all__ = [
     "RealtimeKitError",
     "Resampler",
     "ServerEvent",
+    "Transcriber",
+    "Transcript",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
@@ -44,6 +47,8 @@ __all__ = [
     "encode_event",
     "errors",
     "events",
+    "transcribe_file",
+    "transcriber",
 ]
 
 __version__ = "0.1.0.dev0"

@@ -22,6 +22,7 @@ Imports: the standard library, :mod:`realtime_kit.events` and the caption data m
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -136,6 +137,7 @@ class CaptionEngine:
         self._buffer_start_ms = 0.0  # stream ms where the server's input buffer starts (VAD)
         self._speech: _Item | None = None
         self._committed_end_ms = 0.0
+        self._onsets: list[float] = []
         self.segments: list[Segment] = []
         self.failures: list[CaptionFailed] = []
 
@@ -212,6 +214,25 @@ class CaptionEngine:
             return min(starts)
         return self._committed_end_ms if self.client_commits else self._buffer_start_ms
 
+    def note_onset(self, ms: float) -> None:
+        """Server VAD: the caller's own VAD heard speech begin at stream ``ms``.
+
+        Used only where the server's start is ambiguous: a start at the server's buffer start
+        may carry anything from no padding to all of it.
+        """
+        if not self._onsets or ms > self._onsets[-1]:
+            self._onsets.append(ms)
+        elif ms not in self._onsets:
+            bisect.insort(self._onsets, ms)
+        if len(self._onsets) > 256:
+            del self._onsets[:128]
+
+    def _onset(self, raw: float) -> float:
+        i = bisect.bisect_left(self._onsets, raw - 40)
+        if i < len(self._onsets) and self._onsets[i] <= raw + self.prefix_padding_ms + 40:
+            return max(raw, self._onsets[i])
+        return raw
+
     def vad_closed(self, item_id: str) -> bool:
         """Whether the server VAD ended ``item_id`` (a ``speech_stopped`` was seen for it)."""
         item = self._items.get(item_id)
@@ -232,10 +253,10 @@ class CaptionEngine:
                 raw = self._origin_ms + event.audio_start_ms
                 item.audio_start_ms = raw
                 # The server keeps prefix padding before the detected speech, but never before
-                # its buffer start; a start at the buffer start may hold less padding than the
-                # setting, so it is left as is (early rather than late).
+                # its buffer start; a start right at the buffer start may hold less padding
+                # than the setting, so the caller's own onset (note_onset) settles it.
                 padded = raw > self._buffer_start_ms + 1
-                item.start_ms = raw + self.prefix_padding_ms if padded else raw
+                item.start_ms = raw + self.prefix_padding_ms if padded else self._onset(raw)
                 self._speech = item
                 return []
             case InputAudioBufferSpeechStoppedEvent():
@@ -324,6 +345,15 @@ class CaptionEngine:
         prev = self._items.get(previous) if previous else None
         if prev is not None and prev.placed and prev.session == item.session:
             position = self._order.index(prev) + 1
+            # Items kept from an earlier session may sit between a replayed item and its
+            # successor in the chain; the audio timeline decides between sessions.
+            while (
+                position < len(self._order)
+                and self._order[position].session != item.session
+                and item.start_ms is not None
+                and (self._order[position].start_ms or 0.0) <= item.start_ms
+            ):
+                position += 1
         else:
             # First item of a session (or an unknown predecessor): by where its audio is.
             position = len(self._order)

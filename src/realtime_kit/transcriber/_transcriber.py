@@ -554,14 +554,15 @@ class Transcriber:
 
     async def _pump(self, audio: AsyncIterator[AudioChunk], normalizer: Normalizer) -> None:
         ledger = self.ledger
-        vad = EnergyVad(self.vad_settings) if self.client_commits else None
+        # With server VAD our own VAD still runs: its onsets settle ambiguous server starts.
+        vad = EnergyVad(self.vad_settings)
         planned = 0  # stream position of the last planned commit or clear
         async for chunk in audio:
             frame, wire = normalizer.push(chunk)
             planned = self._plan(vad, frame, wire, planned)
         frame, wire = normalizer.flush()
         planned = self._plan(vad, frame, wire, planned)
-        if vad is not None:
+        if self.client_commits:
             turn = vad.flush()
             if turn is not None:
                 short = ledger.pos(_MIN_COMMIT_MS + 20) - (ledger.end - planned)
@@ -576,11 +577,17 @@ class Transcriber:
         ledger.done = True
         self._wakeup.set()
 
-    def _plan(self, vad: EnergyVad | None, frame: Any, wire: bytes, planned: int) -> int:
+    def _plan(self, vad: EnergyVad, frame: Any, wire: bytes, planned: int) -> int:
         ledger = self.ledger
         self._input_ms += frame.duration_ms
         ledger.append(wire)
-        if vad is not None and frame.num_samples:
+        if not self.client_commits:
+            if frame.num_samples:
+                for turn in vad.push(frame.samples):
+                    self.engine.note_onset(turn.start_ms)
+                if vad.speech_start_ms is not None:
+                    self.engine.note_onset(vad.speech_start_ms)
+        elif frame.num_samples:
             for turn in vad.push(frame.samples):
                 ledger.actions.append(Action(ledger.end, "commit", turn.start_ms, turn.end_ms))
                 planned = ledger.end
