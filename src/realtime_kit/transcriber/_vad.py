@@ -12,6 +12,7 @@ Pure numpy, no I/O. Imports: numpy, the standard library, :mod:`realtime_kit.err
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,7 @@ class Turn:
 
 
 _FRAME_MS = 10
+_FLOOR_WINDOW_FRAMES = 500  # 5 s
 
 
 class EnergyVad:
@@ -71,7 +73,9 @@ class EnergyVad:
         self._frame = rate * _FRAME_MS // 1000
         self._pending = np.zeros(0, dtype=np.int16)
         self._pos_ms = 0.0
-        self._floor_db = -60.0
+        self._floor_db = -60.0  # until a frame has been heard
+        self._window: deque[tuple[int, float]] = deque()
+        self._frames = 0
         self._run_start: float | None = None  # candidate onset
         self._start: float | None = None  # speech start of the open turn
         self._last_speech_end = 0.0
@@ -110,10 +114,10 @@ class EnergyVad:
             start = self._pos_ms
             self._pos_ms += _FRAME_MS
             db = 10 * math.log10(p / (32768.0 * 32768.0)) if p > 0 else -120.0
-            speech = db > max(s.threshold_dbfs, self._floor_db + s.noise_margin_db)
+            floor = self._window[0][1] if self._window else self._floor_db
+            speech = db > max(s.threshold_dbfs, floor + s.noise_margin_db)
+            self._remember(db)
             if self._start is None:
-                # The floor follows quiet at once and loud only slowly (never during speech).
-                self._floor_db = min(db, self._floor_db + 0.02) if db > -120 else self._floor_db
                 if speech:
                     if self._run_start is None:
                         self._run_start = start
@@ -133,6 +137,16 @@ class EnergyVad:
                 turns.append(Turn(self._start, self._pos_ms))
                 self._start = self._pos_ms
         return turns
+
+    def _remember(self, db: float) -> None:
+        # The noise floor is the quietest frame of the last few seconds (a sliding minimum):
+        # speech always has dips to it between words, steady noise sits on it.
+        self._frames += 1
+        while self._window and self._window[-1][1] >= db:
+            self._window.pop()
+        self._window.append((self._frames, db))
+        if self._window[0][0] <= self._frames - _FLOOR_WINDOW_FRAMES:
+            self._window.popleft()
 
     def flush(self) -> Turn | None:
         """End of input: the open turn, ended at the last speech heard."""
