@@ -202,10 +202,12 @@ class CaptionEngine:
         """Stream ms from which audio may have to be re-sent after losing the session: the
         start of the earliest unfinished (or unacknowledged) item, else of speech in progress,
         else the end of the last committed turn."""
+        # Every unfinished item counts, placed or not: between speech_stopped and committed
+        # an item is in neither the order nor in progress.
         starts = [
             item.audio_start_ms
-            for item in self._order
-            if not item.done and item.audio_start_ms is not None
+            for item in self._items.values()
+            if not item.done and not item.hidden and item.audio_start_ms is not None
         ]
         starts.extend(span.start_ms for span in self._unacked)
         if self._speech is not None and self._speech.audio_start_ms is not None:
@@ -232,6 +234,20 @@ class CaptionEngine:
         if i < len(self._onsets) and self._onsets[i] <= raw + self.prefix_padding_ms + 40:
             return max(raw, self._onsets[i])
         return raw
+
+    def heard_speech(self, item_id: str) -> bool:
+        """Whether the server VAD reported speech in ``item_id``."""
+        item = self._items.get(item_id)
+        return item is not None and item.audio_start_ms is not None and not self.client_commits
+
+    def discard(self, item_id: str) -> list[Caption]:
+        """Stop waiting for ``item_id``'s transcript and never caption it (padding the caller
+        added itself); returns the captions this releases."""
+        item = self._item(item_id)
+        item.hidden = True
+        if not item.done:
+            item.final_text = ""
+        return self._drain()
 
     def vad_closed(self, item_id: str) -> bool:
         """Whether the server VAD ended ``item_id`` (a ``speech_stopped`` was seen for it)."""

@@ -377,27 +377,42 @@ class Transcriber:
     async def _session(
         self, out: MemoryObjectSendStream[Caption], restore: tuple[int, int | None] | None
     ) -> None:
-        async with connect(
+        opened = connect(
             intent="transcription",
             session=self.session_config,
             reconnect=False,
             **self._connect_options,
-        ) as conn:
-            self._progress = anyio.Event()
-            self._sync_pending = False
-            try:
-                async with anyio.create_task_group() as tg:
-                    if restore is None:
-                        self.engine.start_session(0.0)
-                        self._sent = 0
-                    else:
-                        await self._replay(conn, out, *restore)
-                    tg.start_soon(self._sender, conn)
-                    tg.start_soon(self._receiver, conn, out)
-                    await self._finisher()
-                    tg.cancel_scope.cancel()
-            except BaseExceptionGroup as group:
-                raise _first(group) from None
+        )
+        try:
+            async with opened as conn:
+                await self._serve(conn, out, restore)
+        except BaseExceptionGroup as group:
+            # connect()'s own task group wraps what ended the block.
+            raise _first(group) from None
+        finally:
+            _release_streams(opened)
+
+    async def _serve(
+        self,
+        conn: RealtimeConnection,
+        out: MemoryObjectSendStream[Caption],
+        restore: tuple[int, int | None] | None,
+    ) -> None:
+        self._progress = anyio.Event()
+        self._sync_pending = False
+        try:
+            async with anyio.create_task_group() as tg:
+                if restore is None:
+                    self.engine.start_session(0.0)
+                    self._sent = 0
+                else:
+                    await self._replay(conn, out, *restore)
+                tg.start_soon(self._sender, conn)
+                tg.start_soon(self._receiver, conn, out)
+                await self._finisher()
+                tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            raise _first(group) from None
 
     async def _finisher(self) -> None:
         """Return once the input is all sent and every transcript is in (or time is up)."""
@@ -445,7 +460,7 @@ class Transcriber:
             close_code=code,
         )
         self.restores.append(notice)
-        await out.send(notice)
+        out.send_nowait(notice)  # unbounded: never blocks, never lost to a cancel
 
     async def _send_audio(self, conn: RealtimeConnection, start: int, stop: int) -> int:
         step = self.ledger.bpm * _MAX_APPEND_MS
@@ -524,22 +539,28 @@ class Transcriber:
             self.meter.observe(event)
             if isinstance(event, ErrorEvent):
                 self._on_error(event)
-            elif isinstance(event, InputAudioBufferCommittedEvent) and self._sync_pending:
-                self._sync_pending = not self.engine.client_commits and self._unsynced(event)
-            for caption in self.engine.feed(event):
-                await out.send(caption)
+            sync_item: str | None = None
+            if (
+                isinstance(event, InputAudioBufferCommittedEvent)
+                and self._sync_pending
+                and not self.engine.vad_closed(event.item_id)
+            ):
+                # The answer to our sync commit (a VAD turn ends with speech_stopped first).
+                self._sync_pending = False
+                sync_item = event.item_id
+            captions = self.engine.feed(event)
+            if sync_item is not None and not self.engine.heard_speech(sync_item):
+                # Only the silence we padded the input with: its transcript is not waited for.
+                captions += self.engine.discard(sync_item)
+            for caption in captions:
+                out.send_nowait(caption)  # unbounded: never blocks, never lost to a cancel
             if event.type == "conversation.item.input_audio_transcription.completed":
                 self._trim()
             self._fed.set()
             if self.meter.budget_exhausted:
                 self.stopped = TranscriptionStopped("budget", self.cost_usd)
-                await out.send(self.stopped)
+                out.send_nowait(self.stopped)  # unbounded: never blocks, never lost to a cancel
                 raise _Stopped
-
-    def _unsynced(self, event: InputAudioBufferCommittedEvent) -> bool:
-        # A VAD commit already under way may answer before ours: a VAD turn ends with a
-        # speech_stopped; the sync commit's item never has one.
-        return self.engine.vad_closed(event.item_id)
 
     def _on_error(self, event: ErrorEvent) -> None:
         code = event.error.code
@@ -600,6 +621,17 @@ class Transcriber:
                 planned = ledger.end
         self._wakeup.set()
         return planned
+
+
+def _release_streams(opened: Any) -> None:
+    # Workaround: RealtimeConnection closes only the sending ends of its internal memory
+    # streams, so the receiving ends warn (ResourceWarning) when collected. Close them here
+    # until connection.py does it in _finish().
+    conn = getattr(opened, "_conn", None)
+    for name in ("_inbox_reader", "_outbox_reader"):
+        stream = getattr(conn, name, None)
+        if isinstance(stream, MemoryObjectReceiveStream):
+            stream.close()
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
