@@ -9,7 +9,6 @@ from realtime_kit.transcriber import (
     FinalCaption,
     PartialCaption,
 )
-
 from tests.transcriber._util import ev
 
 
@@ -199,7 +198,9 @@ def test_server_vad_replays_are_not_transcribed_twice() -> None:
     engine.start_session(0.0)
     turns = (("a", 0, 1500, None), ("b", 1500, 3000, "a"), ("c", 3000, 4500, "b"))
     for item, start, end, prev in turns:
-        engine.feed(ev("input_audio_buffer.speech_started", audio_start_ms=start + 100, item_id=item))  # type: ignore[arg-type]
+        engine.feed(
+            ev("input_audio_buffer.speech_started", audio_start_ms=start + 100, item_id=item)
+        )  # type: ignore[arg-type]
         engine.feed(ev("input_audio_buffer.speech_stopped", audio_end_ms=end, item_id=item))  # type: ignore[arg-type]
         engine.feed(_committed(item, prev))  # type: ignore[arg-type]
     engine.feed(_completed("c", "C"))  # type: ignore[arg-type]  # b and a still pending
@@ -209,7 +210,9 @@ def test_server_vad_replays_are_not_transcribed_twice() -> None:
     engine.start_session(resume)
     # The new session hears b and c again (times relative to the resume point).
     for item, start, end, prev in (("b2", 0, 1400, None), ("c2", 1500, 2900, "b2")):
-        engine.feed(ev("input_audio_buffer.speech_started", audio_start_ms=start + 100, item_id=item))  # type: ignore[arg-type]
+        engine.feed(
+            ev("input_audio_buffer.speech_started", audio_start_ms=start + 100, item_id=item)
+        )  # type: ignore[arg-type]
         engine.feed(ev("input_audio_buffer.speech_stopped", audio_end_ms=end, item_id=item))  # type: ignore[arg-type]
         engine.feed(_committed(item, prev))  # type: ignore[arg-type]
     out = engine.feed(_completed("c2", "C"))  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import numpy as np
 from realtime_kit.audio import API_RATE, Resampler, read_wav
 from realtime_kit.errors import ConfigurationError, MissingExtraError
 
-__all__ = ["SidecarRecognizer", "UNKNOWN_SPEECH", "offline_server", "sidecar_for"]
+__all__ = ["UNKNOWN_SPEECH", "SidecarRecognizer", "offline_server", "sidecar_for"]
 
 UNKNOWN_SPEECH = "[speech]"
 _FINGERPRINT_BYTES = 960  # 20 ms of PCM16 at 24 kHz
@@ -41,7 +41,9 @@ class SidecarRecognizer:
     def __init__(self, wav: str | os.PathLike[str], sidecar: str | os.PathLike[str]) -> None:
         try:
             meta = json.loads(Path(sidecar).read_text(encoding="utf-8"))
-            sentences = [(str(s["text"]), float(s["start"]), float(s["end"])) for s in meta["sentences"]]
+            sentences = [
+                (str(s["text"]), float(s["start"]), float(s["end"])) for s in meta["sentences"]
+            ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigurationError(f"unreadable transcript sidecar {sidecar}: {exc}") from exc
         clip = read_wav(wav).to_mono()

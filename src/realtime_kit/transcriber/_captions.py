@@ -218,7 +218,7 @@ class _LiveWriter(ABC):
         self.count = 0
         self._begin()
 
-    def _begin(self) -> None:
+    def _begin(self) -> None:  # noqa: B027 - most formats have no header
         """Write the file header, if the format has one."""
 
     @abstractmethod

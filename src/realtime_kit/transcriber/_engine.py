@@ -171,7 +171,7 @@ class CaptionEngine:
         return replay if self.client_commits else []
 
     def committing(self, span: CommitSpan) -> None:
-        """Client commits: the caller is about to send ``input_audio_buffer.commit`` for ``span``."""
+        """Client commits: ``input_audio_buffer.commit`` for ``span`` is about to be sent."""
         self._unacked.append(span)
 
     def commit_rejected(self) -> None:
@@ -184,8 +184,10 @@ class CaptionEngine:
     @property
     def idle(self) -> bool:
         """Nothing committed is still waiting for its transcript."""
-        return not self._unacked and all(item.done for item in self._order) and not any(
-            not item.placed and not item.done for item in self._items.values()
+        return (
+            not self._unacked
+            and all(item.done for item in self._order)
+            and not any(not item.placed and not item.done for item in self._items.values())
         )
 
     @property
@@ -248,6 +250,11 @@ class CaptionEngine:
         if not item.done:
             item.final_text = ""
         return self._drain()
+
+    def waiting_only_for(self, item_id: str) -> bool:
+        """Whether ``item_id`` is the one thing still being transcribed."""
+        pending = [i for i in self._items.values() if not i.done]
+        return not self._unacked and [i.item_id for i in pending] == [item_id]
 
     def vad_closed(self, item_id: str) -> bool:
         """Whether the server VAD ended ``item_id`` (a ``speech_stopped`` was seen for it)."""

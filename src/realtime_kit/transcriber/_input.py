@@ -142,7 +142,9 @@ class Ledger:
 
     def slice(self, start: int, stop: int) -> bytes:
         if start < self._base:
-            raise AudioError(f"audio from byte {start} was already released (kept from {self._base})")
+            raise AudioError(
+                f"audio from byte {start} was already released (kept from {self._base})"
+            )
         return bytes(self._data[start - self._base : stop - self._base])
 
     def release(self, before: int) -> None:
@@ -158,7 +160,7 @@ class Ledger:
         return pos / self.bpm
 
     def pos(self, ms: float) -> int:
-        p = int(round(ms * self.bpm))
+        p = round(ms * self.bpm)
         return p - p % 2 if self.bpm == 48 else p
 
 

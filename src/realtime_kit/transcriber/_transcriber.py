@@ -23,6 +23,7 @@ Imports: anyio, the standard library, ``errors``, ``events``, ``audio``, ``cost`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
@@ -90,11 +91,12 @@ CLIENT_COMMIT_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe"}
 
 _MAX_APPEND_MS = 200
 _MIN_COMMIT_MS = 100
-_IDLE_CLEAR_MS = 5_000  # uncommitted silence longer than this is cleared, not billed
+_IDLE_CLEAR_MS = 5_000
+_PADDING_GRACE_S = 1.0  # uncommitted silence longer than this is cleared, not billed
 TurnDetection = Literal["auto", "server_vad", "client"]
 
 
-class _Stopped(Exception):
+class _StoppedError(Exception):
     """Internal: the budget's hard stop ended the run."""
 
 
@@ -262,6 +264,7 @@ class Transcriber:
         self._span_start = 0
         self._sync_pending = False
         self._fed = anyio.Event()
+        self._padding_item: str | None = None
 
     # -- results -----------------------------------------------------------------------------
 
@@ -349,10 +352,8 @@ class Transcriber:
     ) -> None:
         async with out, anyio.create_task_group() as tg:
             tg.start_soon(self._pump, audio, normalizer)
-            try:
+            with contextlib.suppress(_StoppedError):  # the budget ended it: a clean end
                 await self._sessions(out)
-            except _Stopped:
-                pass
             tg.cancel_scope.cancel()
 
     async def _sessions(self, out: MemoryObjectSendStream[Caption]) -> None:
@@ -400,6 +401,7 @@ class Transcriber:
     ) -> None:
         self._progress = anyio.Event()
         self._sync_pending = False
+        self._padding_item = None
         try:
             async with anyio.create_task_group() as tg:
                 if restore is None:
@@ -409,17 +411,27 @@ class Transcriber:
                     await self._replay(conn, out, *restore)
                 tg.start_soon(self._sender, conn)
                 tg.start_soon(self._receiver, conn, out)
-                await self._finisher()
+                await self._finisher(out)
                 tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
             raise _first(group) from None
 
-    async def _finisher(self) -> None:
+    async def _finisher(self, out: MemoryObjectSendStream[Caption]) -> None:
         """Return once the input is all sent and every transcript is in (or time is up)."""
         await self._progress.wait()
         with anyio.move_on_after(self.final_timeout) as scope:
             while self._sync_pending or not self.engine.idle:
                 self._fed = anyio.Event()
+                padding = self._padding_item
+                if padding is not None and self.engine.waiting_only_for(padding):
+                    # The padding's transcript is not worth waiting long for, but closing
+                    # while the server is still answering would cut it off mid-event.
+                    with anyio.move_on_after(_PADDING_GRACE_S) as grace:
+                        await self._fed.wait()
+                    if grace.cancelled_caught:
+                        for caption in self.engine.discard(padding):
+                            out.send_nowait(caption)
+                    continue
                 await self._fed.wait()
         if scope.cancelled_caught:
             _log.warning(
@@ -550,8 +562,7 @@ class Transcriber:
                 sync_item = event.item_id
             captions = self.engine.feed(event)
             if sync_item is not None and not self.engine.heard_speech(sync_item):
-                # Only the silence we padded the input with: its transcript is not waited for.
-                captions += self.engine.discard(sync_item)
+                self._padding_item = sync_item  # only the silence we padded the input with
             for caption in captions:
                 out.send_nowait(caption)  # unbounded: never blocks, never lost to a cancel
             if event.type == "conversation.item.input_audio_transcription.completed":
@@ -560,7 +571,7 @@ class Transcriber:
             if self.meter.budget_exhausted:
                 self.stopped = TranscriptionStopped("budget", self.cost_usd)
                 out.send_nowait(self.stopped)  # unbounded: never blocks, never lost to a cancel
-                raise _Stopped
+                raise _StoppedError
 
     def _on_error(self, event: ErrorEvent) -> None:
         code = event.error.code
@@ -647,7 +658,6 @@ def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
     walk(group)
     for leaf in leaves:
-        if isinstance(leaf, _Stopped | RealtimeKitError):
+        if isinstance(leaf, _StoppedError | RealtimeKitError):
             return leaf
     return leaves[0] if leaves else group
-
