@@ -137,20 +137,25 @@ async def test_a_drop_mid_file_loses_nothing_and_repeats_nothing(model: str) -> 
     _check_boundaries(transcriber.segments, speech.spans)
 
 
-async def test_audio_sent_during_the_outage_is_replayed() -> None:
+async def test_turns_already_transcribed_are_not_sent_again() -> None:
     async with FakeRealtimeServer() as server:
         speech = build_speech(server.speak, SENTENCES[:3])
-        server.faults.drop_on("input_audio_buffer.committed", nth=2)
+        # A clean close (1011) right after the second commit: everything sent before it,
+        # the first transcript included, reaches the client.
+        server.faults.close_on("input_audio_buffer.committed", 1011, "oops", nth=2)
         transcriber = Transcriber(api_key="sk-test", base_url=server.base_url)
         transcript = await transcriber.transcribe(chunks(speech.pcm))
-        (first, second) = server.connections
+        first, second = server.connections
     assert transcript.text == " ".join(SENTENCES[:3])
-    assert len(transcriber.restores) == 1
-    # The first sentence was transcribed before the drop and is not sent again: only the
-    # second turn (committed, never acknowledged) is replayed, then the third follows.
-    assert transcriber.restores[0].replayed_items == 1
-    assert len(first.items) == 2
-    assert len(second.items) == 2
+    (restored,) = transcriber.restores
+    assert restored.close_code == 1011
+    heard_first = [i["content"][0]["transcript"] for i in first.items]
+    heard_second = [i["content"][0]["transcript"] for i in second.items]
+    assert heard_first[0] == SENTENCES[0]
+    assert SENTENCES[0] not in heard_second  # not replayed: its transcript had arrived
+    assert heard_second[-1] == SENTENCES[2]
+    assert SENTENCES[1] in heard_second  # committed but unanswered: replayed
+    assert restored.replayed_items >= 1
 
 
 @pytest.mark.parametrize("rate", [16_000, 48_000])
