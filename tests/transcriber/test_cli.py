@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,19 @@ def test_demo_script_runs_the_offline_transcription() -> None:
     script = (ROOT / "scripts" / "demo.sh").read_text()
     assert "realtime-kit transcribe examples/data/sample.wav --offline" in script
     assert "cli,testing" in script
+
+
+def test_the_docs_python_quickstart_runs_offline(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "transcriber.md").read_text()
+    code = page.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "quickstart.py"
+    script.write_text(code)
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("Hello there.")
+    assert lines[1].endswith("Captions, offline.")
+    assert lines[2].startswith("Hello there. Captions, offline. ")
