@@ -12,7 +12,6 @@ import pytest
 
 from realtime_kit.cli import main
 from realtime_kit.cli._offline import UNKNOWN_SPEECH, SidecarRecognizer
-
 from tests.transcriber._util import SAMPLE_JSON, SAMPLE_WAV, sample_truth
 
 ROOT = Path(__file__).resolve().parents[2]
