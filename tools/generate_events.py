@@ -373,7 +373,8 @@ class Generator:
         return name
 
     def _may_hold_models(self, annotation: str) -> bool:
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
+        unquoted = re.sub(r'"[^"]*"', "", annotation)  # literal values are not type names
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", unquoted))
         builtins = {"str", "int", "float", "bool", "None", "Any", "Literal", "list", "dict"}
         return bool(words - builtins)
 

@@ -77,10 +77,14 @@ def main() -> None:
         ),
         0.05,
     )
+    # session.updated returns the full effective config, the update merged in (PROTOCOL §2.4).
+    updated = json.loads(json.dumps(session))
+    updated["instructions"] = "You are a friendly weather assistant."
+    updated["audio"]["input"]["transcription"] = {"model": "gpt-realtime-whisper"}
     put(
         "out",
         ev.SessionUpdatedEvent.model_validate(
-            {"type": "session.updated", "event_id": "event_2", "session": session}
+            {"type": "session.updated", "event_id": "event_2", "session": updated}
         ),
         0.05,
     )

@@ -126,7 +126,7 @@ class SystemMessageItem(RealtimeModel):
     """The ``SystemMessageItem`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("object", "status", "role", "content")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("content",)
     id: str | None = None
     object: Literal["realtime.item"] | str | None = None
     type: Literal["message"] = "message"
@@ -147,7 +147,7 @@ class UserMessageItem(RealtimeModel):
     """The ``UserMessageItem`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("object", "status", "role", "content")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("content",)
     id: str | None = None
     object: Literal["realtime.item"] | str | None = None
     type: Literal["message"] = "message"
@@ -159,7 +159,6 @@ class UserMessageItem(RealtimeModel):
 class UserMessageItemContent(RealtimeModel):
     """The ``UserMessageItemContent`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("type", "detail")
     type: Literal["input_text", "input_audio", "input_image"] | str | None = None
     text: str | None = None
     audio: str | None = None
@@ -172,7 +171,7 @@ class AssistantMessageItem(RealtimeModel):
     """The ``AssistantMessageItem`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("object", "status", "role", "content")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("content",)
     id: str | None = None
     object: Literal["realtime.item"] | str | None = None
     type: Literal["message"] = "message"
@@ -184,7 +183,6 @@ class AssistantMessageItem(RealtimeModel):
 class AssistantMessageItemContent(RealtimeModel):
     """The ``AssistantMessageItemContent`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("type",)
     type: Literal["output_text", "output_audio"] | str | None = None
     text: str | None = None
     audio: str | None = None
@@ -195,7 +193,6 @@ class FunctionCallItem(RealtimeModel):
     """The ``FunctionCallItem`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("object", "status")
     id: str | None = None
     object: Literal["realtime.item"] | str | None = None
     type: Literal["function_call"] = "function_call"
@@ -209,7 +206,6 @@ class FunctionCallOutputItem(RealtimeModel):
     """The ``FunctionCallOutputItem`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("object", "status")
     id: str | None = None
     object: Literal["realtime.item"] | str | None = None
     type: Literal["function_call_output"] = "function_call_output"
@@ -628,7 +624,6 @@ class RateLimitsUpdatedEvent(ServerEventBase):
 class RateLimit(RealtimeModel):
     """The ``RateLimit`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("name",)
     name: Literal["requests", "tokens"] | str | None = None
     limit: int | None = None
     remaining: int | None = None
@@ -652,7 +647,6 @@ class ResponseContentPartAddedEvent(ServerEventBase):
 class ResponseContentPartAddedPart(RealtimeModel):
     """The ``ResponseContentPartAddedPart`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("type",)
     type: Literal["audio", "text"] | str | None = None
     text: str | None = None
     audio: str | None = None
@@ -687,15 +681,11 @@ class Response(RealtimeModel):
     """The ``Response`` object."""
 
     _rk_nested: ClassVar[tuple[str, ...]] = (
-        "object",
-        "status",
         "status_details",
         "output",
         "metadata",
         "audio",
         "usage",
-        "output_modalities",
-        "max_output_tokens",
     )
     id: str | None = None
     object: Literal["realtime.response"] | str | None = None
@@ -715,7 +705,7 @@ class Response(RealtimeModel):
 class ResponseStatusDetails(RealtimeModel):
     """The ``ResponseStatusDetails`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("type", "reason", "error")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("error",)
     type: Literal["completed", "cancelled", "failed", "incomplete"] | str | None = None
     reason: (
         Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
@@ -745,7 +735,7 @@ class ResponseAudioOutput(RealtimeModel):
 
     _rk_nested: ClassVar[tuple[str, ...]] = ("format", "voice")
     format: AudioFormats | None = None
-    voice: VoiceIdsShared | None = None
+    voice: VoiceIdsOrCustomVoice | None = None
 
 
 class AudioFormatPcm(RealtimeModel):
@@ -768,6 +758,12 @@ class AudioFormatPcma(RealtimeModel):
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
     type: Literal["audio/pcma"] | None = "audio/pcma"
+
+
+class CustomVoice(RealtimeModel):
+    """The ``CustomVoice`` object."""
+
+    id: str
 
 
 class Usage(RealtimeModel):
@@ -1028,16 +1024,11 @@ class RealtimeSession(RealtimeModel):
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
     _rk_nested: ClassVar[tuple[str, ...]] = (
-        "object",
-        "output_modalities",
-        "model",
         "audio",
-        "include",
         "tracing",
         "tools",
         "tool_choice",
         "reasoning",
-        "max_output_tokens",
         "truncation",
         "prompt",
     )
@@ -1120,7 +1111,6 @@ class RealtimeSessionAudioInput(RealtimeModel):
 class AudioTranscriptionResponse(RealtimeModel):
     """The ``AudioTranscriptionResponse`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("model", "delay")
     model: (
         Literal[
             "whisper-1",
@@ -1167,7 +1157,6 @@ class SemanticVad(RealtimeModel):
     """The ``SemanticVad`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("eagerness",)
     type: Literal["semantic_vad"] = "semantic_vad"
     eagerness: Literal["low", "medium", "high", "auto"] | str | None = None
     create_response: bool | None = None
@@ -1179,7 +1168,7 @@ class RealtimeSessionAudioOutput(RealtimeModel):
 
     _rk_nested: ClassVar[tuple[str, ...]] = ("format", "voice")
     format: AudioFormats | None = None
-    voice: VoiceIdsShared | None = None
+    voice: VoiceIdsOrCustomVoice | None = None
     speed: float | None = None
 
 
@@ -1205,12 +1194,7 @@ class McpTool(RealtimeModel):
     """The ``McpTool`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = (
-        "connector_id",
-        "allowed_tools",
-        "allowed_callers",
-        "require_approval",
-    )
+    _rk_nested: ClassVar[tuple[str, ...]] = ("allowed_tools", "allowed_callers", "require_approval")
     type: Literal["mcp"] = "mcp"
     server_label: str
     server_url: str | None = None
@@ -1315,7 +1299,6 @@ class InputTextContent(RealtimeModel):
 class PromptCacheBreakpointConfig(RealtimeModel):
     """The ``PromptCacheBreakpointConfig`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("mode", "ttl")
     mode: Literal["explicit"] | str
     ttl: Literal["30m", "12h"] | str | None = None
 
@@ -1350,7 +1333,7 @@ class TranscriptionSession(RealtimeModel):
     """The ``TranscriptionSession`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("include", "audio")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("audio",)
     type: Literal["transcription"] = "transcription"
     id: str | None = None
     object: str | None = None
@@ -1460,7 +1443,6 @@ class SessionOutputAudioDeltaEvent(ServerEventBase, AudioPayloadMixin):
     """The ``session.output_audio.delta`` event."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("format",)
     _rk_audio_field: ClassVar[str] = "delta"
     event_id: str | None = None
     type: Literal["session.output_audio.delta"] = "session.output_audio.delta"
@@ -1594,20 +1576,17 @@ class ResponseCreateParams(RealtimeModel):
     """The ``ResponseCreateParams`` object."""
 
     _rk_nested: ClassVar[tuple[str, ...]] = (
-        "output_modalities",
         "audio",
         "tools",
         "tool_choice",
         "reasoning",
-        "max_output_tokens",
-        "conversation",
         "metadata",
         "prompt",
         "input",
     )
     output_modalities: list[Literal["text", "audio"] | str] | None = None
     instructions: str | None = None
-    audio: ResponseCreateParamsAudio | None = None
+    audio: ResponseAudio | None = None
     tools: (
         list[
             Annotated[
@@ -1645,27 +1624,6 @@ class ResponseCreateParams(RealtimeModel):
         ]
         | None
     ) = None
-
-
-class ResponseCreateParamsAudio(RealtimeModel):
-    """The ``ResponseCreateParamsAudio`` object."""
-
-    _rk_nested: ClassVar[tuple[str, ...]] = ("output",)
-    output: ResponseCreateParamsAudioOutput | None = None
-
-
-class ResponseCreateParamsAudioOutput(RealtimeModel):
-    """The ``ResponseCreateParamsAudioOutput`` object."""
-
-    _rk_nested: ClassVar[tuple[str, ...]] = ("format", "voice")
-    format: AudioFormats | None = None
-    voice: VoiceIdsOrCustomVoice | None = None
-
-
-class CustomVoice(RealtimeModel):
-    """The ``CustomVoice`` object."""
-
-    id: str
 
 
 class ItemReference(RealtimeModel):
@@ -1715,15 +1673,11 @@ class RealtimeSessionConfig(RealtimeModel):
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
     _rk_nested: ClassVar[tuple[str, ...]] = (
-        "output_modalities",
-        "model",
         "audio",
-        "include",
         "tracing",
         "tools",
         "tool_choice",
         "reasoning",
-        "max_output_tokens",
         "truncation",
         "prompt",
     )
@@ -1782,7 +1736,7 @@ class RealtimeAudioConfig(RealtimeModel):
 
     _rk_nested: ClassVar[tuple[str, ...]] = ("input", "output")
     input: RealtimeAudioInputConfig | None = None
-    output: RealtimeAudioOutputConfig | None = None
+    output: RealtimeSessionAudioOutput | None = None
 
 
 class RealtimeAudioInputConfig(RealtimeModel):
@@ -1803,7 +1757,6 @@ class RealtimeAudioInputConfig(RealtimeModel):
 class AudioTranscription(RealtimeModel):
     """The ``AudioTranscription`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("model", "delay")
     model: (
         Literal[
             "whisper-1",
@@ -1825,20 +1778,11 @@ class AudioTranscription(RealtimeModel):
     delay: Literal["minimal", "low", "medium", "high", "xhigh"] | str | None = None
 
 
-class RealtimeAudioOutputConfig(RealtimeModel):
-    """The ``RealtimeAudioOutputConfig`` object."""
-
-    _rk_nested: ClassVar[tuple[str, ...]] = ("format", "voice")
-    format: AudioFormats | None = None
-    voice: VoiceIdsOrCustomVoice | None = None
-    speed: float | None = None
-
-
 class TranscriptionSessionConfig(RealtimeModel):
     """The ``TranscriptionSessionConfig`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("audio", "include")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("audio",)
     type: Literal["transcription"] = "transcription"
     audio: TranscriptionSessionConfigAudio | None = None
     include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None = None
@@ -1889,7 +1833,6 @@ class ClientSecretCreateRequest(RealtimeModel):
 class ClientSecretCreateRequestExpiresAfter(RealtimeModel):
     """The ``ClientSecretCreateRequestExpiresAfter`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("anchor",)
     anchor: Literal["created_at"] | str | None = None
     seconds: int | None = None
 
@@ -1937,7 +1880,7 @@ class CallIncomingWebhook(RealtimeModel):
     """The ``CallIncomingWebhook`` object."""
 
     _rk_always: ClassVar[frozenset[str]] = frozenset(["type"])
-    _rk_nested: ClassVar[tuple[str, ...]] = ("data", "object")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("data",)
     created_at: int
     id: str
     data: CallIncomingWebhookData
@@ -1948,7 +1891,7 @@ class CallIncomingWebhook(RealtimeModel):
 class CallIncomingWebhookData(RealtimeModel):
     """The ``CallIncomingWebhookData`` object."""
 
-    _rk_nested: ClassVar[tuple[str, ...]] = ("sip_headers", "sip_media_security")
+    _rk_nested: ClassVar[tuple[str, ...]] = ("sip_headers",)
     call_id: str
     sip_headers: list[CallIncomingWebhookDataSipHeaders]
     sip_media_security: Literal["rtp", "srtp"] | str | None = None
@@ -1982,8 +1925,9 @@ AudioFormats = Annotated[
     | Annotated[UnknownObject, Tag("__unknown__")],
     Discriminator(_AudioFormatsUnion_tag),
 ]
-VoiceIdsShared = (
+VoiceIdsOrCustomVoice = (
     Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
+    | CustomVoice
     | str
 )
 NoiseReductionType = Literal["near_field", "far_field"] | str
@@ -2004,11 +1948,6 @@ ImageDetail = Literal["low", "high", "auto", "original"] | str
 FileInputDetail = Literal["auto", "low", "high"] | str
 ResponsePromptVariables = (
     dict[str, str | InputTextContent | InputImageContent | InputFileContent] | None
-)
-VoiceIdsOrCustomVoice = (
-    Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
-    | CustomVoice
-    | str
 )
 
 SERVER_EVENT_CLASSES: tuple[type[ServerEventBase], ...] = (
@@ -2208,6 +2147,7 @@ ResponseAudioOutput.model_rebuild()
 AudioFormatPcm.model_rebuild()
 AudioFormatPcmu.model_rebuild()
 AudioFormatPcma.model_rebuild()
+CustomVoice.model_rebuild()
 Usage.model_rebuild()
 InputTokenDetails.model_rebuild()
 CachedTokensDetails.model_rebuild()
@@ -2278,9 +2218,6 @@ OutputAudioBufferClearEvent.model_rebuild()
 ResponseCancelEvent.model_rebuild()
 ResponseCreateEvent.model_rebuild()
 ResponseCreateParams.model_rebuild()
-ResponseCreateParamsAudio.model_rebuild()
-ResponseCreateParamsAudioOutput.model_rebuild()
-CustomVoice.model_rebuild()
 ItemReference.model_rebuild()
 SessionCloseEvent.model_rebuild()
 SessionInputAudioBufferAppendEvent.model_rebuild()
@@ -2289,7 +2226,6 @@ RealtimeSessionConfig.model_rebuild()
 RealtimeAudioConfig.model_rebuild()
 RealtimeAudioInputConfig.model_rebuild()
 AudioTranscription.model_rebuild()
-RealtimeAudioOutputConfig.model_rebuild()
 TranscriptionSessionConfig.model_rebuild()
 TranscriptionSessionConfigAudio.model_rebuild()
 TranslationSessionConfig.model_rebuild()
@@ -2395,7 +2331,6 @@ __all__ = [
     "RateLimitsUpdatedEvent",
     "RealtimeAudioConfig",
     "RealtimeAudioInputConfig",
-    "RealtimeAudioOutputConfig",
     "RealtimeSession",
     "RealtimeSessionAudio",
     "RealtimeSessionAudioInput",
@@ -2413,8 +2348,6 @@ __all__ = [
     "ResponseContentPartDoneEvent",
     "ResponseCreateEvent",
     "ResponseCreateParams",
-    "ResponseCreateParamsAudio",
-    "ResponseCreateParamsAudioOutput",
     "ResponseCreatedEvent",
     "ResponseDoneEvent",
     "ResponseFunctionCallArgumentsDeltaEvent",
@@ -2481,5 +2414,4 @@ __all__ = [
     "UserMessageItem",
     "UserMessageItemContent",
     "VoiceIdsOrCustomVoice",
-    "VoiceIdsShared",
 ]
