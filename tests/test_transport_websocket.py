@@ -5,7 +5,12 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from realtime_kit.errors import ConfigurationError, HandshakeError, TransportError
+from realtime_kit.errors import (
+    ConfigurationError,
+    HandshakeError,
+    RemoteProtocolError,
+    TransportError,
+)
 from realtime_kit.testing import check_transport, loopback_websocket_pair
 from realtime_kit.transports import Transport, WebSocketTransport, is_recoverable_close
 
@@ -83,3 +88,19 @@ def test_recoverable_close_codes() -> None:
     assert not is_recoverable_close(1000)
     assert not is_recoverable_close(4000)
     assert not is_recoverable_close(1008)
+
+
+async def test_fragmented_message_is_reassembled() -> None:
+    async with loopback_websocket_pair() as (transport, peer):
+        text = '{"type":"pieces","text":"' + "ü" * 5000 + '"}'
+        await peer.send_fragmented(text, 7)
+        assert await transport.receive_text() == text
+
+
+async def test_binary_frame_is_a_typed_error_and_the_connection_survives() -> None:
+    async with loopback_websocket_pair() as (transport, peer):
+        await peer.send_binary(b"\x00\x01")
+        await peer.send_text('{"type":"after"}')
+        with pytest.raises(RemoteProtocolError, match="binary"):
+            await transport.receive_text()
+        assert await transport.receive_text() == '{"type":"after"}'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from realtime_kit import audio, cost, errors, events, transcriber
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
+from realtime_kit.connection import RealtimeConnection
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
@@ -19,12 +20,16 @@ from realtime_kit.events import (
     decode_server_event,
     encode_event,
 )
+from realtime_kit.factory import connect
+from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+from realtime_kit.rest import RealtimeREST, verify_webhook
 from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
 
 __all__ = [
     "Budget",
     "BudgetEvent",
     "ClientEvent",
+    "ConnectionRestored",
     "CostMeter",
     "DecodeError",
     "PCMFrame",
@@ -32,8 +37,12 @@ __all__ = [
     "PlaybackPosition",
     "PriceBook",
     "PriceCard",
+    "RealtimeConnection",
     "RealtimeKitError",
+    "RealtimeREST",
+    "ReconnectPolicy",
     "Resampler",
+    "RolloverPolicy",
     "ServerEvent",
     "Transcriber",
     "Transcript",
@@ -41,6 +50,7 @@ __all__ = [
     "UnknownServerEvent",
     "__version__",
     "audio",
+    "connect",
     "cost",
     "decode_client_event",
     "decode_server_event",
@@ -49,6 +59,7 @@ __all__ = [
     "events",
     "transcribe_file",
     "transcriber",
+    "verify_webhook",
 ]
 
 __version__ = "0.1.0.dev0"

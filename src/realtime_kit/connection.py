@@ -1,5 +1,6 @@
-"""``realtime_kit.connect()`` and :class:`RealtimeConnection`: one transport plus one protocol
-core, driven inside a task group, with reconnect and proactive rollover.
+""":class:`RealtimeConnection`: one transport plus one protocol core, driven inside a task
+group, with reconnect and proactive rollover. Open one with :func:`realtime_kit.connect`
+(``realtime_kit.factory``).
 
 This is the only module where a transport meets the protocol core. The read loop has one shape:
 receive a frame → feed the core → hand the event to handlers and to ``async for``. Sends are
@@ -20,14 +21,10 @@ Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``tr
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
-import math
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import anyio
@@ -35,7 +32,11 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel
 
+from realtime_kit._dispatch import Handler
+from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
+from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
+from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -56,20 +57,27 @@ from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, plan
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
-from realtime_kit.transports.websocket import WebSocketTransport
 
-__all__ = ["RealtimeConnection", "TransportOpener", "connect"]
+__all__ = ["Delivered", "RealtimeConnection", "SessionTarget", "TransportOpener"]
 
 _log = logging.getLogger("realtime_kit.connection")
 
 E = TypeVar("E")
-Handler = Callable[[E], object]
 Delivered = ServerEvent | ConnectionRestored
 TransportOpener = Callable[[str, Mapping[str, str]], Awaitable[Transport]]
 """Opens a transport to a URL with handshake headers (the default opens a WebSocket)."""
 
 _AUDIO_APPENDS = ("input_audio_buffer.append",)
 _AUDIO_RESETS = ("input_audio_buffer.commit", "input_audio_buffer.clear")
+
+
+@dataclass(frozen=True)
+class SessionTarget:
+    """Where a connection goes: the session kind, the URL path and its query."""
+
+    kind: SessionKind
+    path: str
+    query: dict[str, str]
 
 
 @dataclass(eq=False)
@@ -80,41 +88,6 @@ class _Leg:
     core: RealtimeProtocol
     generation: int
     uncommitted: list[ClientEvent] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Target:
-    kind: SessionKind
-    path: str
-    query: dict[str, str]
-
-
-def _target(
-    model: str | None, intent: str | None, translation: bool, call_id: str | None
-) -> _Target:
-    chosen = [name for name, v in (("model", model), ("intent", intent), ("call_id", call_id)) if v]
-    if translation:
-        if intent or call_id:
-            raise ConfigurationError("translation sessions take only model= (no intent, call_id)")
-        return _Target(
-            "translation", "/realtime/translations", {"model": model or "gpt-realtime-translate"}
-        )
-    if len(chosen) != 1:
-        raise ConfigurationError(
-            "pass exactly one of model= (voice agent), intent='transcription', or call_id= "
-            f"(sideband); got {chosen or 'none'}"
-        )
-    if intent is not None:
-        if intent not in ("transcription", "realtime"):
-            raise ConfigurationError(
-                f"intent must be 'transcription' or 'realtime', not {intent!r}"
-            )
-        kind: SessionKind = "transcription" if intent == "transcription" else "realtime"
-        return _Target(kind, "/realtime", {"intent": intent})
-    if call_id is not None:
-        return _Target("realtime", "/realtime", {"call_id": call_id})
-    assert model is not None
-    return _Target("realtime", "/realtime", {"model": model})
 
 
 class RealtimeConnection:
@@ -128,7 +101,7 @@ class RealtimeConnection:
     def __init__(
         self,
         *,
-        target: _Target,
+        target: SessionTarget,
         settings: ClientSettings,
         opener: TransportOpener,
         reconnect: ReconnectPolicy | None,
@@ -147,20 +120,22 @@ class RealtimeConnection:
         self._clock = clock
         self._leg: _Leg | None = None
         self._generation = 0
-        self._leg_changed = anyio.Event()
+        self._leg_changed = LazyEvent()
         out: tuple[MemoryObjectSendStream[Any], MemoryObjectReceiveStream[Any]]
         out = anyio.create_memory_object_stream[tuple[int, ClientEvent, bytes]](queue_size)
         self._outbox, self._outbox_reader = out
         self._unwritten = 0
-        self._write_lock = anyio.Lock()
+        self._write_lock = anyio.Lock(fast_acquire=True)
         inbox = anyio.create_memory_object_stream[Delivered](event_buffer)
         self._inbox, self._inbox_reader = inbox
         self._handlers: dict[type[Any], list[_HandlerSlot]] = {}
         self._dispatch_cache: dict[type[Any], list[_HandlerSlot]] = {}
         self._scope = anyio.CancelScope()
+        self._helper_scopes: list[anyio.CancelScope] = []
+        self._writer_started = False
         self._tg: TaskGroup | None = None
         self._closing = False
-        self._done = anyio.Event()
+        self._done = LazyEvent()
         self._error: BaseException | None = None
         self._error_seen = False
         self.restores: list[ConnectionRestored] = []
@@ -225,16 +200,16 @@ class RealtimeConnection:
             raise AssertionError("unreachable")
         data = leg.core.send(event)
         if self._unwritten == 0 and not self._write_lock.locked():
+            # Fast path: nothing queued, nobody writing; on a closed socket fall through to the
+            # queue, whose writer delivers the event to the next session.
             async with self._write_lock:
-                if leg is self._leg:
-                    try:
-                        await leg.transport.send_text(data)
-                    except ConnectionClosedError:
-                        pass  # the writer retries it on the next session
-                    else:
-                        self._written(leg, event)
-                        return
+                if leg is self._leg and await self._try_write(leg, data):
+                    self._written(leg, event)
+                    return
         self._unwritten += 1
+        if not self._writer_started:
+            self._writer_started = True
+            self._spawn(self._write_loop)
         try:
             await self._outbox.send((leg.generation, event, data))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -355,25 +330,42 @@ class RealtimeConnection:
 
     def _install(self, leg: _Leg) -> None:
         self._leg = leg
-        changed, self._leg_changed = self._leg_changed, anyio.Event()
+        changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
     async def _run(self) -> None:
+        # One task per idle connection: the writer starts only when a send has to queue, and
+        # the rollover watcher only when rollover is on (both in the caller's task group).
+        if self._rollover is not None:
+            self._spawn(lambda: rollover_loop(self))
         with self._scope:
             try:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(self._write_loop)
-                    if self._rollover is not None:
-                        tg.start_soon(self._rollover_loop, tg)
-                    self._tg = tg
-                    await self._read_loop()
-                    tg.cancel_scope.cancel()
+                await self._read_loop()
             except RealtimeKitError as exc:
                 self._fail(exc)
-            except BaseExceptionGroup as group:
-                leaf = group.exceptions[0] if len(group.exceptions) == 1 else group
-                self._fail(leaf)
         self._finish()
+
+    def _spawn_started(self, fn: Callable[[], Awaitable[None]]) -> None:
+        if self._tg is None:
+            raise LocalProtocolError("dispatch to an async handler", "connection not started")
+        self._spawn(fn)
+
+    def _spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Start a helper task that ends with the connection and reports its errors."""
+        assert self._tg is not None
+        scope = anyio.CancelScope()
+        self._helper_scopes.append(scope)
+
+        async def helper() -> None:
+            with scope:
+                try:
+                    await fn()
+                except RealtimeKitError as exc:
+                    self._fail(exc)
+
+        if self._done.is_set():
+            scope.cancel()
+        self._tg.start_soon(helper)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -386,7 +378,14 @@ class RealtimeConnection:
             except ConnectionClosedError as exc:
                 if leg is not self._leg or self._closing:
                     continue
+                if exc.code == 1000:
+                    return  # the server ended the session on purpose: a clean end
                 await self._recover(leg, exc)
+                continue
+            except RemoteProtocolError as exc:
+                # A frame that is not text: the server's mistake, recorded, not fatal.
+                _log.warning("unusable server frame: %s", exc)
+                leg.core.violations.append(exc)
                 continue
             try:
                 event = leg.core.receive(text)
@@ -411,6 +410,14 @@ class RealtimeConnection:
 
     # -- writing -----------------------------------------------------------------------------
 
+    @staticmethod
+    async def _try_write(leg: _Leg, data: bytes) -> bool:
+        try:
+            await leg.transport.send_text(data)
+        except ConnectionClosedError:
+            return False
+        return True
+
     def _written(self, leg: _Leg, event: ClientEvent) -> None:
         kind = event.type
         if kind in _AUDIO_APPENDS:
@@ -419,6 +426,12 @@ class RealtimeConnection:
             leg.uncommitted.clear()
 
     async def _write_loop(self) -> None:
+        try:
+            await self._write_queued()
+        except anyio.ClosedResourceError:
+            return  # released at the end of the ``async with`` block
+
+    async def _write_queued(self) -> None:
         async for queued_generation, event, queued_data in self._outbox_reader:
             generation, data = queued_generation, queued_data
             try:
@@ -451,6 +464,8 @@ class RealtimeConnection:
 
     async def _recover(self, leg: _Leg, exc: ConnectionClosedError) -> None:
         policy = self._reconnect
+        with anyio.CancelScope(shield=True):
+            await leg.transport.aclose()  # release what is left of the dead socket
         if policy is None or not policy.should_retry(exc):
             raise exc
         _log.info("connection lost (%s %s); reconnecting", exc.code, exc.reason)
@@ -464,15 +479,20 @@ class RealtimeConnection:
                 if not policy.should_retry(error):
                     break
                 continue
-            await self._seed_and_switch(
-                leg,
-                new,
-                early=early,
-                cause="reconnect",
-                attempts=attempt + 1,
-                replay_history=policy.replay_history,
-                closed=exc,
-            )
+            try:
+                await self._seed_and_switch(
+                    leg,
+                    new,
+                    early=early,
+                    cause="reconnect",
+                    attempts=attempt + 1,
+                    replay_history=policy.replay_history,
+                    closed=exc,
+                )
+            except ConnectionClosedError as error:
+                last = error
+                await new.transport.aclose()
+                continue
             return
         raise last
 
@@ -517,70 +537,6 @@ class RealtimeConnection:
             await self._deliver(notice)
         await self._deliver(report)
 
-    # -- rollover ----------------------------------------------------------------------------
-
-    async def _rollover_loop(self, tg: TaskGroup) -> None:
-        policy = self._rollover
-        assert policy is not None
-        while not self._closing:
-            leg = self._leg
-            assert leg is not None
-            expires = leg.core.expires_at
-            if expires is None:
-                return
-            remaining = expires - self._clock()
-            if remaining > policy.lead_time:
-                await self._nap(min(remaining - policy.lead_time, policy.poll_interval), leg)
-                continue
-            try:
-                standby, early = await self._open_leg()
-            except RealtimeKitError as exc:
-                _log.warning("rollover: standby session failed to open: %s", exc)
-                await anyio.sleep(min(policy.poll_interval, 5.0))
-                continue
-            drained: list[Delivered] = []
-            with anyio.CancelScope() as drain_scope:
-                tg.start_soon(self._drain, standby, drained, drain_scope)
-                await self._wait_for_boundary(leg, expires - policy.hard_deadline, policy)
-            drain_scope.cancel()
-            if self._closing or leg is not self._leg:
-                await standby.transport.aclose()
-                continue
-            await self._seed_and_switch(
-                leg,
-                standby,
-                early=early + drained,
-                cause="rollover",
-                attempts=1,
-                replay_history=True,
-                closed=None,
-            )
-            await leg.transport.aclose(1000, "rolled over to a new session")
-
-    async def _nap(self, seconds: float, leg: _Leg) -> None:
-        with anyio.move_on_after(seconds):
-            while leg is self._leg:
-                await self._leg_changed.wait()
-
-    async def _drain(self, leg: _Leg, into: list[Delivered], scope: anyio.CancelScope) -> None:
-        with scope:
-            while True:
-                try:
-                    into.append(leg.core.receive(await leg.transport.receive_text()))
-                except (ConnectionClosedError, DecodeError) as exc:
-                    _log.warning("rollover: standby session ended early: %s", exc)
-                    return
-
-    async def _wait_for_boundary(self, leg: _Leg, deadline: float, policy: RolloverPolicy) -> None:
-        poll = min(policy.poll_interval, 0.05)
-        while leg is self._leg and not self._closing:
-            core = leg.core
-            if core.active_response is None and not core.input_buffer.speaking:
-                return
-            if self._clock() >= deadline:
-                return
-            await anyio.sleep(poll)
-
     # -- ending ------------------------------------------------------------------------------
 
     def _fail(self, error: BaseException) -> None:
@@ -598,6 +554,17 @@ class RealtimeConnection:
             for slot in slots:
                 slot.close()
         self._scope.cancel()
+        for scope in self._helper_scopes:
+            scope.cancel()
+
+    def _release(self) -> None:
+        """Free the queues once nobody can read them any more (after the ``async with``)."""
+        self._finish()
+        self._inbox_reader.close()
+        self._outbox_reader.close()
+        for slots in self._handlers.values():
+            for slot in slots:
+                slot.release()
 
     def _raise_closed(self) -> None:
         if self._error is not None:
@@ -611,7 +578,7 @@ class RealtimeConnection:
     # -- handlers ----------------------------------------------------------------------------
 
     def _subscribe(self, event_type: type[Any], handler: Handler[Any]) -> Callable[[], None]:
-        slot = _HandlerSlot(handler, self)
+        slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
 
@@ -632,40 +599,6 @@ class RealtimeConnection:
         return cached
 
 
-class _HandlerSlot:
-    """One subscribed handler; async ones get an ordered, unbounded queue and a worker."""
-
-    def __init__(self, handler: Handler[Any], conn: RealtimeConnection) -> None:
-        self.handler = handler
-        self.is_async = inspect.iscoroutinefunction(handler)
-        self._conn = conn
-        self._queue: MemoryObjectSendStream[Any] | None = None
-
-    def dispatch(self, event: Any) -> None:
-        if not self.is_async:
-            self.handler(event)
-            return
-        if self._queue is None:
-            send, receive = anyio.create_memory_object_stream[Any](math.inf)
-            self._queue = send
-            tg = self._conn._tg
-            if tg is None:
-                raise LocalProtocolError("dispatch to an async handler", "connection not started")
-            tg.start_soon(self._work, receive)
-        self._queue.send_nowait(event)
-
-    async def _work(self, receive: MemoryObjectReceiveStream[Any]) -> None:
-        async with receive:
-            async for event in receive:
-                result = self.handler(event)
-                if inspect.isawaitable(result):
-                    await result
-
-    def close(self) -> None:
-        if self._queue is not None:
-            self._queue.close()
-
-
 def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:
     payload = (
         session.model_dump(mode="json", exclude_unset=True)
@@ -675,124 +608,3 @@ def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -
     if kind != "translation":
         payload.setdefault("type", kind)
     return decode_client_event(json.dumps({"type": "session.update", "session": payload}))
-
-
-class _Connect:
-    """The async context manager :func:`connect` returns."""
-
-    def __init__(
-        self,
-        conn: RealtimeConnection,
-        task_group: TaskGroup | None,
-        session: Mapping[str, Any] | BaseModel | None,
-    ) -> None:
-        self._conn = conn
-        self._given_tg = task_group
-        self._own_tg: TaskGroup | None = None
-        self._session = session
-
-    async def __aenter__(self) -> RealtimeConnection:
-        tg = self._given_tg
-        if tg is None:
-            self._own_tg = tg = anyio.create_task_group()
-            await tg.__aenter__()
-        try:
-            await self._conn._start(tg, self._session)
-        except BaseException as exc:
-            self._conn._finish()
-            if self._own_tg is not None:
-                await self._own_tg.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        return self._conn
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool | None:
-        conn = self._conn
-        unreported = conn._error if not conn._error_seen else None
-        await conn.aclose()
-        if self._own_tg is not None:
-            await self._own_tg.__aexit__(exc_type, exc, tb)
-        if exc is None and unreported is not None:
-            raise unreported
-        return None
-
-
-async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
-    return await WebSocketTransport.connect(url, headers=headers)
-
-
-def connect(
-    model: str | None = None,
-    *,
-    intent: Literal["transcription", "realtime"] | None = None,
-    translation: bool = False,
-    call_id: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    organization: str | None = None,
-    project: str | None = None,
-    safety_identifier: str | None = None,
-    session: Mapping[str, Any] | BaseModel | None = None,
-    reconnect: ReconnectPolicy | bool = True,
-    rollover: RolloverPolicy | bool = False,
-    task_group: TaskGroup | None = None,
-    queue_size: int = 256,
-    event_buffer: int = 4096,
-    open_timeout: float = 15.0,
-    transport: TransportOpener | None = None,
-    clock: Callable[[], float] = time.time,
-) -> _Connect:
-    """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
-
-    Exactly one target: ``model=`` (voice agent), ``intent="transcription"``,
-    ``translation=True`` (with an optional ``model=``, default ``gpt-realtime-translate``), or
-    ``call_id=`` (a sideband socket on a WebRTC/SIP call). Entering the block waits for
-    ``session.created`` (and, with ``session=``, for the server to confirm that config).
-
-    Args:
-        api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
-        base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
-        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
-        session: config sent as ``session.update`` right after ``session.created``.
-        reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
-        rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
-            the cap), ``False`` for none.
-        task_group: run the background tasks in this task group (default: one owned by the
-            ``async with`` block).
-        queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
-        event_buffer: events buffered for ``async for`` before reading pauses.
-        transport: a custom transport opener (the default opens a WebSocket).
-        clock: wall-clock seconds, compared with ``expires_at`` for rollover.
-
-    Raises:
-        ConfigurationError: bad or missing arguments (no API key, two targets).
-        HandshakeError, TransportError: the connection could not be opened.
-        SessionFatalError: the server refused the session (bad key, no quota).
-    """
-    target = _target(model, intent, translation, call_id)
-    settings = ClientSettings.resolve(
-        api_key=api_key,
-        base_url=base_url,
-        organization=organization,
-        project=project,
-        safety_identifier=safety_identifier,
-    )
-    if queue_size < 1 or event_buffer < 1:
-        raise ConfigurationError("queue_size and event_buffer must be at least 1")
-    conn = RealtimeConnection(
-        target=target,
-        settings=settings,
-        opener=transport or _open_websocket,
-        reconnect=ReconnectPolicy() if reconnect is True else reconnect or None,
-        rollover=RolloverPolicy() if rollover is True else rollover or None,
-        queue_size=queue_size,
-        event_buffer=event_buffer,
-        open_timeout=open_timeout,
-        clock=clock,
-    )
-    conn._requeue_lost = []
-    return _Connect(conn, task_group, session)

@@ -319,15 +319,19 @@ class RealtimeREST:
             raise _status_error(response)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        if response is not None:
-            retry_after = response.headers.get("retry-after")
-            if retry_after is not None:
-                try:
-                    return min(max(float(retry_after), 0.0), _MAX_RETRY_AFTER)
-                except ValueError:
-                    pass  # an HTTP-date; fall back to our own schedule
+        retry_after = _retry_after_seconds(response)
+        if retry_after is not None:
+            return retry_after
         base: float = min(self._backoff * 2**attempt, 8.0)
         return base * (0.75 + random.random() / 2)
+
+
+def _retry_after_seconds(response: httpx.Response | None) -> float | None:
+    """A numeric ``Retry-After`` (capped); ``None`` when absent or an HTTP-date."""
+    value = response.headers.get("retry-after") if response is not None else None
+    if value is None or not value.strip().replace(".", "", 1).isdigit():
+        return None
+    return min(float(value), _MAX_RETRY_AFTER)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

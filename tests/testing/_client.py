@@ -94,6 +94,8 @@ async def open_client(
             additional_headers=all_headers,
             subprotocols=list(subprotocols) if subprotocols else None,  # type: ignore[misc]
             max_size=None,
+            # Unbounded: a client closing with unread frames must not stall on flow control.
+            max_queue=None,
             open_timeout=5,
         ).__enter__()
 

@@ -252,3 +252,32 @@ async def test_recording_redacts_secrets_and_replays(tmp_path: Path) -> None:
     assert json.dumps(replayed[-1]["response"]["usage"]) == json.dumps(
         live[-1]["response"]["usage"]
     )
+
+
+async def test_failed_response_fault(server: FakeRealtimeServer) -> None:
+    server.faults.fail_responses("server_error")
+    c = await open_client(server.ws_base_url + REALTIME)
+    await c.expect("session.created")
+    await c.send({"type": "response.create"})
+    done = (await c.recv_until("response.done"))[-1]["response"]
+    assert done["status"] == "failed"
+    assert done["status_details"]["error"]["type"] == "server_error"
+    assert done["output"] == []
+    await c.send({"type": "response.create"})
+    assert (await c.recv_until("response.done"))[-1]["response"]["status"] == "completed"
+    await c.close()
+
+
+async def test_restart_keeps_the_port_and_drops_sessions() -> None:
+    server = FakeRealtimeServer(clock=FakeClock())
+    async with server:
+        port = server.port
+        c = await open_client(server.ws_base_url + REALTIME)
+        await c.expect("session.created")
+    code, _ = await c.closed()
+    assert code is not None  # the server said goodbye (uvicorn sends 1012 on shutdown)
+    async with server:
+        assert server.port == port
+        again = await open_client(server.ws_base_url + REALTIME)
+        await again.expect("session.created")
+        await again.close()

@@ -238,3 +238,184 @@ async def test_rest_client_secrets_and_call_control(
     assert record.refers == ["tel:+14155550123"]
     assert record.session is not None
     assert record.session["instructions"] == "Answer."
+
+
+async def test_every_other_event_shape_parses(
+    server: FakeRealtimeServer, client: AsyncOpenAI
+) -> None:
+    """Errors, cancellation, failure, truncation, item operations, idle timeout, text output."""
+    server.faults.fail_responses("server_error")
+    seen: dict[str, Any] = {}
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+
+        async def until(etype: str) -> Any:
+            while True:
+                event = check(_SERVER_EVENTS, await conn.recv_bytes())
+                seen.setdefault(event.type, event)
+                if event.type == etype:
+                    return event
+
+        await until("session.created")
+        await conn.session.update(
+            session={
+                "type": "realtime",
+                "audio": {
+                    "input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}
+                },
+            }
+        )
+        await until("session.updated")
+        await conn.response.create()
+        failed = await until("response.done")
+        assert failed.response.status == "failed"
+        await conn.response.create()
+        done = await until("response.done")
+        item_id = done.response.output[0].id
+        await conn.conversation.item.truncate(item_id=item_id, content_index=0, audio_end_ms=200)
+        await until("conversation.item.truncated")
+        await conn.conversation.item.retrieve(item_id=item_id)
+        await until("conversation.item.retrieved")
+        await conn.conversation.item.delete(item_id=item_id)
+        await until("conversation.item.deleted")
+        await conn.input_audio_buffer.clear()
+        await until("input_audio_buffer.cleared")
+        await conn.response.cancel()
+        await until("error")
+        assert isinstance(server.clock, FakeClock)
+        server.clock.advance(6)
+        await until("input_audio_buffer.timeout_triggered")
+        await until("response.done")
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await until("session.updated")
+        await conn.response.create(response={"conversation": "none"})
+        await until("response.output_text.done")
+    assert seen["error"].error.code == "response_cancel_not_active"
+    assert seen["response.output_text.delta"].delta
+
+
+async def test_diarized_transcription_with_logprobs(
+    server: FakeRealtimeServer, client: AsyncOpenAI
+) -> None:
+    speech = server.speak("Two speakers maybe.")
+    seen: list[Any] = []
+    async with client.realtime.connect(extra_query={"intent": "transcription"}) as conn:
+        check(_SERVER_EVENTS, await conn.recv_bytes())
+        await conn.session.update(
+            session={
+                "type": "transcription",
+                "include": ["item.input_audio_transcription.logprobs"],
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-4o-transcribe-diarize"},
+                        "turn_detection": None,
+                    }
+                },
+            }
+        )
+        await conn.input_audio_buffer.append(audio=b64(speech))
+        await conn.input_audio_buffer.commit()
+        while True:
+            event = check(_SERVER_EVENTS, await conn.recv_bytes())
+            seen.append(event)
+            if event.type == "conversation.item.input_audio_transcription.completed":
+                break
+    segment = next(e for e in seen if e.type.endswith(".segment"))
+    assert (segment.text, segment.speaker, segment.start) == ("Two speakers maybe.", "A", 0.0)
+    assert segment.end == pytest.approx(len(speech) / 48000, abs=0.001)
+    assert "".join(p.token for p in event.logprobs) == event.transcript
+
+
+async def test_mcp_listing_call_and_approval(client: AsyncOpenAI) -> None:
+    from realtime_kit.testing import FakeMcpServer, McpToolError
+
+    def handler(name: str, arguments: Any) -> str:
+        if arguments.get("city") == "Atlantis":
+            raise McpToolError("no such city")
+        return f"{arguments['city']}: 18 C"
+
+    mcp = FakeMcpServer(
+        tools=[
+            {"name": "forecast", "input_schema": {"type": "object"}, "description": "Forecast"},
+            {"name": "hidden", "input_schema": {"type": "object"}},
+        ],
+        handler=handler,
+    )
+    brain = ScriptedBrain(
+        tool_triggers={
+            "forecast": ToolCall("forecast", {"city": "Oslo"}),
+            "atlantis": ToolCall("forecast", {"city": "Atlantis"}),
+        }
+    )
+    async with (
+        FakeRealtimeServer(clock=FakeClock(), brain=brain, mcp_servers={"weather": mcp}) as server,
+        AsyncOpenAI(
+            api_key="sk-mcp", base_url=server.base_url, websocket_base_url=server.ws_base_url
+        ) as sdk,
+        sdk.realtime.connect(model="gpt-realtime") as conn,
+    ):
+        seen: list[Any] = []
+
+        async def until(etype: str) -> Any:
+            while True:
+                event = check(_SERVER_EVENTS, await conn.recv_bytes())
+                seen.append(event)
+                if event.type == etype:
+                    return event
+
+        await until("session.created")
+        mcp_tool = {
+            "type": "mcp",
+            "server_label": "weather",
+            "server_url": "https://mcp.example/weather",
+            "allowed_tools": ["forecast"],
+            "require_approval": {"never": {"tool_names": ["forecast"]}},
+        }
+        await conn.session.update(
+            session={"type": "realtime", "output_modalities": ["text"], "tools": [mcp_tool]}
+        )
+        listed = await until("conversation.item.done")
+        assert [t.name for t in listed.item.tools] == ["forecast"]
+        assert "mcp_list_tools.completed" in [e.type for e in seen]
+
+        async def ask(text: str) -> Any:
+            await conn.conversation.item.create(
+                item={
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": text}],
+                }
+            )
+            await conn.response.create()
+            return await until("response.done")
+
+        done = await ask("What is the forecast?")
+        call, answer = done.response.output
+        assert (call.type, call.output) == ("mcp_call", "Oslo: 18 C")
+        assert answer.content[0].text == "Done: Oslo: 18 C"
+        failed = await ask("And in Atlantis?")
+        assert failed.response.output[0].error.message == "no such city"
+        assert "response.mcp_call.failed" in [e.type for e in seen]
+
+        mcp_tool["require_approval"] = "always"
+        await conn.session.update(session={"type": "realtime", "tools": [mcp_tool]})
+        await until("session.updated")
+        pending = await ask("forecast again please")
+        request = pending.response.output[0]
+        assert request.type == "mcp_approval_request"
+        await conn.conversation.item.create(
+            item={
+                "id": "mcpa_test1",
+                "type": "mcp_approval_response",
+                "approval_request_id": request.id,
+                "approve": True,
+            }
+        )
+        await conn.response.create()
+        approved = await until("response.done")
+        assert approved.response.output[0].approval_request_id == request.id
+        assert approved.response.output[0].output == "Oslo: 18 C"
+    assert mcp.calls == [
+        ("forecast", {"city": "Oslo"}),
+        ("forecast", {"city": "Atlantis"}),
+        ("forecast", {"city": "Oslo"}),
+    ]

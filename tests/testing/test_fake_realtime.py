@@ -553,3 +553,11 @@ async def test_response_input_replaces_the_context() -> None:
         await c.recv_until("response.done")
         assert seen == ["first words", "", "second words"]
         await c.close()
+
+
+async def test_response_create_rejects_unknown_parameters(client: Client) -> None:
+    await client.send({"type": "response.create", "response": {"temperature": 0.2}})
+    error = (await client.expect("error"))["error"]
+    assert (error["code"], error["param"]) == ("unknown_parameter", "response.temperature")
+    await client.send({"type": "response.create", "response": {"conversation": "other"}})
+    assert (await client.expect("error"))["error"]["param"] == "response.conversation"

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from realtime_kit.testing import FakeRealtimeServer, ScriptedTranslator
+from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedTranslator
 from realtime_kit.testing._audio import silence
 from tests.testing._client import Client, open_client, types
 
@@ -120,3 +120,65 @@ async def test_transcription_vad_turns_and_usage(server: FakeRealtimeServer) -> 
     assert usage["type"] == "tokens"
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     await c.close()
+
+
+async def test_live_model_deltas_start_before_the_commit(server: FakeRealtimeServer) -> None:
+    c = await open_client(server.ws_base_url + "/realtime?intent=transcription")
+    await c.expect("session.created")
+    await c.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-live-transcribe"},
+                        "turn_detection": None,
+                    }
+                },
+            },
+        }
+    )
+    await c.expect("session.updated")
+    await c.append(server.speak("One two three four five six."))
+    await c.send({"type": "input_audio_buffer.commit"})
+    events = await c.recv_until("conversation.item.input_audio_transcription.completed")
+    order = types(events)
+    committed = order.index("input_audio_buffer.committed")
+    assert order[0] == "conversation.item.input_audio_transcription.delta"
+    assert events[0]["item_id"] == events[committed]["item_id"]
+    assert "conversation.item.input_audio_transcription.delta" in order[committed:]
+    text = "".join(e["delta"] for e in events if e["type"].endswith(".delta"))
+    assert text == events[-1]["transcript"] == "One two three four five six."
+    await c.close()
+
+
+async def test_empty_commit_error_arrives_late_in_transcription_sessions() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock) as server:
+        c = await open_client(server.ws_base_url + "/realtime?intent=transcription")
+        await c.expect("session.created")
+        await c.send(
+            {
+                "type": "session.update",
+                "session": {"type": "transcription", "audio": {"input": {"turn_detection": None}}},
+            }
+        )
+        await c.expect("session.updated")
+        await c.append(silence(40))
+        await c.send({"type": "input_audio_buffer.commit", "event_id": "too_short"})
+        await c.append(silence(60) + silence(200))
+        await c.send({"type": "input_audio_buffer.commit", "event_id": "fine"})
+        events = await c.recv_until("error")
+        assert types(events) == [
+            "input_audio_buffer.committed",
+            "conversation.item.added",
+            "conversation.item.done",
+            "error",
+        ]
+        assert events[-1]["error"]["event_id"] == "too_short"
+        # Without a later commit, the error still comes after a second of server time.
+        await c.send({"type": "input_audio_buffer.commit", "event_id": "alone"})
+        clock.advance(1.0)
+        assert (await c.expect("error"))["error"]["event_id"] == "alone"
+        await c.close()

@@ -5,10 +5,7 @@ from __future__ import annotations
 import threading
 
 import httpx
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from realtime_kit.cli import build_parser, main
 from realtime_kit.cli.fake_server import run
@@ -27,12 +24,8 @@ from realtime_kit.testing import (
     redact,
 )
 from realtime_kit.testing._audio import (
-    alaw_decode,
-    alaw_encode,
     silence,
     tone,
-    ulaw_decode,
-    ulaw_encode,
 )
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 
@@ -118,25 +111,6 @@ def test_vad_padding_never_reaches_before_the_buffer() -> None:
     assert vad.feed(silence(100) + tone(200))[0].ms == 0
 
 
-@given(st.binary(min_size=0, max_size=64))
-def test_g711_decode_encode_round_trips(data: bytes) -> None:
-    assert ulaw_encode(ulaw_decode(data)) == _canonical_ulaw(data)
-    assert alaw_encode(alaw_decode(data)) == data
-
-
-def _canonical_ulaw(data: bytes) -> bytes:
-    # μ-law has two codes for zero (0x7F and 0xFF); encoding picks one of them.
-    zero = ulaw_encode(np.zeros(1, dtype=np.int16))[0]
-    return bytes(zero if b in (0x7F, 0xFF) else b for b in data)
-
-
-@given(st.lists(st.integers(-32768, 32767), max_size=64))
-def test_g711_encode_is_close(samples: list[int]) -> None:
-    pcm = np.array(samples, dtype=np.int16)
-    back = ulaw_decode(ulaw_encode(pcm)).astype(np.int32)
-    assert np.all(np.abs(back - pcm) <= np.maximum(8, np.abs(pcm.astype(np.int32)) // 16))
-
-
 def test_config_merge_and_errors() -> None:
     current = {"audio": {"input": {"turn_detection": {"type": "server_vad", "threshold": 0.5}}}}
     merged = merge_update(
@@ -199,3 +173,103 @@ def _printed_base_url(capsys: pytest.CaptureFixture[str]) -> str:
                 return line.strip().removeprefix("base_url=")
         threading.Event().wait(0.005)
     raise AssertionError(f"the command printed no base_url: {printed!r}")
+
+
+@pytest.mark.slow
+def test_pocketsphinx_recognizes_expected_phrases() -> None:
+    pytest.importorskip("pocketsphinx")
+    from realtime_kit.testing import PocketsphinxRecognizer
+
+    phrases = [
+        "What is the weather in Paris?",
+        "Turn on the lights please.",
+        "Book a table for two.",
+        "Please transcribe this sentence.",
+    ]
+    recognizer = PocketsphinxRecognizer(phrases)
+    synth = EspeakSynthesizer()
+    for phrase in phrases:
+        assert recognizer.recognize(silence(200) + synth.synthesize(phrase)) == phrase
+    assert recognizer.recognize(silence(500)) == ""
+
+
+def test_brain_honours_forced_tool_choice() -> None:
+    tools = [{"type": "function", "name": "a"}, {"type": "function", "name": "b"}]
+    brain = ScriptedBrain(tool_triggers={"bee": ToolCall("b", {"x": 1})})
+    required = TurnContext(
+        user_text="hi",
+        tool_output=None,
+        items=[],
+        tools=tools,
+        instructions="",
+        tool_choice="required",
+    )
+    assert brain.reply(required).tool_calls == [ToolCall("a", {})]
+    named = TurnContext(
+        user_text="hi",
+        tool_output=None,
+        items=[],
+        tools=tools,
+        instructions="",
+        tool_choice={"type": "function", "name": "b"},
+    )
+    assert brain.reply(named).tool_calls == [ToolCall("b", {"x": 1})]
+
+
+def test_speed_shortens_speech() -> None:
+    synth = ToneSynthesizer()
+    assert len(synth.synthesize("some words", speed=1.5)) < len(synth.synthesize("some words"))
+    espeak = EspeakSynthesizer()
+    slow = espeak.synthesize("A sentence to say.", speed=0.5)
+    assert len(slow) > 1.5 * len(espeak.synthesize("A sentence to say."))
+
+
+def test_example_voice_turn_runs() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "fake_server_voice_turn.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "tool call: get_weather({'city': 'Lisbon'})" in result.stdout
+    assert "assistant said: 'Done: sunny, 24 C'" in result.stdout
+
+
+def test_reprs_never_show_keys() -> None:
+    from realtime_kit.errors import LocalProtocolError
+    from realtime_kit.testing import FakeRealtimeServer
+
+    server = FakeRealtimeServer(api_keys=["sk-secret-one"])
+    with pytest.raises(LocalProtocolError):
+        _ = server.port
+    with server:
+        answer = httpx.post(
+            server.base_url + "/realtime/client_secrets",
+            headers={"Authorization": "Bearer sk-secret-one"},
+            json={},
+        )
+        minted = answer.json()["value"]
+        for text in (repr(server), repr(server.state), repr(list(server.state.secrets.values()))):
+            assert "sk-secret-one" not in text
+            assert minted not in text
+        with pytest.raises(LocalProtocolError):
+            server.start()
+
+
+def test_config_value_checks() -> None:
+    bad = [
+        ({"audio": {"input": {"noise_reduction": {"type": "loud"}}}}, "noise_reduction.type"),
+        ({"audio": {"input": {"noise_reduction": {"strength": 2}}}}, "noise_reduction.strength"),
+        ({"include": ["everything"]}, "session.include[0]"),
+        ({"audio": {"input": {"transcription": {"model": "nope"}}}}, "transcription.model"),
+        ({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}, "format.rate"),
+        ({"tool_choice": "sometimes"}, "session.tool_choice"),
+        ({"max_output_tokens": 0}, "session.max_output_tokens"),
+    ]
+    for update, param in bad:
+        with pytest.raises(ConfigError) as info:
+            validate_update("realtime", {"type": "realtime", **update}, current={})
+        assert info.value.param is not None
+        assert info.value.param.endswith(param), (update, info.value.param)

@@ -8,6 +8,7 @@ httpx.
 from __future__ import annotations
 
 from realtime_kit.protocol._tables import (
+    CLIENT_EVENT_TYPES,
     RESPONSE_TRANSITIONS,
     ResponseState,
     ResponseTrigger,
@@ -15,7 +16,8 @@ from realtime_kit.protocol._tables import (
     SessionPhase,
     next_response_state,
 )
-from realtime_kit.protocol.core import CLIENT_EVENT_TYPES, RealtimeProtocol, fatal_error
+from realtime_kit.protocol.core import RealtimeProtocol
+from realtime_kit.protocol.fatal import fatal_error
 from realtime_kit.protocol.records import InputBuffer, ItemRecord, PendingEvent, ResponseRecord
 from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
 

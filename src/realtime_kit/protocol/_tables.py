@@ -10,7 +10,9 @@ from typing import Final, Literal
 
 __all__ = [
     "ACTIVE_RESPONSE_STATES",
+    "CLIENT_EVENT_TYPES",
     "FINAL_RESPONSE_STATES",
+    "OUTPUT_EVENTS",
     "RESPONSE_TRANSITIONS",
     "ResponseState",
     "ResponseTrigger",
@@ -74,3 +76,52 @@ def bytes_per_ms(format_type: str | None, rate: int | None) -> int:
     if format_type in ("audio/pcmu", "audio/pcma"):
         return 8
     return 2 * (rate or 24000) // 1000
+
+
+CLIENT_EVENT_TYPES: Final[dict[SessionKind, frozenset[str]]] = {
+    "realtime": frozenset(
+        {
+            "session.update",
+            "input_audio_buffer.append",
+            "input_audio_buffer.commit",
+            "input_audio_buffer.clear",
+            "output_audio_buffer.clear",
+            "conversation.item.create",
+            "conversation.item.delete",
+            "conversation.item.retrieve",
+            "conversation.item.truncate",
+            "response.create",
+            "response.cancel",
+        }
+    ),
+    "transcription": frozenset(
+        {
+            "session.update",
+            "input_audio_buffer.append",
+            "input_audio_buffer.commit",
+            "input_audio_buffer.clear",
+        }
+    ),
+    "translation": frozenset(
+        {"session.update", "session.input_audio_buffer.append", "session.close"}
+    ),
+}
+"""Client event types each session kind accepts (unknown future types pass unchecked)."""
+
+OUTPUT_EVENTS: Final = (
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_audio.delta",
+    "response.output_audio.done",
+    "response.output_audio_transcript.delta",
+    "response.output_audio_transcript.done",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.mcp_call_arguments.delta",
+    "response.mcp_call_arguments.done",
+)
+"""Server events that belong to a response in progress (they carry ``response_id``)."""

@@ -26,11 +26,8 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from realtime_kit.errors import (
-    AuthenticationError,
     LocalProtocolError,
-    QuotaExceededError,
     RemoteProtocolError,
-    SessionExpiredError,
     SessionFatalError,
 )
 from realtime_kit.events import (
@@ -63,12 +60,15 @@ from realtime_kit.events import (
 )
 from realtime_kit.protocol._tables import (
     ACTIVE_RESPONSE_STATES,
+    CLIENT_EVENT_TYPES,
+    OUTPUT_EVENTS,
     ResponseTrigger,
     SessionKind,
     SessionPhase,
     bytes_per_ms,
     next_response_state,
 )
+from realtime_kit.protocol.fatal import fatal_error
 from realtime_kit.protocol.records import (
     InputBuffer,
     ItemRecord,
@@ -77,77 +77,12 @@ from realtime_kit.protocol.records import (
     b64_decoded_size,
 )
 
-__all__ = ["CLIENT_EVENT_TYPES", "RealtimeProtocol", "fatal_error"]
-
-CLIENT_EVENT_TYPES: Final[dict[SessionKind, frozenset[str]]] = {
-    "realtime": frozenset(
-        {
-            "session.update",
-            "input_audio_buffer.append",
-            "input_audio_buffer.commit",
-            "input_audio_buffer.clear",
-            "output_audio_buffer.clear",
-            "conversation.item.create",
-            "conversation.item.delete",
-            "conversation.item.retrieve",
-            "conversation.item.truncate",
-            "response.create",
-            "response.cancel",
-        }
-    ),
-    "transcription": frozenset(
-        {
-            "session.update",
-            "input_audio_buffer.append",
-            "input_audio_buffer.commit",
-            "input_audio_buffer.clear",
-        }
-    ),
-    "translation": frozenset(
-        {"session.update", "session.input_audio_buffer.append", "session.close"}
-    ),
-}
-"""Client event types each session kind accepts (unknown future types pass unchecked)."""
+__all__ = ["RealtimeProtocol"]
 
 _MIN_COMMIT_MS: Final = 100
-_OUTPUT_EVENTS: Final = (
-    "response.output_item.added",
-    "response.output_item.done",
-    "response.content_part.added",
-    "response.content_part.done",
-    "response.output_audio.delta",
-    "response.output_audio.done",
-    "response.output_audio_transcript.delta",
-    "response.output_audio_transcript.done",
-    "response.output_text.delta",
-    "response.output_text.done",
-    "response.function_call_arguments.delta",
-    "response.function_call_arguments.done",
-    "response.mcp_call_arguments.delta",
-    "response.mcp_call_arguments.done",
-)
-_FATAL_CODES: Final[dict[str, type[SessionFatalError]]] = {
-    "invalid_api_key": AuthenticationError,
-    "invalid_authentication": AuthenticationError,
-    "authentication_error": AuthenticationError,
-    "insufficient_quota": QuotaExceededError,
-    "session_expired": SessionExpiredError,
-}
-
-
-def fatal_error(event: ErrorEvent) -> SessionFatalError | None:
-    """The typed fatal error an ``error`` event stands for, or ``None`` if the session survives."""
-    details = event.error
-    cls = _FATAL_CODES.get(details.code or "") or _FATAL_CODES.get(details.type or "")
-    if cls is None:
-        return None
-    return cls(
-        details.message,
-        type=details.type,
-        code=details.code,
-        param=details.param,
-        event_id=details.event_id,
-    )
+# One decoder for every session: it is stateless apart from the drift counters, which are
+# process-wide facts anyway, and a per-session decoder would cost memory on every connection.
+_SHARED_DECODER: Final = EventDecoder()
 
 
 class RealtimeProtocol:
@@ -172,7 +107,7 @@ class RealtimeProtocol:
         self.fatal: SessionFatalError | None = None
         """Set when a fatal ``error`` arrived; the session is over."""
         self._strict = strict
-        self._decoder = EventDecoder()
+        self._decoder = _SHARED_DECODER
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
         self._responses: dict[str, ResponseRecord] = {}
@@ -388,7 +323,7 @@ class RealtimeProtocol:
     def handle(self, event: ServerEvent) -> None:
         """Update the state from an already decoded server event."""
         kind = event.type
-        if kind in _OUTPUT_EVENTS:
+        if kind in OUTPUT_EVENTS:
             self._on_output(event)
             return
         match event:

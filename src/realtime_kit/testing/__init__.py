@@ -9,6 +9,7 @@ The public names:
 * Brains: :class:`ScriptedBrain`, :class:`Reply`, :class:`ToolCall`, :class:`TurnContext`,
   the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`Translator`.
 * Speech: :class:`EspeakSynthesizer`, :class:`ToneSynthesizer`, :class:`ScriptedRecognizer`,
+  :class:`PocketsphinxRecognizer` (needs ``pocketsphinx``),
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
 * :func:`check_transport` — the transport conformance suite, with :func:`loopback_websocket_pair`
   (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from realtime_kit.testing._sockets import ConnectionHandle
 from realtime_kit.testing._state import CallRecord, ClientSecret
+from realtime_kit.testing.asr import PocketsphinxRecognizer
 from realtime_kit.testing.brain import (
     Brain,
     Reply,
@@ -34,6 +36,7 @@ from realtime_kit.testing.brain import (
 )
 from realtime_kit.testing.clock import Clock, FakeClock, RealClock
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import FakeMcpServer, McpToolError
 from realtime_kit.testing.recording import Recorder, load_recording, redact
 from realtime_kit.testing.replay import ReplayServer
 from realtime_kit.testing.server import FakeRealtimeServer
@@ -62,9 +65,12 @@ __all__ = [
     "ConnectionHandle",
     "EspeakSynthesizer",
     "FakeClock",
+    "FakeMcpServer",
     "FakeRealtimeServer",
     "Faults",
     "LoopbackWebSocketPeer",
+    "McpToolError",
+    "PocketsphinxRecognizer",
     "RealClock",
     "Recognizer",
     "Recorder",

@@ -1,9 +1,9 @@
 """Small PCM16 helpers for the fake server: durations, resampling, G.711, tones.
 
-The project's audio toolkit is built elsewhere; until it lands, the server keeps its own few helpers
-here (numpy and soxr directly). Nothing outside ``testing/`` should import this module.
+G.711 is the audio toolkit's (``realtime_kit.audio.g711``); the one-shot resampler and tone helpers
+are the server's own. Nothing outside ``testing/`` should import this module.
 
-Imports: numpy, soxr, the standard library.
+Imports: numpy, soxr, ``realtime_kit.audio``, the standard library.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 import soxr
+
+from realtime_kit.audio.g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 
 __all__ = [
     "API_RATE",
@@ -72,66 +74,11 @@ def resample(samples: npt.NDArray[np.int16], rate_in: int, rate_out: int) -> npt
     return np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
 
 
-# G.711 per ITU-T; tables are built once so both directions are exact inverses of each other.
-def _ulaw_decode_one(byte: int) -> int:
-    u = ~byte & 0xFF
-    sign = u & 0x80
-    exponent = (u >> 4) & 0x07
-    mantissa = u & 0x0F
-    magnitude = ((mantissa << 3) + 0x84) << exponent
-    magnitude -= 0x84
-    return -magnitude if sign else magnitude
-
-
-def _alaw_decode_one(byte: int) -> int:
-    a = byte ^ 0x55
-    sign = a & 0x80
-    exponent = (a >> 4) & 0x07
-    mantissa = a & 0x0F
-    magnitude = (
-        (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
-    )
-    return magnitude if sign else -magnitude
-
-
-_ULAW_TABLE = np.array([_ulaw_decode_one(b) for b in range(256)], dtype=np.int16)
-_ALAW_TABLE = np.array([_alaw_decode_one(b) for b in range(256)], dtype=np.int16)
-
-
-def _nearest_encoder(table: npt.NDArray[np.int16]) -> npt.NDArray[np.uint8]:
-    # Encode by nearest decoded value: a 65,536-entry lookup built from the decode table.
-    order = np.argsort(table)
-    sorted_vals = table[order].astype(np.int32)
-    grid = np.arange(-32768, 32768, dtype=np.int32)
-    idx = np.clip(np.searchsorted(sorted_vals, grid), 1, len(sorted_vals) - 1)
-    left = sorted_vals[idx - 1]
-    right = sorted_vals[idx]
-    pick = np.where(grid - left <= right - grid, idx - 1, idx)
-    return order[pick].astype(np.uint8)
-
-
-_ULAW_ENC = _nearest_encoder(_ULAW_TABLE)
-_ALAW_ENC = _nearest_encoder(_ALAW_TABLE)
-
-
-def ulaw_decode(data: bytes) -> npt.NDArray[np.int16]:
-    """μ-law bytes → int16 samples (8 kHz)."""
-    return _ULAW_TABLE[np.frombuffer(data, dtype=np.uint8)]
-
-
-def alaw_decode(data: bytes) -> npt.NDArray[np.int16]:
-    """A-law bytes → int16 samples (8 kHz)."""
-    return _ALAW_TABLE[np.frombuffer(data, dtype=np.uint8)]
-
-
-def ulaw_encode(samples: npt.NDArray[np.int16]) -> bytes:
-    """int16 samples → μ-law bytes."""
-    return _ULAW_ENC[samples.astype(np.int32) + 32768].tobytes()
-
-
-def alaw_encode(samples: npt.NDArray[np.int16]) -> bytes:
-    """int16 samples → A-law bytes."""
-    return _ALAW_ENC[samples.astype(np.int32) + 32768].tobytes()
+# G.711 comes from the project's audio toolkit (bit-exact ITU-T tables).
+ulaw_decode = decode_ulaw
+alaw_decode = decode_alaw
+ulaw_encode = encode_ulaw
+alaw_encode = encode_alaw
 
 
 def bytes_per_ms_of(fmt: dict[str, object] | None) -> int:

@@ -72,7 +72,10 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
     item_id = raw.get("id") or session.wire.ids.new("item")
     if item_id in session.items:
         raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", "item.id")
-    item: dict[str, Any] = {**raw, "id": item_id, "object": "realtime.item", "status": "completed"}
+    item: dict[str, Any] = {**raw, "id": item_id}
+    if not str(item_type).startswith("mcp_"):
+        # MCP items carry no object/status on the wire (SDK 3.51.0 types).
+        item.update({"object": "realtime.item", "status": "completed"})
     audio: bytes | None = None
     if item_type == "message":
         role = raw.get("role")

@@ -5,7 +5,7 @@ Imports: the standard library and sibling testing modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from realtime_kit.testing.brain import Brain, Translator
@@ -28,6 +28,7 @@ class ServerParts:
         recognizer: speech in → text.
         synthesizer: text → speech out.
         translator: source text → target text (translation sessions).
+        mcp_servers: fake MCP servers by ``server_label``.
         audio_chunk_ms: length of each ``*.output_audio.delta``.
         pace: 1.0 streams output audio at real-time speed on the server clock, 0 as fast as the
             socket allows; 2.0 twice real time.
@@ -39,6 +40,7 @@ class ServerParts:
     recognizer: Recognizer
     synthesizer: Synthesizer
     translator: Translator
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
     audio_chunk_ms: int = 200
     pace: float = 1.0
     transcription_delay_ms: int = 0

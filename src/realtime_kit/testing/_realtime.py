@@ -28,6 +28,7 @@ from realtime_kit.testing._transcribe import TranscriptionDesk
 from realtime_kit.testing._wire import SocketClosedError, Wire
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import list_new_mcp_servers
 from realtime_kit.testing.vad import ServerVad
 
 __all__ = ["RealtimeSession"]
@@ -53,6 +54,22 @@ _CLIENT_TYPES = {
         "input_audio_buffer.clear",
     ),
 }
+_RESPONSE_KEYS = frozenset(
+    {
+        "audio",
+        "conversation",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "metadata",
+        "output_modalities",
+        "parallel_tool_calls",
+        "prompt",
+        "reasoning",
+        "tool_choice",
+        "tools",
+    }
+)
 _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 250}
 _APPEND_LIMIT = 15 * 1024 * 1024
 
@@ -105,6 +122,9 @@ class RealtimeSession(ItemHandlers):
         self.desk = TranscriptionDesk(self)
         self._tg: anyio.abc.TaskGroup | None = None
         self._idle_scope: anyio.CancelScope | None = None
+        self._late_errors: list[dict[str, Any]] = []
+        self.mcp_listed: dict[str, dict[str, Any]] = {}  # server_label → its tool config
+        self.mcp_tools: dict[str, str] = {}  # tool name → server_label
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -189,7 +209,10 @@ class RealtimeSession(ItemHandlers):
         with scope:
             await self.parts.clock.wait_until(deadline)
             self._idle_scope = None
-            await self._idle_fire()
+            try:
+                await self._idle_fire()
+            except SocketClosedError:
+                self.end()
 
     async def _idle_fire(self) -> None:
         if self.active is not None or self.speech_item is not None:
@@ -240,9 +263,9 @@ class RealtimeSession(ItemHandlers):
         position = self.order.index(item_id)
         return self.order[position - 1] if position > 0 else None
 
-    def store_audio(self, item_id: str, pcm: bytes, transcript: str) -> None:
+    def store_audio(self, item_id: str, pcm: bytes) -> None:
+        """Keep an item's audio (PCM16 24 kHz) for retrieve, truncate and usage."""
         self.audio[item_id] = pcm
-        del transcript
 
     def item_text(self, item: Mapping[str, Any]) -> str:
         """The words of a user or assistant message (typed text, transcripts, what was heard)."""
@@ -305,6 +328,8 @@ class RealtimeSession(ItemHandlers):
             self._rebuild_vad()
             self.arm_idle()
         await self.send({"type": "session.updated", "session": self.config})
+        if self.kind == "realtime":
+            await list_new_mcp_servers(self)
 
     # input audio ---------------------------------------------------------------------------
     async def _on_input_audio_buffer_append(self, event: dict[str, Any], eid: Any) -> None:
@@ -377,12 +402,20 @@ class RealtimeSession(ItemHandlers):
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any], eid: Any) -> None:
         ms = len(self.buffer) / BYTES_PER_MS
         if ms < 100:
-            await self._error(
+            error = error_event(
                 "input_audio_buffer_commit_empty",
                 "Error committing input audio buffer: buffer too small. Expected at least 100ms "
                 f"of audio, but buffer only has {ms:.2f}ms of audio.",
-                eid,
+                event_id=eid,
             )
+            if self.kind == "transcription":
+                # Observed on live transcription sessions: this error comes ~1 s late, after
+                # the next commit's events (PROTOCOL.md §4e). Hold it for the next commit or
+                # one second of server clock, whichever comes first.
+                self._late_errors.append(error)
+                self.start_soon(self._release_late_errors, self.parts.clock.now() + 1.0)
+            else:
+                await self.send(error)
             return
         turn = bytes(self.buffer)
         self.buffer.clear()
@@ -410,6 +443,9 @@ class RealtimeSession(ItemHandlers):
             "role": "user",
             "content": [{"type": "input_audio", "transcript": None}],
         }
+        heard = self.parts.recognizer.recognize(pcm)
+        self.heard[item_id] = heard
+        await self.desk.before_commit(item_id, pcm, heard)
         prev = self.insert_item(item, None)
         self.audio[item_id] = pcm
         await self.send(
@@ -417,9 +453,20 @@ class RealtimeSession(ItemHandlers):
         )
         await self.send({"type": "conversation.item.added", "previous_item_id": prev, "item": item})
         await self.send({"type": "conversation.item.done", "previous_item_id": prev, "item": item})
-        heard = self.parts.recognizer.recognize(pcm)
-        self.heard[item_id] = heard
+        await self._flush_late_errors()
         await self.desk.transcribe(item_id, pcm, heard)
+
+    async def _release_late_errors(self, deadline: float) -> None:
+        await self.parts.clock.wait_until(deadline)
+        try:
+            await self._flush_late_errors()
+        except SocketClosedError:
+            self.end()
+
+    async def _flush_late_errors(self) -> None:
+        late, self._late_errors = self._late_errors, []
+        for error in late:
+            await self.send(error)
 
     # responses -----------------------------------------------------------------------------
     async def _on_response_create(self, event: dict[str, Any], eid: Any) -> None:
@@ -430,6 +477,23 @@ class RealtimeSession(ItemHandlers):
         await self._start_response(params, eid=eid)
 
     async def _start_response(self, params: Mapping[str, Any], *, eid: Any) -> None:
+        for key in params:
+            if key not in _RESPONSE_KEYS:
+                await self._error(
+                    "unknown_parameter",
+                    f"Unknown parameter: 'response.{key}'.",
+                    eid,
+                    f"response.{key}",
+                )
+                return
+        if params.get("conversation", "auto") not in ("auto", "none"):
+            await self._error(
+                "invalid_value",
+                f"Invalid value: '{params['conversation']}'. Supported values are: 'auto', 'none'.",
+                eid,
+                "response.conversation",
+            )
+            return
         in_conversation = params.get("conversation", "auto") != "none"
         if in_conversation and self.active is not None:
             await self._error(

@@ -22,6 +22,7 @@ from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
 from realtime_kit.testing._parts import usage_tokens
 from realtime_kit.testing._wire import SocketClosedError
 from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
+from realtime_kit.testing.mcp import run_mcp_call
 
 if TYPE_CHECKING:
     from realtime_kit.testing._realtime import RealtimeSession
@@ -118,9 +119,17 @@ class ResponseRun:
         s = self.s
         await s.send({"type": "response.created", "response": self.response_object()})
         await s.send({"type": "rate_limits.updated", "rate_limits": s.rate_limits()})
+        failure = None
+        for faults in s.faults:
+            failure = failure or faults.take_response_failure()
+        if failure is not None:
+            self.status = "failed"
+            error = {k: failure[k] for k in ("type", "code", "message")}
+            self.status_details = {"type": "failed", "error": error}
         with self.scope:
-            reply = s.parts.brain.reply(self._context())
-            await self._produce(reply)
+            if failure is None:
+                reply = s.parts.brain.reply(self._context())
+                await self._produce(reply)
         if self.cancel_reason is not None:
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
@@ -150,10 +159,14 @@ class ResponseRun:
             tools=[t for t in tools if isinstance(t, Mapping)],
             instructions=str(self._cfg("instructions", "")),
             tool_choice=self._cfg("tool_choice", "auto"),
+            mcp_tools=tuple(self.s.mcp_tools),
         )
 
     async def _produce(self, reply: Reply) -> None:
-        index = 0
+        index = await self._approved_mcp_calls()
+        if index:
+            # The approved call's result is in; the model answers from it in this response.
+            reply = self.s.parts.brain.reply(self._context_with(self.output[-1].get("output")))
         if reply.text:
             text = reply.text
             limit = self._cfg("max_output_tokens", "inf")
@@ -164,11 +177,47 @@ class ResponseRun:
             await self._message(text, index)
             index += 1
         for call in reply.tool_calls:
+            if call.name in self.s.mcp_tools:
+                output = await run_mcp_call(self, call, index)
+                index += 1
+                if output is not None and not reply.text:
+                    follow = self.s.parts.brain.reply(self._context_with(output))
+                    if follow.text:
+                        await self._message(follow.text, index)
+                        index += 1
+                continue
             await self._function_call(call, index)
             index += 1
 
+    def _context_with(self, tool_output: str | None) -> TurnContext:
+        base = self._context()
+        return TurnContext(
+            user_text=base.user_text,
+            tool_output=tool_output or "",
+            items=base.items,
+            tools=base.tools,
+            instructions=base.instructions,
+            tool_choice="none",
+            mcp_tools=base.mcp_tools,
+        )
+
+    async def _approved_mcp_calls(self) -> int:
+        """Run calls approved by the newest ``mcp_approval_response`` items; returns how many."""
+        index = 0
+        for item in self.input_items[::-1]:
+            if item.get("type") != "mcp_approval_response":
+                break
+            request = self.s.items.get(str(item.get("approval_request_id")))
+            if request is None or request.get("type") != "mcp_approval_request":
+                continue
+            if item.get("approve"):
+                call = ToolCall(str(request["name"]), str(request["arguments"]))
+                await run_mcp_call(self, call, index, approval_request_id=str(request["id"]))
+                index += 1
+        return index
+
     # output items --------------------------------------------------------------------------
-    async def _add_item(self, item: dict[str, Any], index: int) -> None:
+    async def add_item(self, item: dict[str, Any], index: int) -> None:
         self.output.append(item)
         await self.s.send(
             {
@@ -184,7 +233,7 @@ class ResponseRun:
                 {"type": "conversation.item.added", "previous_item_id": prev, "item": item}
             )
 
-    async def _done_item(self, item: dict[str, Any], index: int) -> None:
+    async def done_item(self, item: dict[str, Any], index: int) -> None:
         await self.s.send(
             {
                 "type": "response.output_item.done",
@@ -214,7 +263,7 @@ class ResponseRun:
             "content": [],
         }
         state: dict[str, Any] = {"item": item, "index": index, "audio": audio, "sent": []}
-        await self._add_item(item, index)
+        await self.add_item(item, index)
         part = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
         await s.send(self._part_event("response.content_part.added", item, index, part=part))
         self._open = state
@@ -229,7 +278,8 @@ class ResponseRun:
             return
         fmt = self._audio_out()["format"]
         voice = self._audio_out()["voice"]
-        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice))
+        speed = float(s.config["audio"]["output"].get("speed") or 1.0)
+        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice), speed=speed)
         state["pcm"] = b""
         chunk = s.parts.audio_chunk_ms * BYTES_PER_MS
         total = max(1, len(pcm))
@@ -292,7 +342,7 @@ class ResponseRun:
         if state["audio"]:
             pcm: bytes = state.get("pcm", b"")
             self.out_audio_tokens += math.ceil(len(pcm) / BYTES_PER_MS / 50)
-            s.store_audio(item["id"], pcm, text)
+            s.store_audio(item["id"], pcm)
             await s.send(self._part_event("response.output_audio.done", item, index))
             await s.send(
                 self._part_event(
@@ -308,7 +358,7 @@ class ResponseRun:
         await s.send(self._part_event("response.content_part.done", item, index, part=part))
         item["status"] = status
         item["content"] = content
-        await self._done_item(item, index)
+        await self.done_item(item, index)
 
     async def _function_call(self, call: ToolCall, index: int) -> None:
         s = self.s
@@ -323,7 +373,7 @@ class ResponseRun:
             "call_id": call_id,
             "arguments": "",
         }
-        await self._add_item(item, index)
+        await self.add_item(item, index)
         common = {"response_id": self.id, "item_id": item["id"], "output_index": index}
         for i in range(0, len(arguments), _ARG_CHUNK):
             await s.send(
@@ -346,7 +396,7 @@ class ResponseRun:
         self.out_text_tokens += usage_tokens(call.name + arguments)
         item["status"] = "completed"
         item["arguments"] = arguments
-        await self._done_item(item, index)
+        await self.done_item(item, index)
 
     # usage ---------------------------------------------------------------------------------
     def _usage(self) -> dict[str, Any]:

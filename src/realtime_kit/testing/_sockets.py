@@ -19,6 +19,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
+from realtime_kit.errors import LocalProtocolError
 from realtime_kit.testing._parts import error_event
 from realtime_kit.testing._realtime import RealtimeSession
 from realtime_kit.testing._rest import bearer_key
@@ -66,10 +67,22 @@ class ConnectionHandle:
         self.wire: Wire | None = None
         self.portal: Any = None
 
+    def _snapshot(self, fn: Any) -> Any:
+        # Read the session on its own loop thread, so a test never sees it mid-update.
+        if self.portal is not None and not self.ended.is_set():
+            try:
+                return self.portal.call(fn)
+            except RuntimeError:
+                return fn()  # already on the server's loop thread (e.g. inside a brain)
+        return fn()
+
     @property
     def config(self) -> dict[str, Any]:
         """A copy of the session's current effective configuration."""
-        return copy.deepcopy(self.session.config) if self.session is not None else {}
+        session = self.session
+        if session is None:
+            return {}
+        return dict(self._snapshot(lambda: copy.deepcopy(session.config)))
 
     @property
     def items(self) -> list[dict[str, Any]]:
@@ -77,11 +90,13 @@ class ConnectionHandle:
         session = self.session
         if not isinstance(session, RealtimeSession):
             return []
-        return copy.deepcopy([session.items[i] for i in session.order])
+        return list(
+            self._snapshot(lambda: copy.deepcopy([session.items[i] for i in session.order]))
+        )
 
     def _call(self, fn: Any, *args: Any) -> None:
         if self.portal is None or self.wire is None:
-            raise RuntimeError("the connection has not started a session yet")
+            raise LocalProtocolError("act on the connection", "its session has not started")
         self.portal.start_task_soon(fn, *args)
 
     def close_soon(self, code: int = 1000, reason: str = "") -> None:

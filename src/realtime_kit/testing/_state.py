@@ -54,9 +54,9 @@ CallAnswerer = Callable[[str, CallRecord], Awaitable[str]]
 """Produces the SDP answer for ``POST /v1/realtime/calls`` (the WebRTC transport plugs in here)."""
 
 
-@dataclass
+@dataclass(repr=False)
 class ServerState:
-    """Shared state of one fake server."""
+    """Shared state of one fake server (its repr shows counts only: keys are secrets)."""
 
     parts: ServerParts
     ids: IdMaker
@@ -69,6 +69,12 @@ class ServerState:
     calls: dict[str, CallRecord] = field(default_factory=dict)
     connections: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerState(secrets={len(self.secrets)}, calls={len(self.calls)}, "
+            f"connections={len(self.connections)}, restricted_keys={self.api_keys is not None})"
+        )
 
     def key_ok(self, key: str) -> bool:
         """Is ``key`` a standard API key this server accepts?"""

@@ -21,6 +21,16 @@ __all__ = ["TranscriptionDesk"]
 _DURATION_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe", "whisper-1"})
 # whisper-1 sends the whole turn in one delta; the others stream word by word.
 _ONE_DELTA_MODELS = frozenset({"whisper-1"})
+# Live models stream deltas while the user speaks (before the commit is announced).
+_LIVE_MODELS = frozenset({"gpt-live-transcribe", "gpt-realtime-whisper"})
+# The diarizing model also reports who spoke when, as segment events.
+_DIARIZE_MODELS = frozenset({"gpt-4o-transcribe-diarize"})
+
+
+def _logprobs(text: str) -> list[dict[str, Any]]:
+    # One confident token per word (a stand-in tokenizer; the shape is the real one).
+    tokens = [w if i == 0 else " " + w for i, w in enumerate(text.split(" ")) if w]
+    return [{"token": t, "logprob": -0.01, "bytes": list(t.encode("utf-8"))} for t in tokens]
 
 
 class TranscriptionDesk:
@@ -30,6 +40,7 @@ class TranscriptionDesk:
         self.s = session
         self._late: list[list[dict[str, Any]]] = []
         self._held: list[dict[str, Any]] | None = None
+        self._prepared: dict[str, list[dict[str, Any]]] = {}
 
     def _config(self) -> dict[str, Any] | None:
         tr = self.s.config["audio"]["input"].get("transcription")
@@ -61,6 +72,9 @@ class TranscriptionDesk:
                 }
             ]
         events: list[dict[str, Any]] = []
+        with_logprobs = "item.input_audio_transcription.logprobs" in (
+            self.s.config.get("include") or []
+        )
         if text:
             words = text.split(" ")
             pieces = (
@@ -68,11 +82,28 @@ class TranscriptionDesk:
                 if model in _ONE_DELTA_MODELS
                 else [w if i == 0 else " " + w for i, w in enumerate(words)]
             )
-            events.extend(
-                {"type": "conversation.item.input_audio_transcription.delta", **base, "delta": p}
-                for p in pieces
-            )
+            for piece in pieces:
+                delta: dict[str, Any] = {
+                    "type": "conversation.item.input_audio_transcription.delta",
+                    **base,
+                    "delta": piece,
+                }
+                if with_logprobs:
+                    delta["logprobs"] = _logprobs(piece)
+                events.append(delta)
         ms = len(pcm) / BYTES_PER_MS
+        if model in _DIARIZE_MODELS and text:
+            events.append(
+                {
+                    "type": "conversation.item.input_audio_transcription.segment",
+                    **base,
+                    "id": f"seg_{item_id.removeprefix('item_')[:12]}",
+                    "text": text,
+                    "speaker": "A",
+                    "start": 0.0,
+                    "end": round(ms / 1000, 3),
+                }
+            )
         usage: dict[str, Any]
         if model in _DURATION_MODELS:
             usage = {"type": "duration", "seconds": math.ceil(ms / 1000)}
@@ -86,22 +117,48 @@ class TranscriptionDesk:
                 "total_tokens": audio_tokens + out,
                 "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
             }
-        events.append(
-            {
-                "type": "conversation.item.input_audio_transcription.completed",
-                **base,
-                "transcript": text,
-                "usage": usage,
-            }
-        )
+        completed: dict[str, Any] = {
+            "type": "conversation.item.input_audio_transcription.completed",
+            **base,
+            "transcript": text,
+            "usage": usage,
+        }
+        if with_logprobs:
+            completed["logprobs"] = _logprobs(text)
+        events.append(completed)
         return events
+
+    async def before_commit(self, item_id: str, pcm: bytes, heard: str) -> None:
+        """Called just before a user audio turn is committed.
+
+        Live models (``gpt-live-transcribe``, ``gpt-realtime-whisper``) stream deltas while the
+        user is still speaking, already carrying the item id the commit will announce; the real
+        server's first deltas therefore arrive before ``input_audio_buffer.committed``. Here the
+        first half of a turn's deltas go out before the commit events, the rest after.
+        """
+        config = self._config()
+        if config is None or self._mode() != "normal" or self.s.parts.transcription_delay_ms:
+            return
+        model = str(config.get("model") or "whisper-1")
+        if model not in _LIVE_MODELS:
+            return
+        events = self.events_for(item_id, pcm, heard, model)
+        deltas = [e for e in events if e["type"].endswith(".delta")]
+        early = deltas[: len(deltas) // 2]
+        self._prepared[item_id] = events[len(early) :]
+        await self._send_all(early)
 
     async def transcribe(self, item_id: str, pcm: bytes, heard: str) -> None:
         """Called after a user audio item is committed."""
         config = self._config()
         if config is None:
             return
-        events = self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
+        prepared = self._prepared.pop(item_id, None)
+        events = (
+            prepared
+            if prepared is not None
+            else self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
+        )
         if events and events[-1]["type"].endswith(".completed"):
             item = self.s.items.get(item_id)
             if item is not None:

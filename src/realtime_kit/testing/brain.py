@@ -66,9 +66,10 @@ class TurnContext:
         user_text: the latest user words (typed text or the input transcript), "" if none.
         tool_output: the latest ``function_call_output`` when it is newer than any user turn.
         items: the response's input items as wire dicts (conversation, or the custom ``input``).
-        tools: the function tools offered (wire dicts).
+        tools: the tools offered (wire dicts).
         instructions: the effective instructions.
         tool_choice: the effective ``tool_choice``.
+        mcp_tools: names of the MCP tools listed in the session (callable like functions).
     """
 
     user_text: str
@@ -77,6 +78,7 @@ class TurnContext:
     tools: Sequence[Mapping[str, Any]]
     instructions: str
     tool_choice: Any = "auto"
+    mcp_tools: Sequence[str] = ()
 
 
 class Brain(Protocol):
@@ -125,17 +127,32 @@ class ScriptedBrain:
                 return _as_reply(self._script.popleft())
         if context.tool_output is not None:
             return Reply(text=f"Done: {context.tool_output}")
-        offered = {t.get("name") for t in context.tools if t.get("type") == "function"}
+        offered = [t.get("name") for t in context.tools if t.get("type") == "function"]
+        offered += list(context.mcp_tools)
+        forced = _forced_tool(context.tool_choice, offered)
         if context.tool_choice != "none":
             words = context.user_text.lower()
             for keyword, call in self.tool_triggers.items():
-                if keyword.lower() in words and call.name in offered:
+                allowed = forced is None or forced == call.name
+                if keyword.lower() in words and call.name in offered and allowed:
                     return Reply(tool_calls=[call])
+        if forced is not None:
+            # tool_choice "required" or a named function: the model must call a tool.
+            known = [c for c in self.tool_triggers.values() if c.name == forced]
+            return Reply(tool_calls=[known[0] if known else ToolCall(forced, {})])
         text = context.user_text.strip() or "nothing"
         return Reply(text=self.default_reply.replace("{text}", text))
 
     def __repr__(self) -> str:
         return f"ScriptedBrain(pending={len(self._script)}, triggers={sorted(self.tool_triggers)})"
+
+
+def _forced_tool(tool_choice: Any, offered: Sequence[Any]) -> str | None:
+    if tool_choice == "required" and offered:
+        return str(offered[0])
+    if isinstance(tool_choice, Mapping) and tool_choice.get("type") == "function":
+        return str(tool_choice.get("name"))
+    return None
 
 
 def _as_reply(value: Reply | str) -> Reply:

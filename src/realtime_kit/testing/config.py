@@ -301,7 +301,27 @@ def _check_turn_detection(path: str, td: object) -> None:
         )
 
 
-def _check_transcription(path: str, tr: object, *, allow_other: bool = True) -> None:
+def _check_noise(path: str, nr: object) -> None:
+    if nr is None or not isinstance(nr, Mapping):
+        return
+    if "type" in nr and nr["type"] not in ("near_field", "far_field"):
+        raise _invalid_value(f"{path}.type", nr["type"], ("near_field", "far_field"))
+    if "strength" in nr:
+        _number(f"{path}.strength", nr["strength"], 0.0, 1.0)
+
+
+def _check_include(include: object) -> None:
+    allowed = ("item.input_audio_transcription.logprobs",)
+    if include is None:
+        return
+    if not isinstance(include, list):
+        raise _invalid_type("session.include", "an array", include)
+    for i, value in enumerate(include):
+        if value not in allowed:
+            raise _invalid_value(f"session.include[{i}]", value, allowed)
+
+
+def _check_transcription(path: str, tr: object) -> None:
     if tr is None or not isinstance(tr, Mapping):
         return
     model = tr.get("model")
@@ -333,6 +353,9 @@ def validate_update(
         audio = update.get("audio") or {}
         tr = (audio.get("input") or {}).get("transcription")
         _check_transcription("session.audio.input.transcription", tr)
+        _check_noise(
+            "session.audio.input.noise_reduction", (audio.get("input") or {}).get("noise_reduction")
+        )
         return
     if "type" not in update:
         raise ConfigError(
@@ -350,6 +373,8 @@ def validate_update(
     _check_format("session.audio.output.format", out.get("format"))
     _check_turn_detection("session.audio.input.turn_detection", inp.get("turn_detection"))
     _check_transcription("session.audio.input.transcription", inp.get("transcription"))
+    _check_noise("session.audio.input.noise_reduction", inp.get("noise_reduction"))
+    _check_include(update.get("include"))
     if kind != "realtime":
         return
     if "model" in update and update["model"] != current.get("model"):

@@ -13,7 +13,8 @@ Frame rules match a server event ``type`` (``"*"`` for any) and fire on its ``nt
 * :meth:`Faults.stall` — stop sending from it on until :meth:`Faults.release`;
 * :meth:`Faults.error_after` — send an ``error`` event right after it.
 
-Session rules: :meth:`Faults.reject_truncate`, :meth:`Faults.late_transcriptions` (transcripts held
+Session rules: :meth:`Faults.fail_responses` (``response.done`` with ``status: "failed"``),
+:meth:`Faults.reject_truncate`, :meth:`Faults.late_transcriptions` (transcripts held
 until the response after them is done), :meth:`Faults.out_of_order_transcriptions` (each turn's
 transcript held until the next turn's is sent), :meth:`Faults.fail_transcriptions`.
 REST rules: :meth:`Faults.rest_error` (401/429/500 with the real error body shape).
@@ -27,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Faults", "FrameAction", "RestFault"]
+__all__ = ["Faults", "FrameAction", "RestFault", "error_payload", "rest_error_body"]
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Faults:
         self._rest: list[list[Any]] = []  # [RestFault, remaining]
         self.transcription_mode = "normal"  # normal | late | out_of_order
         self._transcription_failures = 0
+        self._response_failures: list[dict[str, Any]] = []
 
     # frame rules -----------------------------------------------------------------------------
     def _add(self, kind: str, event_type: str, nth: int, payload: Any = None) -> None:
@@ -203,6 +205,19 @@ class Faults:
                 self._transcription_failures -= 1
                 return True
             return False
+
+    def fail_responses(
+        self, kind: str = "server_error", *, count: int = 1, message: str | None = None
+    ) -> None:
+        """End the next ``count`` responses with ``status: "failed"`` and this error in
+        ``status_details.error`` (how the real server reports response-level failures)."""
+        payload = error_payload(kind, message=message)
+        with self._lock:
+            self._response_failures.extend([payload] * count)
+
+    def take_response_failure(self) -> dict[str, Any] | None:
+        with self._lock:
+            return self._response_failures.pop(0) if self._response_failures else None
 
     # REST rules ------------------------------------------------------------------------------
     def rest_error(

@@ -27,7 +27,12 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
-from realtime_kit.errors import ConfigurationError, MissingExtraError
+from realtime_kit.errors import (
+    ConfigurationError,
+    LocalProtocolError,
+    MissingExtraError,
+    TransportError,
+)
 
 try:
     import uvicorn
@@ -46,6 +51,7 @@ from realtime_kit.testing.brain import Brain, ScriptedBrain, ScriptedTranslator,
 from realtime_kit.testing.clock import Clock, RealClock
 from realtime_kit.testing.config import REALTIME_MODELS, default_realtime_session
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.mcp import FakeMcpServer
 from realtime_kit.testing.recording import Recorder
 from realtime_kit.testing.speech import (
     Recognizer,
@@ -79,6 +85,7 @@ class FakeRealtimeServer:
         audio_chunk_ms: length of each output audio delta.
         pace: output audio speed relative to real time on the server clock (0 = unpaced).
         transcription_delay_ms: server-clock delay before input transcripts are delivered.
+        mcp_servers: fake MCP servers by ``server_label`` (for ``{"type": "mcp"}`` tools).
         webrtc_answerer: produces SDP answers for ``POST /v1/realtime/calls`` (without one that
             endpoint answers 501 and calls are simulated with :meth:`create_call`).
     """
@@ -100,6 +107,7 @@ class FakeRealtimeServer:
         pace: float = 1.0,
         transcription_delay_ms: int = 0,
         webrtc_answerer: CallAnswerer | None = None,
+        mcp_servers: Mapping[str, FakeMcpServer] | None = None,
     ) -> None:
         if default_model not in REALTIME_MODELS:
             raise ConfigurationError(f"unknown realtime model {default_model!r}")
@@ -117,6 +125,7 @@ class FakeRealtimeServer:
             audio_chunk_ms=audio_chunk_ms,
             pace=pace,
             transcription_delay_ms=transcription_delay_ms,
+            mcp_servers=dict(mcp_servers or {}),
         )
         self._record_to = record_to
         self.state = ServerState(
@@ -167,7 +176,7 @@ class FakeRealtimeServer:
     def port(self) -> int:
         """The bound TCP port (kept after :meth:`stop`, for messages and reconnect tests)."""
         if self._bound_port is None:
-            raise RuntimeError("the server has not been started")
+            raise LocalProtocolError("read the port", "the server has never been started")
         return self._bound_port
 
     @property
@@ -235,14 +244,20 @@ class FakeRealtimeServer:
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start serving on a background thread (blocking until the port accepts connections)."""
+        """Start serving on a background thread (blocking until the port accepts connections).
+
+        After :meth:`stop`, ``start()`` again serves on the same port (minted keys and calls are
+        kept; sessions are not — as after a real server restart).
+        """
         if self._serving is not None:
-            raise RuntimeError("the server is already running")
+            raise LocalProtocolError("start the server", "it is already running")
         if self._record_to is not None:
             self.state.recorder = Recorder(self._record_to)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self._port))
+        # A restarted server comes back on the same port, so clients can test reconnecting.
+        port = self._bound_port if self._bound_port is not None and self._port == 0 else self._port
+        sock.bind(("127.0.0.1", port))
         sock.listen(128)
         self._sock = sock
         self._bound_port = int(sock.getsockname()[1])
@@ -263,9 +278,9 @@ class FakeRealtimeServer:
         while not self._uvicorn.started:
             if self._serving.done():
                 self._serving.result()  # raises the startup error
-                raise RuntimeError("the fake server stopped during startup")
+                raise TransportError("the fake server stopped during startup")
             if time.monotonic() > deadline:
-                raise RuntimeError("the fake server did not start in time")
+                raise TransportError("the fake server did not start in time")
             time.sleep(0.002)
 
     def stop(self) -> None:

@@ -42,8 +42,10 @@ __all__ = [
 class Synthesizer(Protocol):
     """Turns text into PCM16 mono 24 kHz bytes."""
 
-    def synthesize(self, text: str, *, voice: str = "alloy", language: str = "en") -> bytes:
-        """Speak ``text``; ``language`` is an ISO-639-1 code (translation output uses it)."""
+    def synthesize(
+        self, text: str, *, voice: str = "alloy", language: str = "en", speed: float = 1.0
+    ) -> bytes:
+        """Speak ``text``; ``language`` is ISO-639-1 (translation output), ``speed`` 0.25…1.5."""
         ...
 
 
@@ -62,12 +64,14 @@ class ToneSynthesizer:
     durations scale with the text the way a voice's do.
     """
 
-    def synthesize(self, text: str, *, voice: str = "alloy", language: str = "en") -> bytes:
+    def synthesize(
+        self, text: str, *, voice: str = "alloy", language: str = "en", speed: float = 1.0
+    ) -> bytes:
         parts: list[bytes] = []
         for word in text.split():
             freq = 180.0 + (sum(map(ord, word)) % 17) * 15.0
-            parts.append(tone(60.0 * len(word), freq=freq, amplitude=0.25))
-            parts.append(bytes(int(API_RATE * 0.08) * 2))
+            parts.append(tone(60.0 * len(word) / speed, freq=freq, amplitude=0.25))
+            parts.append(bytes(int(API_RATE * 0.08 / speed) * 2))
         return b"".join(parts)
 
     def __repr__(self) -> str:
@@ -100,7 +104,7 @@ class EspeakSynthesizer:
 
     def __init__(self, *, words_per_minute: int = 175) -> None:
         self.words_per_minute = words_per_minute
-        self._cache: dict[tuple[str, str], bytes] = {}
+        self._cache: dict[tuple[str, str, float], bytes] = {}
         self._chunks: list[bytes] = []
         # Keep the callback object alive for as long as the library may call it.
         self._callback = _SYNTH_CALLBACK(self._on_samples)
@@ -143,8 +147,10 @@ class EspeakSynthesizer:
             self._chunks.append(ctypes.string_at(wav, n * 2))
         return 0
 
-    def synthesize(self, text: str, *, voice: str = "alloy", language: str = "en") -> bytes:
-        key = (text, language)
+    def synthesize(
+        self, text: str, *, voice: str = "alloy", language: str = "en", speed: float = 1.0
+    ) -> bytes:
+        key = (text, language, speed)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -155,7 +161,7 @@ class EspeakSynthesizer:
             voice_name = "en-us" if language == "en" else language
             if lib.espeak_SetVoiceByName(voice_name.encode()) != 0:
                 lib.espeak_SetVoiceByName(b"en-us")
-            lib.espeak_SetParameter(_ESPEAK_RATE, self.words_per_minute, 0)
+            lib.espeak_SetParameter(_ESPEAK_RATE, round(self.words_per_minute * speed), 0)
             data = text.encode("utf-8") + b"\0"
             buf = ctypes.create_string_buffer(data)
             lib.espeak_Synth(buf, len(data), 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
@@ -171,12 +177,20 @@ class EspeakSynthesizer:
         return f"EspeakSynthesizer(words_per_minute={self.words_per_minute})"
 
 
+_DEFAULT: list[Synthesizer] = []
+
+
 def default_synthesizer() -> Synthesizer:
-    """espeak-ng when its wheel loads here, else the deterministic :class:`ToneSynthesizer`."""
-    try:
-        return EspeakSynthesizer()
-    except (ImportError, OSError):
-        return ToneSynthesizer()
+    """espeak-ng when its wheel loads here, else the deterministic :class:`ToneSynthesizer`.
+
+    One instance per process, so every server shares its cache of spoken sentences.
+    """
+    if not _DEFAULT:
+        try:
+            _DEFAULT.append(EspeakSynthesizer())
+        except (ImportError, OSError):
+            _DEFAULT.append(ToneSynthesizer())
+    return _DEFAULT[0]
 
 
 # A clip is recognised by a short fingerprint taken from its middle, found verbatim in the audio.

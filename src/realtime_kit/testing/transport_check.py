@@ -16,14 +16,16 @@ Imports: anyio, websockets, and public realtime_kit modules (this is the test ki
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
-from anyio.abc import SocketStream, TaskGroup
+from anyio.abc import ByteStream, TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from anyio.streams.tls import TLSStream
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
@@ -178,7 +180,7 @@ async def check_transport(make_pair: PairFactory) -> None:
 class LoopbackWebSocketPeer:
     """The server end of :func:`loopback_websocket_pair` (websockets sans-I/O over anyio)."""
 
-    def __init__(self, stream: SocketStream, protocol: ServerProtocol, request: Request) -> None:
+    def __init__(self, stream: ByteStream, protocol: ServerProtocol, request: Request) -> None:
         self._stream = stream
         self._protocol = protocol
         self.request = request
@@ -239,6 +241,21 @@ class LoopbackWebSocketPeer:
         self._protocol.send_text(data.encode())
         await self._flush()
 
+    async def send_fragmented(self, data: str, pieces: int) -> None:
+        """Send one text message split into ``pieces`` frames (continuation frames)."""
+        raw = data.encode()
+        size = max(1, -(-len(raw) // pieces))
+        chunks = [raw[i : i + size] for i in range(0, len(raw), size)] or [b""]
+        self._protocol.send_text(chunks[0], fin=len(chunks) == 1)
+        for index, chunk in enumerate(chunks[1:], start=2):
+            self._protocol.send_continuation(chunk, fin=index == len(chunks))
+        await self._flush()
+
+    async def send_binary(self, data: bytes) -> None:
+        """Send a binary frame (the Realtime API never does; clients must say so)."""
+        self._protocol.send_binary(data)
+        await self._flush()
+
     async def receive_text(self) -> str:
         """Next text frame from the client."""
         return await self._inbox.receive()
@@ -264,10 +281,39 @@ async def _serve_one(
     subprotocols: Sequence[str] | None,
     refuse: tuple[int, str] | None,
     tg: TaskGroup,
+    server_ssl: ssl.SSLContext | None,
     *,
     task_status: anyio.abc.TaskStatus[LoopbackWebSocketPeer | None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
-    stream: SocketStream = await listener.accept()
+    raw: ByteStream = await listener.accept()
+    try:
+        peer = await _handshake(raw, subprotocols, refuse, server_ssl)
+    except BaseException:
+        # Cancelled (the client gave up) or failed: never leak the accepted socket.
+        with anyio.CancelScope(shield=True):
+            await raw.aclose()
+        raise
+    if peer is not None:
+        tg.start_soon(peer.run)
+    task_status.started(peer)
+
+
+async def _handshake(
+    raw: ByteStream,
+    subprotocols: Sequence[str] | None,
+    refuse: tuple[int, str] | None,
+    server_ssl: ssl.SSLContext | None,
+) -> LoopbackWebSocketPeer | None:
+    stream = raw
+    if server_ssl is not None:
+        try:
+            stream = await TLSStream.wrap(
+                raw, server_side=True, ssl_context=server_ssl, standard_compatible=False
+            )
+        except (OSError, anyio.BrokenResourceError, anyio.EndOfStream):
+            # The client refused our certificate: that is what such a test wants to see.
+            await raw.aclose()
+            return None
     protocol = ServerProtocol(
         subprotocols=[Subprotocol(s) for s in subprotocols] if subprotocols else None,
         max_size=None,
@@ -289,11 +335,8 @@ async def _serve_one(
             await stream.send(chunk)
     if refuse is not None:
         await stream.aclose()
-        task_status.started(None)
-        return
-    peer = LoopbackWebSocketPeer(stream, protocol, request)
-    tg.start_soon(peer.run)
-    task_status.started(peer)
+        return None
+    return LoopbackWebSocketPeer(stream, protocol, request)
 
 
 @asynccontextmanager
@@ -303,12 +346,14 @@ async def loopback_websocket_pair(
     headers: Mapping[str, str] | None = None,
     subprotocols: Sequence[str] | None = None,
     refuse: tuple[int, str] | None = None,
+    server_ssl: ssl.SSLContext | None = None,
     **connect_options: Any,
 ) -> AsyncIterator[tuple[WebSocketTransport, LoopbackWebSocketPeer]]:
     """Open a :class:`WebSocketTransport` to a one-shot server on 127.0.0.1.
 
     ``refuse=(status, body)`` makes the server reject the handshake (``connect`` then raises
-    ``HandshakeError``). Extra keyword arguments go to :meth:`WebSocketTransport.connect`.
+    ``HandshakeError``); ``server_ssl`` makes it speak TLS (``wss://``). Extra keyword
+    arguments go to :meth:`WebSocketTransport.connect`.
     """
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     inner = listener.listeners[0]
@@ -319,13 +364,16 @@ async def loopback_websocket_pair(
 
             async def serve() -> None:
                 async with anyio.create_task_group() as inner_tg:
-                    peer = await inner_tg.start(_serve_one, inner, subprotocols, refuse, tg)
+                    peer = await inner_tg.start(
+                        _serve_one, inner, subprotocols, refuse, tg, server_ssl
+                    )
                     peer_holder.append(peer)
 
             tg.start_soon(serve)
             connect_options.setdefault("ping_interval", None)
+            scheme = "wss" if server_ssl is not None else "ws"
             transport = await WebSocketTransport.connect(
-                f"ws://127.0.0.1:{port}{path}",
+                f"{scheme}://127.0.0.1:{port}{path}",
                 headers=headers,
                 subprotocols=subprotocols,
                 **connect_options,

@@ -8,7 +8,7 @@
 * :class:`EnergyVad` / :class:`VadSettings` — client-side turn segmentation.
 
 Imports: anyio, numpy, ``errors``, ``events``, ``audio``, ``cost``, ``connection``,
-``reconnect``. Never ``testing``.
+``factory``, ``reconnect``. Never ``testing``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ its way). The reconnect *policy* (attempts, back-off, which errors heal) is the 
 layer's :class:`~realtime_kit.reconnect.ReconnectPolicy`.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``audio``, ``cost``,
-``connection``, ``reconnect`` and sibling modules.
+``connection``, ``factory``, ``reconnect`` and sibling modules.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any, Literal
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from realtime_kit.connection import RealtimeConnection, TransportOpener, connect
+from realtime_kit.connection import RealtimeConnection, TransportOpener
 from realtime_kit.cost import Budget, CostMeter
 from realtime_kit.errors import (
     ConfigurationError,
@@ -49,6 +49,7 @@ from realtime_kit.events import (
     InputAudioBufferCommitEvent,
     InputAudioBufferCommittedEvent,
 )
+from realtime_kit.factory import connect
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.transcriber._captions import (
     Caption,
@@ -388,10 +389,8 @@ class Transcriber:
             async with opened as conn:
                 await self._serve(conn, out, restore)
         except BaseExceptionGroup as group:
-            # connect()'s own task group wraps what ended the block.
+            # connect()'s own task group may wrap what ended the block.
             raise _first(group) from None
-        finally:
-            _release_streams(opened)
 
     async def _serve(
         self,
@@ -632,17 +631,6 @@ class Transcriber:
                 planned = ledger.end
         self._wakeup.set()
         return planned
-
-
-def _release_streams(opened: Any) -> None:
-    # Workaround: RealtimeConnection closes only the sending ends of its internal memory
-    # streams, so the receiving ends warn (ResourceWarning) when collected. Close them here
-    # until connection.py does it in _finish().
-    conn = getattr(opened, "_conn", None)
-    for name in ("_inbox_reader", "_outbox_reader"):
-        stream = getattr(conn, name, None)
-        if isinstance(stream, MemoryObjectReceiveStream):
-            stream.close()
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -110,6 +110,8 @@ async def open_stream(
             stream = await _tunnel(proxy, host, port)
         else:
             stream = await anyio.connect_tcp(host, port)
+    except TransportError:
+        raise  # our own refusals (HandshakeError) are OSErrors too; keep them as they are
     except OSError as exc:
         raise TransportError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
     if not secure:

@@ -35,6 +35,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
+from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -86,15 +87,16 @@ class WebSocketTransport:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._close_timeout = close_timeout
-        self._send_lock = anyio.Lock()
-        self._recv_lock = anyio.Lock()
-        self._messages: deque[str] = deque()
+        # fast_acquire: an uncontended lock costs no event-loop round trip (one per frame).
+        self._send_lock = anyio.Lock(fast_acquire=True)
+        self._recv_lock = anyio.Lock(fast_acquire=True)
+        # Frames that cannot be text (binary, bad UTF-8) stay in order as the error to raise.
+        self._messages: deque[str | RemoteProtocolError] = deque()
         self._fragments: list[bytes] | None = None
-        self._binary_frames = 0
         self._ping_outstanding = False
         self._close_code: int | None = None
         self._close_reason = ""
-        self._ended = anyio.Event()
+        self._ended = LazyEvent()
         self.response_headers: Mapping[str, str] = {
             k.lower(): v for k, v in response.headers.raw_items()
         }
@@ -235,14 +237,14 @@ class WebSocketTransport:
         """
         while True:
             if self._messages:
-                return self._messages.popleft()
-            if self._binary_frames:
-                self._binary_frames -= 1
-                raise RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                message = self._messages.popleft()
+                if isinstance(message, RemoteProtocolError):
+                    raise message
+                return message
             if self._ended.is_set():
                 raise self._closed_error()
             async with self._recv_lock:
-                if self._messages or self._binary_frames or self._ended.is_set():
+                if self._messages or self._ended.is_set():
                     continue
                 await self._read_once()
 
@@ -283,16 +285,21 @@ class WebSocketTransport:
 
     async def _flush(self) -> None:
         async with self._send_lock:
-            for chunk in self._protocol.data_to_send():
-                try:
-                    if chunk:
-                        await self._stream.send(chunk)
-                    elif isinstance(self._stream, SocketStream):
-                        # websockets asks for a TCP half-close; TLS streams have none.
-                        await self._stream.send_eof()
-                except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-                    await self._finish(_ABNORMAL, f"send failed: {exc.__class__.__name__}")
-                    raise self._closed_error() from exc
+            chunks = self._protocol.data_to_send()
+            if not chunks:
+                return
+            eof = chunks[-1] == b""
+            # One write per flush: header and payload of a frame leave in one syscall.
+            payload = b"".join(chunks)
+            try:
+                if payload:
+                    await self._stream.send(payload)
+                if eof and isinstance(self._stream, SocketStream):
+                    # websockets asks for a TCP half-close; TLS streams have none.
+                    await self._stream.send_eof()
+            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+                await self._finish(_ABNORMAL, f"send failed: {exc.__class__.__name__}")
+                raise self._closed_error() from exc
 
     async def _read_once(self, *, keepalive: bool = True) -> None:
         """Read one chunk from the socket, feed the protocol, and act on what it produced."""
@@ -357,12 +364,14 @@ class WebSocketTransport:
                     self._messages.append(_decode(b"".join(self._fragments)))
                     self._fragments = None
             elif event.opcode in (Opcode.BINARY, Opcode.CONT) and event.fin:
-                self._binary_frames += 1
+                self._messages.append(
+                    RemoteProtocolError("the server sent a binary frame; expected JSON text")
+                )
 
     async def _finish(self, code: int | None, reason: str) -> None:
         if self._ended.is_set():
             return
-        self._close_code = code if code is not None else _ABNORMAL
+        self._close_code = int(code) if code is not None else _ABNORMAL
         if not reason and self._close_code == _ABNORMAL:
             reason = "connection lost without a closing handshake"
         self._close_reason = reason
@@ -371,11 +380,13 @@ class WebSocketTransport:
             await self._stream.aclose()
 
 
-def _decode(data: bytes | bytearray | memoryview) -> str:
+def _decode(data: bytes | bytearray | memoryview) -> str | RemoteProtocolError:
     try:
         return bytes(data).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RemoteProtocolError(f"text frame is not valid UTF-8: {exc.reason}") from exc
+        error = RemoteProtocolError(f"text frame is not valid UTF-8: {exc.reason}")
+        error.__cause__ = exc
+        return error
 
 
 async def _read_response(

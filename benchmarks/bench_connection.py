@@ -1,0 +1,312 @@
+"""Full-duplex sessions per core and idle memory per connection: realtime_kit vs the official SDK.
+
+Run ``python benchmarks/bench_connection.py`` (``--sessions``, ``--seconds``, ``--idle``,
+``--json``). A local WebSocket server runs in a separate process, so the CPU measured here is
+the client's alone. Every session, for both clients, in the same run and against the same server:
+
+* sends a 20 ms ``input_audio_buffer.append`` (960 bytes of PCM16, base64) every 20 ms;
+* receives a ``response.output_audio.delta`` (50 ms of audio) every 50 ms, parsed into a typed
+  event (ours: ``async for event in conn``; SDK: ``async for event in conn``);
+
+over real loopback sockets. "Sessions per core" is how many such sessions (70 frames a second
+each) one core could carry at the client CPU measured per frame. Idle memory is the growth of
+the process's resident set (and of Python's traced heap) per open, idle connection.
+
+Machines differ, so the figure that counts is the ratio between the two clients measured in the
+same run. May import: realtime_kit, openai, websockets, anyio and the standard library (a dev-only
+script, not part of the package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import gc
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+APPEND_MS = 20
+DELTA_MS = 50
+FRAME = bytes(48 * APPEND_MS)
+DELTA = base64.b64encode(bytes(48 * DELTA_MS)).decode()
+FRAMES_PER_SESSION_SECOND = 1000 / APPEND_MS + 1000 / DELTA_MS
+
+
+def _session_created(n: int) -> str:
+    return json.dumps(
+        {
+            "type": "session.created",
+            "event_id": f"event_c{n}",
+            "session": {
+                "type": "realtime",
+                "id": f"sess_{n}",
+                "object": "realtime.session",
+                "expires_at": 4_000_000_000,
+                "model": "gpt-realtime",
+                "output_modalities": ["audio"],
+                "audio": {
+                    "input": {"format": {"type": "audio/pcm", "rate": 24000}},
+                    "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy"},
+                },
+            },
+        }
+    )
+
+
+def _serve(port_queue: Any, stream_audio: bool) -> None:
+    """The server process: session.created, a response that never ends, deltas every 50 ms."""
+    from websockets.asyncio.server import serve
+
+    async def handler(ws: Any) -> None:
+        number = id(ws)
+        await ws.send(_session_created(number))
+        created = {
+            "type": "response.created",
+            "event_id": "event_r",
+            "response": {
+                "id": f"resp_{number}",
+                "object": "realtime.response",
+                "status": "in_progress",
+            },
+        }
+        await ws.send(json.dumps(created))
+
+        async def drain() -> None:
+            async for _ in ws:
+                pass
+
+        async def stream() -> None:
+            n = 0
+            while stream_audio:
+                n += 1
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "response.output_audio.delta",
+                            "event_id": f"event_{n}",
+                            "response_id": f"resp_{number}",
+                            "item_id": f"item_{number}",
+                            "output_index": 0,
+                            "content_index": 0,
+                            "delta": DELTA,
+                        }
+                    )
+                )
+                await asyncio.sleep(DELTA_MS / 1000)
+            await asyncio.Future()
+
+        tasks = [asyncio.ensure_future(drain()), asyncio.ensure_future(stream())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, max_size=None, compression=None) as server:
+            port_queue.put(server.sockets[0].getsockname()[1])
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+class Server:
+    def __init__(self, stream_audio: bool = True) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._queue = ctx.Queue()
+        self._process = ctx.Process(target=_serve, args=(self._queue, stream_audio), daemon=True)
+
+    def __enter__(self) -> Server:
+        self._process.start()
+        self.port = int(self._queue.get(timeout=30))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.terminate()
+        self._process.join(5)
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+async def _ours_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:
+    import anyio
+
+    import realtime_kit
+    from realtime_kit.events import InputAudioBufferAppendEvent
+
+    async with realtime_kit.connect(
+        "gpt-realtime", api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", reconnect=False
+    ) as conn:
+        await ready.wait()
+
+        async def read() -> None:
+            async for _event in conn:
+                counts[1] += 1
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            deadline = time.monotonic() + seconds
+            tick = time.monotonic()
+            while tick < deadline:
+                await conn.send(InputAudioBufferAppendEvent.from_audio(FRAME))
+                counts[0] += 1
+                tick += APPEND_MS / 1000
+                await anyio.sleep(max(0.0, tick - time.monotonic()))
+            tg.cancel_scope.cancel()
+
+
+async def _sdk_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(
+        api_key="sk-bench",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+    )
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+        await ready.wait()
+
+        async def read() -> None:
+            async for _event in conn:
+                counts[1] += 1
+
+        reader = asyncio.ensure_future(read())
+        deadline = time.monotonic() + seconds
+        tick = time.monotonic()
+        while tick < deadline:
+            await conn.input_audio_buffer.append(audio=base64.b64encode(FRAME).decode())
+            counts[0] += 1
+            tick += APPEND_MS / 1000
+            await asyncio.sleep(max(0.0, tick - time.monotonic()))
+        reader.cancel()
+    await client.close()
+
+
+async def _run_duplex(
+    session: Callable[[int, float, list[int], Any], Awaitable[None]],
+    port: int,
+    sessions: int,
+    seconds: float,
+) -> dict[str, float]:
+    counts = [0, 0]
+    ready = asyncio.Event()
+    tasks = [asyncio.ensure_future(session(port, seconds, counts, ready)) for _ in range(sessions)]
+    await asyncio.sleep(1.0 + sessions * 0.004)  # let every session open before measuring
+    gc.collect()
+    start_cpu, start = _cpu(), time.monotonic()
+    ready.set()
+    await asyncio.gather(*tasks)
+    cpu, wall = _cpu() - start_cpu, time.monotonic() - start
+    expected = sessions * seconds * 1000 / APPEND_MS
+    per_frame = cpu / max(counts[0] + counts[1], 1)
+    return {
+        "sessions": sessions,
+        "seconds": round(wall, 2),
+        "client_cpu_s": round(cpu, 3),
+        "appends_sent": counts[0],
+        "append_rate_achieved": round(counts[0] / expected, 3),
+        "events_received": counts[1],
+        "us_per_frame": round(per_frame * 1e6, 1),
+        # Frames one session moves per second (appends out, deltas in), priced at the measured
+        # CPU per frame: robust to a loaded machine stretching the wall-clock run.
+        "sessions_per_core": round(1 / (per_frame * FRAMES_PER_SESSION_SECOND), 1),
+    }
+
+
+async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
+    import contextlib
+
+    gc.collect()
+    tracemalloc.start()
+    heap0, rss0 = tracemalloc.get_traced_memory()[0], _rss_kib()
+    stack = contextlib.AsyncExitStack()
+    async with stack:
+        if kind == "ours":
+            import realtime_kit
+
+            for _ in range(count):
+                conn = await stack.enter_async_context(
+                    realtime_kit.connect(
+                        "gpt-realtime",
+                        api_key="sk-bench",
+                        base_url=f"http://127.0.0.1:{port}/v1",
+                        reconnect=False,
+                    )
+                )
+                await conn.__anext__()  # session.created, as the SDK side reads it too
+        else:
+            from openai import AsyncOpenAI
+
+            client = AsyncOpenAI(
+                api_key="sk-bench",
+                base_url=f"http://127.0.0.1:{port}/v1",
+                websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+            )
+            for _ in range(count):
+                conn = await stack.enter_async_context(
+                    client.realtime.connect(model="gpt-realtime")
+                )
+                await conn.recv()  # session.created, like ours reads before returning
+        await asyncio.sleep(0.5)
+        gc.collect()
+        heap1, rss1 = tracemalloc.get_traced_memory()[0], _rss_kib()
+    tracemalloc.stop()
+    return {
+        "connections": count,
+        "rss_kib_per_connection": round((rss1 - rss0) / count, 1),
+        "heap_kib_per_connection": round((heap1 - heap0) / 1024 / count, 1),
+    }
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {"python": sys.version.split()[0]}
+    with Server(stream_audio=True) as server:
+        for name, fn in (("ours", _ours_session), ("openai", _sdk_session)):
+            results[f"duplex_{name}"] = await _run_duplex(
+                fn, server.port, args.sessions, args.seconds
+            )
+    with Server(stream_audio=False) as server:
+        # Each client in a fresh interpreter would be fairer still; the SDK goes second so any
+        # memory the first run leaves behind counts against ours, not theirs.
+        results["idle_ours"] = await _idle("ours", server.port, args.idle)
+        results["idle_openai"] = await _idle("openai", server.port, args.idle)
+    ours, sdk = results["duplex_ours"], results["duplex_openai"]
+    results["ratio_sessions_per_core"] = round(
+        ours["sessions_per_core"] / sdk["sessions_per_core"], 2
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--idle", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = asyncio.run(_main(args))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for key, value in results.items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Proactive rollover: replace a session before the server's 60-minute cap.
+
+``lead_time`` seconds before ``expires_at`` a standby session is opened and drained in the
+background; at the next turn boundary (no response in progress, the user not speaking), or at
+the hard deadline, the connection seeds it and switches to it, then closes the old socket with
+1000. These functions are the connection's own helpers, kept apart to keep files readable.
+
+Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect`` and (for types)
+``connection``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import anyio
+
+from realtime_kit.errors import ConnectionClosedError, DecodeError, RealtimeKitError
+from realtime_kit.reconnect import RolloverPolicy
+
+if TYPE_CHECKING:
+    from realtime_kit.connection import Delivered, RealtimeConnection, _Leg
+
+__all__ = ["rollover_loop"]
+
+_log = logging.getLogger("realtime_kit.connection")
+
+
+async def rollover_loop(conn: RealtimeConnection) -> None:
+    """Watch ``expires_at`` and roll the connection over; runs until the connection ends."""
+    policy = conn._rollover
+    assert policy is not None
+    while not conn._closing:
+        leg = conn._leg
+        assert leg is not None
+        expires = leg.core.expires_at
+        if expires is None:
+            return
+        remaining = expires - conn._clock()
+        if remaining > policy.lead_time:
+            await _nap(conn, min(remaining - policy.lead_time, policy.poll_interval), leg)
+            continue
+        try:
+            standby, early = await conn._open_leg()
+        except RealtimeKitError as exc:
+            _log.warning("rollover: standby session failed to open: %s", exc)
+            await anyio.sleep(min(policy.poll_interval, 5.0))
+            continue
+        drained: list[Delivered] = []
+        drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
+        assert conn._tg is not None
+        conn._tg.start_soon(_drain, conn, standby, drained, drain_scope, drain_done)
+        try:
+            await _wait_for_boundary(conn, leg, expires - policy.hard_deadline, policy)
+        finally:
+            drain_scope.cancel()
+        # Only one task may read the standby: wait until the drain task has let go.
+        await drain_done.wait()
+        if conn._closing or leg is not conn._leg or standby.transport.close_code is not None:
+            await standby.transport.aclose()
+            continue
+        try:
+            await conn._seed_and_switch(
+                leg,
+                standby,
+                early=early + drained,
+                cause="rollover",
+                attempts=1,
+                replay_history=True,
+                closed=None,
+            )
+        except ConnectionClosedError as exc:
+            # The old session stays in charge; the next pass tries a fresh standby.
+            _log.warning("rollover: switching failed, staying on the old session: %s", exc)
+            await standby.transport.aclose()
+            continue
+        await leg.transport.aclose(1000, "rolled over to a new session")
+
+
+async def _nap(conn: RealtimeConnection, seconds: float, leg: _Leg) -> None:
+    with anyio.move_on_after(seconds):
+        while leg is conn._leg:
+            await conn._leg_changed.wait()
+
+
+async def _drain(
+    conn: RealtimeConnection,
+    leg: _Leg,
+    into: list[Delivered],
+    scope: anyio.CancelScope,
+    done: anyio.Event,
+) -> None:
+    try:
+        with scope:
+            while True:
+                try:
+                    into.append(leg.core.receive(await leg.transport.receive_text()))
+                except (ConnectionClosedError, DecodeError) as exc:
+                    _log.warning("rollover: standby session ended early: %s", exc)
+                    return
+    finally:
+        done.set()
+
+
+async def _wait_for_boundary(
+    conn: RealtimeConnection, leg: _Leg, deadline: float, policy: RolloverPolicy
+) -> None:
+    poll = min(policy.poll_interval, 0.05)
+    while leg is conn._leg and not conn._closing:
+        core = leg.core
+        if core.active_response is None and not core.input_buffer.speaking:
+            return
+        if conn._clock() >= deadline:
+            return
+        await anyio.sleep(poll)

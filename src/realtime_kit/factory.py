@@ -1,0 +1,191 @@
+"""``realtime_kit.connect()``: the one factory that opens a :class:`RealtimeConnection`.
+
+It picks the target from the arguments (voice agent, transcription, translation, sideband),
+resolves credentials, picks the transport (WebSocket unless told otherwise) and owns the task
+group unless the caller brings one.
+
+Imports: anyio, pydantic, the standard library, ``connection``, ``reconnect``, ``transports``,
+``protocol``, ``errors`` and ``_settings``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+
+import anyio
+from anyio.abc import TaskGroup
+from pydantic import BaseModel
+
+from realtime_kit._settings import ClientSettings
+from realtime_kit.connection import RealtimeConnection, SessionTarget, TransportOpener
+from realtime_kit.errors import ConfigurationError
+from realtime_kit.protocol import SessionKind
+from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.transports.base import Transport
+from realtime_kit.transports.websocket import WebSocketTransport
+
+__all__ = ["ConnectContext", "connect"]
+
+
+def _target(
+    model: str | None, intent: str | None, translation: bool, call_id: str | None
+) -> SessionTarget:
+    chosen = [name for name, v in (("model", model), ("intent", intent), ("call_id", call_id)) if v]
+    if translation:
+        if intent or call_id:
+            raise ConfigurationError("translation sessions take only model= (no intent, call_id)")
+        return SessionTarget(
+            "translation", "/realtime/translations", {"model": model or "gpt-realtime-translate"}
+        )
+    if len(chosen) != 1:
+        raise ConfigurationError(
+            "pass exactly one of model= (voice agent), intent='transcription', or call_id= "
+            f"(sideband); got {chosen or 'none'}"
+        )
+    if intent is not None:
+        if intent not in ("transcription", "realtime"):
+            raise ConfigurationError(
+                f"intent must be 'transcription' or 'realtime', not {intent!r}"
+            )
+        kind: SessionKind = "transcription" if intent == "transcription" else "realtime"
+        return SessionTarget(kind, "/realtime", {"intent": intent})
+    if call_id is not None:
+        return SessionTarget("realtime", "/realtime", {"call_id": call_id})
+    assert model is not None
+    return SessionTarget("realtime", "/realtime", {"model": model})
+
+
+class ConnectContext:
+    """What :func:`connect` returns: ``async with`` it to get the :class:`RealtimeConnection`."""
+
+    def __init__(
+        self,
+        conn: RealtimeConnection,
+        task_group: TaskGroup | None,
+        session: Mapping[str, Any] | BaseModel | None,
+    ) -> None:
+        self._conn = conn
+        self._given_tg = task_group
+        self._own_tg: TaskGroup | None = None
+        self._session = session
+
+    async def __aenter__(self) -> RealtimeConnection:
+        tg = self._given_tg
+        if tg is None:
+            self._own_tg = tg = anyio.create_task_group()
+            await tg.__aenter__()
+        try:
+            await self._conn._start(tg, self._session)
+        except BaseException:
+            await self._conn.aclose()
+            self._conn._release()
+            if self._own_tg is not None:
+                self._own_tg.cancel_scope.cancel()
+                await self._own_tg.__aexit__(None, None, None)
+            raise
+        return self._conn
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        conn = self._conn
+        unreported = conn._error if not conn._error_seen else None
+        await conn.aclose()
+        conn._release()
+        if self._own_tg is not None:
+            try:
+                await self._own_tg.__aexit__(exc_type, exc, tb)
+            except BaseExceptionGroup as group:
+                # The block's own exception comes back wrapped; let it propagate as itself.
+                if len(group.exceptions) == 1:
+                    leaf = group.exceptions[0]
+                    if leaf is exc:
+                        return None
+                    raise leaf from None
+                raise
+        if exc is None and unreported is not None:
+            raise unreported
+        return None
+
+
+async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
+    return await WebSocketTransport.connect(url, headers=headers)
+
+
+def connect(
+    model: str | None = None,
+    *,
+    intent: Literal["transcription", "realtime"] | None = None,
+    translation: bool = False,
+    call_id: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    organization: str | None = None,
+    project: str | None = None,
+    safety_identifier: str | None = None,
+    session: Mapping[str, Any] | BaseModel | None = None,
+    reconnect: ReconnectPolicy | bool = True,
+    rollover: RolloverPolicy | bool = False,
+    task_group: TaskGroup | None = None,
+    queue_size: int = 256,
+    event_buffer: int = 4096,
+    open_timeout: float = 15.0,
+    transport: TransportOpener | None = None,
+    clock: Callable[[], float] = time.time,
+) -> ConnectContext:
+    """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
+
+    Exactly one target: ``model=`` (voice agent), ``intent="transcription"``,
+    ``translation=True`` (with an optional ``model=``, default ``gpt-realtime-translate``), or
+    ``call_id=`` (a sideband socket on a WebRTC/SIP call). Entering the block waits for
+    ``session.created`` (and, with ``session=``, for the server to confirm that config).
+
+    Args:
+        api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
+        base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
+        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
+        session: config sent as ``session.update`` right after ``session.created``.
+        reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
+        rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
+            the cap), ``False`` for none.
+        task_group: run the background tasks in this task group (default: one owned by the
+            ``async with`` block).
+        queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
+        event_buffer: events buffered for ``async for`` before reading pauses.
+        transport: a custom transport opener (the default opens a WebSocket).
+        clock: wall-clock seconds, compared with ``expires_at`` for rollover.
+
+    Raises:
+        ConfigurationError: bad or missing arguments (no API key, two targets).
+        HandshakeError, TransportError: the connection could not be opened.
+        SessionFatalError: the server refused the session (bad key, no quota).
+    """
+    target = _target(model, intent, translation, call_id)
+    settings = ClientSettings.resolve(
+        api_key=api_key,
+        base_url=base_url,
+        organization=organization,
+        project=project,
+        safety_identifier=safety_identifier,
+    )
+    if queue_size < 1 or event_buffer < 1:
+        raise ConfigurationError("queue_size and event_buffer must be at least 1")
+    conn = RealtimeConnection(
+        target=target,
+        settings=settings,
+        opener=transport or _open_websocket,
+        reconnect=ReconnectPolicy() if reconnect is True else reconnect or None,
+        rollover=RolloverPolicy() if rollover is True else rollover or None,
+        queue_size=queue_size,
+        event_buffer=event_buffer,
+        open_timeout=open_timeout,
+        clock=clock,
+    )
+    conn._requeue_lost = []
+    return ConnectContext(conn, task_group, session)
