@@ -29,14 +29,11 @@ from realtime_kit.transcriber._captions import (
     format_timestamp,
     format_vtt,
 )
+from realtime_kit.transcriber._config import CLIENT_COMMIT_MODELS, TRANSCRIPTION_MODELS
 from realtime_kit.transcriber._engine import CaptionEngine, CommitSpan
 from realtime_kit.transcriber._file import transcribe_file
 from realtime_kit.transcriber._input import AudioChunk, InputFormat, microphone_source, wav_source
-from realtime_kit.transcriber._transcriber import (
-    CLIENT_COMMIT_MODELS,
-    TRANSCRIPTION_MODELS,
-    Transcriber,
-)
+from realtime_kit.transcriber._transcriber import Transcriber
 from realtime_kit.transcriber._vad import EnergyVad, Turn, VadSettings
 
 __all__ = [

@@ -58,6 +58,11 @@ from realtime_kit.transcriber._captions import (
     TranscriptionRestored,
     TranscriptionStopped,
 )
+from realtime_kit.transcriber._config import (
+    CLIENT_COMMIT_MODELS,
+    TRANSCRIPTION_MODELS,
+    session_config,
+)
 from realtime_kit.transcriber._engine import CaptionEngine, CommitSpan
 from realtime_kit.transcriber._input import (
     Action,
@@ -67,33 +72,16 @@ from realtime_kit.transcriber._input import (
     Normalizer,
     bytes_per_ms,
     iterate,
-    wire_format,
 )
-from realtime_kit.transcriber._vad import EnergyVad, VadSettings
+from realtime_kit.transcriber._pump import InputPump
+from realtime_kit.transcriber._vad import VadSettings
 
-__all__ = ["CLIENT_COMMIT_MODELS", "TRANSCRIPTION_MODELS", "Transcriber"]
+__all__ = ["Transcriber"]
 
 _log = logging.getLogger("realtime_kit.transcriber")
 
-TRANSCRIPTION_MODELS = (
-    "gpt-realtime-whisper",
-    "gpt-live-transcribe",
-    "gpt-transcribe",
-    "gpt-4o-transcribe",
-    "gpt-4o-mini-transcribe",
-    "gpt-4o-mini-transcribe-2025-12-15",
-    "gpt-4o-transcribe-diarize",
-    "whisper-1",
-)
-"""Models a transcription session accepts (PROTOCOL.md §2.6)."""
-
-CLIENT_COMMIT_MODELS = frozenset({"gpt-realtime-whisper", "gpt-live-transcribe"})
-"""Models that need ``turn_detection: null`` and commits from the client (PROTOCOL.md §2.2)."""
-
 _MAX_APPEND_MS = 200
-_MIN_COMMIT_MS = 100
-_IDLE_CLEAR_MS = 5_000
-_PADDING_GRACE_S = 1.0  # uncommitted silence longer than this is cleared, not billed
+_PADDING_GRACE_S = 1.0
 TurnDetection = Literal["auto", "server_vad", "client"]
 
 
@@ -181,40 +169,22 @@ class Transcriber:
             turn_detection == "auto" and model in CLIENT_COMMIT_MODELS
         )
         self.input_format: InputFormat = input_format
-        wire = wire_format(input_format)
-        transcription: dict[str, Any] = {"model": model}
-        for key, value in (("language", language), ("prompt", prompt), ("delay", delay)):
-            if value is not None:
-                transcription[key] = value
-        if keywords is not None:
-            transcription["keywords"] = list(keywords)
-        vad_config: dict[str, Any] | None = None
-        if not self.client_commits:
-            vad_config = {
-                "type": "server_vad",
-                "threshold": 0.5,
-                "prefix_padding_ms": 300,
-                "silence_duration_ms": 500,
-                **dict(server_vad or {}),
-            }
-        audio_input: dict[str, Any] = {
-            "format": wire,
-            "transcription": transcription,
-            "turn_detection": vad_config,
-            "noise_reduction": {"type": noise_reduction} if noise_reduction else None,
-        }
-        self.session_config: dict[str, Any] = {
-            "type": "transcription",
-            "audio": {"input": audio_input},
-        }
-        if logprobs:
-            self.session_config["include"] = ["item.input_audio_transcription.logprobs"]
-        self.vad_settings = vad or VadSettings()
-        self.meter = (
-            meter
-            if meter is not None
-            else CostMeter(transcription_model=None, budget=budget, strict=False)
+        self.session_config = session_config(
+            model,
+            client_commits=self.client_commits,
+            input_format=input_format,
+            language=language,
+            prompt=prompt,
+            keywords=keywords,
+            delay=delay,
+            noise_reduction=noise_reduction,
+            server_vad=server_vad,
+            logprobs=logprobs,
         )
+        self.vad_settings = vad or VadSettings()
+        self._given_meter = meter
+        self._budget = budget
+        self.meter = meter if meter is not None else self._new_meter()
         if reconnect is True:
             self.reconnect_policy: ReconnectPolicy | None = ReconnectPolicy()
         else:
@@ -240,11 +210,15 @@ class Transcriber:
             safety_identifier=safety_identifier,
         )
         self._logprobs = logprobs
-        self._server_vad = vad_config
         self._reset()
 
+    def _new_meter(self) -> CostMeter:
+        return CostMeter(budget=self._budget, strict=False)
+
     def _reset(self) -> None:
-        vad = self._server_vad or {}
+        vad = self.session_config["audio"]["input"]["turn_detection"] or {}
+        if self._given_meter is None:
+            self.meter = self._new_meter()  # one run, one bill (a meter you pass spans runs)
         self.engine = CaptionEngine(
             client_commits=self.client_commits,
             prefix_padding_ms=float(vad.get("prefix_padding_ms", 300)),
@@ -259,13 +233,14 @@ class Transcriber:
         self._last_commit = 0  # stream position of the last commit or clear written
         self._wakeup = anyio.Event()
         self._progress = anyio.Event()
-        self._input_ms = 0.0
+        self._pump: InputPump | None = None
         self._running = False
         self._sent_high = 0
         self._span_start = 0
         self._sync_pending = False
         self._fed = anyio.Event()
         self._padding_item: str | None = None
+        self._opened = False
 
     # -- results -----------------------------------------------------------------------------
 
@@ -282,7 +257,10 @@ class Transcriber:
     @property
     def input_seconds(self) -> float:
         """Seconds of input audio read so far."""
-        return self._input_ms / 1000
+        return self._pump.input_ms / 1000 if self._pump is not None else 0.0
+
+    def _wake(self) -> None:
+        self._wakeup.set()
 
     @property
     def sent_seconds(self) -> float:
@@ -304,7 +282,7 @@ class Transcriber:
             model=self.model,
             failures=tuple(self.engine.failures),
             cost_usd=self.cost_usd,
-            audio_seconds=round(self._input_ms / 1000, 3),
+            audio_seconds=round(self.input_seconds, 3),
             stopped=self.stopped,
         )
 
@@ -351,16 +329,28 @@ class Transcriber:
         normalizer: Normalizer,
         out: MemoryObjectSendStream[Caption],
     ) -> None:
+        pump = InputPump(
+            self.ledger,
+            self.vad_settings,
+            client_commits=self.client_commits,
+            input_format=self.input_format,
+            on_onset=self.engine.note_onset,
+            wake=self._wake,
+            tail_ms=lambda: self.engine.silence_duration_ms + 200,
+        )
+        self._pump = pump
         async with out, anyio.create_task_group() as tg:
-            tg.start_soon(self._pump, audio, normalizer)
+            tg.start_soon(pump.run, audio, normalizer)
             with contextlib.suppress(_StoppedError):  # the budget ended it: a clean end
                 await self._sessions(out)
             tg.cancel_scope.cancel()
 
     async def _sessions(self, out: MemoryObjectSendStream[Caption]) -> None:
         attempt = 0
+        code: int | None = None
         restore: tuple[int, int | None] | None = None
         while True:
+            self._opened = False
             try:
                 await self._session(out, restore)
                 return
@@ -368,9 +358,11 @@ class Transcriber:
                 policy = self.reconnect_policy
                 if policy is None or not policy.should_retry(exc):
                     raise
+                if self._opened:  # a new outage (not a failed re-open): count afresh
+                    attempt = 0
+                    code = exc.code if isinstance(exc, ConnectionClosedError) else None
                 if attempt >= policy.max_attempts:
                     raise
-                code = exc.code if isinstance(exc, ConnectionClosedError) else None
                 _log.info("transcription session lost (%s); reconnecting", exc)
                 await anyio.sleep(policy.delay(attempt))
                 attempt += 1
@@ -398,6 +390,7 @@ class Transcriber:
         out: MemoryObjectSendStream[Caption],
         restore: tuple[int, int | None] | None,
     ) -> None:
+        self._opened = True
         self._progress = anyio.Event()
         self._sync_pending = False
         self._padding_item = None
@@ -580,57 +573,6 @@ class Transcriber:
                 return  # the sync commit found the buffer empty: all audio was read
             self.engine.commit_rejected()
         _log.warning("server error %s: %s", code, event.error.message)
-
-    # -- input ---------------------------------------------------------------------------------
-
-    async def _pump(self, audio: AsyncIterator[AudioChunk], normalizer: Normalizer) -> None:
-        ledger = self.ledger
-        # With server VAD our own VAD still runs: its onsets settle ambiguous server starts.
-        vad = EnergyVad(self.vad_settings)
-        planned = 0  # stream position of the last planned commit or clear
-        async for chunk in audio:
-            frame, wire = normalizer.push(chunk)
-            planned = self._plan(vad, frame, wire, planned)
-        frame, wire = normalizer.flush()
-        planned = self._plan(vad, frame, wire, planned)
-        if self.client_commits:
-            turn = vad.flush()
-            if turn is not None:
-                short = ledger.pos(_MIN_COMMIT_MS + 20) - (ledger.end - planned)
-                if short > 0:  # a commit needs 100 ms: pad the tail with silence
-                    ledger.append(bytes(short) if self.input_format == "pcm16" else b"\xff" * short)
-                ledger.actions.append(Action(ledger.end, "commit", turn.start_ms, turn.end_ms))
-        else:
-            # Let the server VAD hear the end of the last turn, then sync (see _act).
-            pad = ledger.pos(float(self.engine.silence_duration_ms) + 200)
-            ledger.append(bytes(pad) if self.input_format == "pcm16" else b"\xff" * pad)
-            ledger.actions.append(Action(ledger.end, "sync"))
-        ledger.done = True
-        self._wakeup.set()
-
-    def _plan(self, vad: EnergyVad, frame: Any, wire: bytes, planned: int) -> int:
-        ledger = self.ledger
-        self._input_ms += frame.duration_ms
-        ledger.append(wire)
-        if not self.client_commits:
-            if frame.num_samples:
-                for turn in vad.push(frame.samples):
-                    self.engine.note_onset(turn.start_ms)
-                if vad.speech_start_ms is not None:
-                    self.engine.note_onset(vad.speech_start_ms)
-        elif frame.num_samples:
-            for turn in vad.push(frame.samples):
-                ledger.actions.append(Action(ledger.end, "commit", turn.start_ms, turn.end_ms))
-                planned = ledger.end
-            if (
-                not vad.in_speech
-                and ledger.ms(ledger.end - planned) > _IDLE_CLEAR_MS
-                and not vad.onset_pending
-            ):
-                ledger.actions.append(Action(ledger.end, "clear"))
-                planned = ledger.end
-        self._wakeup.set()
-        return planned
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
