@@ -23,8 +23,10 @@ from realtime_kit.transcriber import (
     TranscriptionRestored,
     TranscriptionStopped,
     format_srt,
+    microphone_source,
     wav_source,
 )
+from tests.audio.conftest import FakeBackend
 from tests.transcriber._util import (
     SAMPLE_JSON,
     SAMPLE_WAV,
@@ -274,3 +276,53 @@ async def test_runs_are_independent_and_not_concurrent() -> None:
                     pass  # pragma: no cover
         with anyio.fail_after(10):
             await transcriber.transcribe(wav_source(SAMPLE_WAV))
+
+
+async def test_log_probabilities_reach_partials_and_segments() -> None:
+    async with FakeRealtimeServer() as server:
+        speech = build_speech(server.speak, SENTENCES[:1])
+        transcriber = Transcriber(logprobs=True, api_key="sk-test", base_url=server.base_url)
+        partials = []
+        async with transcriber.stream(chunks(speech.pcm)) as captions:
+            async for caption in captions:
+                if isinstance(caption, PartialCaption):
+                    partials.append(caption)
+    (segment,) = transcriber.segments
+    assert segment.logprobs is not None
+    assert "".join(lp.token for lp in segment.logprobs).strip() == SENTENCES[0]
+    assert all(lp.logprob <= 0 for lp in segment.logprobs)
+    assert all(p.logprobs for p in partials)
+
+
+async def test_microphone_input_through_a_fake_device() -> None:
+    backend = FakeBackend(input_rate=48_000)
+    recognizer = ScriptedRecognizer(["one", "two"], default="?")
+    async with FakeRealtimeServer(recognizer=recognizer) as server:
+        speech = build_speech(server.speak, SENTENCES[:2])
+        device = np.repeat(PCMFrame.from_bytes(speech.pcm).samples, 2)  # 48 kHz, mono
+        device = np.concatenate([device, np.zeros(48_000, np.int16)])  # then a quiet room
+        transcriber = Transcriber(api_key="sk-test", base_url=server.base_url)
+
+        async def speak_into_the_device() -> None:
+            while not backend.streams or not backend.streams[0].started:  # noqa: ASYNC110
+                await anyio.sleep(0.001)
+            for start in range(0, device.size, 480):  # 10 ms device blocks
+                backend.streams[0].push(device[start : start + 480, None])
+                if start % 4800 == 0:
+                    await anyio.sleep(0.002)
+
+        finals = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(speak_into_the_device)
+            async with transcriber.stream(microphone_source(backend=backend)) as captions:
+                async for caption in captions:
+                    if isinstance(caption, FinalCaption):
+                        finals.append(caption.text)
+                    if len(finals) == 2:
+                        break  # a live source never ends: leaving the block stops it
+    assert finals == ["one", "two"]
+    assert backend.streams[0].closed
+    _check_boundaries(
+        transcriber.segments,
+        [(t, s, e) for (t, (_, s, e)) in zip(("one", "two"), speech.spans, strict=True)],
+    )
