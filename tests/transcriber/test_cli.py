@@ -119,3 +119,14 @@ def test_the_docs_python_quickstart_runs_offline(tmp_path: Path) -> None:
     assert lines[0].endswith("Hello there.")
     assert lines[1].endswith("Captions, offline.")
     assert lines[2].startswith("Hello there. Captions, offline. ")
+
+
+def test_an_unreachable_server_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    assert main(["transcribe", str(SAMPLE_WAV), "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "TransportError" in err
+    assert "127.0.0.1:9" in err

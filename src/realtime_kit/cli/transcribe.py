@@ -248,6 +248,22 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
     return 0
 
 
+def _leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error inside a task group's failure that says what went wrong."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, BaseExceptionGroup):
+            pending[:0] = list(item.exceptions)
+        else:
+            leaves.append(item)
+    for leaf in leaves:
+        if isinstance(leaf, RealtimeKitError | KeyboardInterrupt):
+            return leaf
+    return leaves[0] if leaves else group
+
+
 def _budget(value: str | None) -> Any:
     if value is None:
         return None
@@ -263,7 +279,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(obj), flush=True)
 
     try:
-        return anyio.run(_run, args, emit)
+        try:
+            return anyio.run(_run, args, emit)
+        except BaseExceptionGroup as group:
+            raise _leaf(group) from None
     except KeyboardInterrupt:
         return 130
     except ConfigurationError as exc:

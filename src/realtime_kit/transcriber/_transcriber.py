@@ -358,6 +358,8 @@ class Transcriber:
                 policy = self.reconnect_policy
                 if policy is None or not policy.should_retry(exc):
                     raise
+                if restore is None and not self._opened:
+                    raise  # never connected at all: report it now rather than retry blindly
                 if self._opened:  # a new outage (not a failed re-open): count afresh
                     attempt = 0
                     code = exc.code if isinstance(exc, ConnectionClosedError) else None
