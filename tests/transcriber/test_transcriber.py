@@ -15,7 +15,7 @@ from realtime_kit.audio import PCMFrame
 from realtime_kit.cli._offline import SidecarRecognizer
 from realtime_kit.cost import Budget
 from realtime_kit.errors import ConfigurationError
-from realtime_kit.testing import FakeRealtimeServer, ScriptedRecognizer, load_recording
+from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedRecognizer, load_recording
 from realtime_kit.transcriber import (
     FinalCaption,
     PartialCaption,
@@ -326,3 +326,27 @@ async def test_microphone_input_through_a_fake_device() -> None:
         transcriber.segments,
         [(t, s, e) for (t, (_, s, e)) in zip(("one", "two"), speech.spans, strict=True)],
     )
+
+
+async def test_the_60_minute_cap_only_starts_a_new_session() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock) as server:
+        speech = build_speech(server.speak, SENTENCES[:3])
+        cut = len(speech.pcm) // 2 // 960 * 960
+
+        async def audio():  # type: ignore[no-untyped-def]
+            async for piece in chunks(speech.pcm[:cut]):
+                yield piece
+            while not transcriber.segments:  # noqa: ASYNC110 - the session is under way
+                await anyio.sleep(0.005)
+            clock.advance(3601)  # the session hits its cap in the middle of the input
+            await server.wait_for_connections(2)
+            async for piece in chunks(speech.pcm[cut:]):
+                yield piece
+
+        transcriber = Transcriber(api_key="sk-test", base_url=server.base_url)
+        transcript = await transcriber.transcribe(audio())
+    assert transcript.text == " ".join(SENTENCES[:3])
+    (restored,) = transcriber.restores
+    assert restored.close_code == 1001
+    _check_boundaries(list(transcript.segments), speech.spans)

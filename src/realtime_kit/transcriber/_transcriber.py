@@ -40,6 +40,7 @@ from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
     RealtimeKitError,
+    SessionExpiredError,
     UnpricedModelError,
 )
 from realtime_kit.events import (
@@ -356,13 +357,16 @@ class Transcriber:
                 return
             except RealtimeKitError as exc:
                 policy = self.reconnect_policy
-                if policy is None or not policy.should_retry(exc):
+                # The 60-minute cap ends a session, not a transcription: carry on in a new one.
+                expired = isinstance(exc, SessionExpiredError)
+                if policy is None or not (expired or policy.should_retry(exc)):
                     raise
                 if restore is None and not self._opened:
                     raise  # never connected at all: report it now rather than retry blindly
                 if self._opened:  # a new outage (not a failed re-open): count afresh
                     attempt = 0
                     code = exc.code if isinstance(exc, ConnectionClosedError) else None
+                    code = 1001 if expired else code
                 if attempt >= policy.max_attempts:
                     raise
                 _log.info("transcription session lost (%s); reconnecting", exc)
