@@ -1,7 +1,7 @@
 """Handler slots for :meth:`RealtimeConnection.on`: inline for plain functions, an ordered
 worker per ``async`` handler so a slow one never stalls the read loop.
 
-Imports: anyio and the standard library.
+Imports: anyio, the standard library and ``_sync``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from realtime_kit._sync import LazyEvent
 
 __all__ = ["Handler", "HandlerSlot"]
 
@@ -32,6 +34,7 @@ class HandlerSlot:
         self._spawn = spawn
         self._queue: MemoryObjectSendStream[Any] | None = None
         self._receive: MemoryObjectReceiveStream[Any] | None = None
+        self._finished = LazyEvent()
 
     def dispatch(self, event: Any) -> None:
         """Run a plain handler now, or queue the event for the async handler's worker."""
@@ -53,6 +56,13 @@ class HandlerSlot:
                         await result
         except anyio.ClosedResourceError:
             return  # the connection was released while events were still queued
+        finally:
+            self._finished.set()
+
+    async def finished(self) -> None:
+        """Wait until the worker has handled everything queued before :meth:`close`."""
+        if self._queue is not None:
+            await self._finished.wait()
 
     def close(self) -> None:
         """No more events: the worker finishes what is queued and ends."""

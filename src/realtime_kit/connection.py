@@ -138,6 +138,7 @@ class RealtimeConnection:
         self._done = LazyEvent()
         self._error: BaseException | None = None
         self._error_seen = False
+        self._handler_drain_timeout = 5.0
         self.restores: list[ConnectionRestored] = []
         """Every reconnect and rollover so far, oldest first."""
 
@@ -250,7 +251,11 @@ class RealtimeConnection:
 
     async def __anext__(self) -> Delivered:
         try:
-            return await self._inbox_reader.receive()
+            try:
+                # An event already waiting is handed over without an event-loop round trip.
+                return self._inbox_reader.receive_nowait()
+            except anyio.WouldBlock:
+                return await self._inbox_reader.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             if self._error is not None:
                 self._error_seen = True
@@ -266,6 +271,13 @@ class RealtimeConnection:
         with anyio.CancelScope(shield=True):
             if self._leg is not None:
                 await self._leg.transport.aclose(1000, "client closed")
+            # Async handlers finish the events already handed to them (bounded), then stop.
+            slots = [slot for slots in self._handlers.values() for slot in slots]
+            for slot in slots:
+                slot.close()
+            with anyio.move_on_after(self._handler_drain_timeout):
+                for slot in slots:
+                    await slot.finished()
             self._finish()
 
     async def wait_closed(self) -> None:
@@ -343,7 +355,8 @@ class RealtimeConnection:
                 await self._read_loop()
             except RealtimeKitError as exc:
                 self._fail(exc)
-        self._finish()
+        if not self._closing:
+            self._finish()  # the server ended it; a local aclose() finishes by itself
 
     def _spawn_started(self, fn: Callable[[], Awaitable[None]]) -> None:
         if self._tg is None:
@@ -404,9 +417,16 @@ class RealtimeConnection:
                 raise fatal
 
     async def _deliver(self, event: Delivered) -> None:
+        if self._done.is_set():
+            return  # the connection has ended; the caller asked for nothing more
         for slot in self._slots_for(type(event)):
             slot.dispatch(event)
-        await self._inbox.send(event)
+        try:
+            # Room in the buffer: no round trip. The read loop still yields once per socket
+            # read, so other tasks are not starved during a burst.
+            self._inbox.send_nowait(event)
+        except anyio.WouldBlock:
+            await self._inbox.send(event)
 
     # -- writing -----------------------------------------------------------------------------
 
