@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -133,7 +133,6 @@ class Transcript:
     """Exact cost of the run, or None when the model has no price card."""
     audio_seconds: float = 0.0
     stopped: TranscriptionStopped | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
