@@ -350,3 +350,32 @@ async def test_the_60_minute_cap_only_starts_a_new_session() -> None:
     (restored,) = transcriber.restores
     assert restored.close_code == 1001
     _check_boundaries(list(transcript.segments), speech.spans)
+
+
+@pytest.mark.parametrize(
+    ("turn_detection", "server_vad", "expected"),
+    [
+        ("client", None, None),
+        ("server_vad", {"silence_duration_ms": 300}, 300),
+    ],
+)
+async def test_turn_detection_can_be_chosen_for_token_models(
+    turn_detection: str, server_vad: dict[str, int] | None, expected: int | None
+) -> None:
+    async with FakeRealtimeServer() as server:
+        speech = build_speech(server.speak, SENTENCES[:2])
+        transcriber = Transcriber(
+            "gpt-4o-mini-transcribe",
+            turn_detection=turn_detection,  # type: ignore[arg-type]
+            server_vad=server_vad,
+            api_key="sk-test",
+            base_url=server.base_url,
+        )
+        transcript = await transcriber.transcribe(chunks(speech.pcm))
+        (handle,) = server.connections
+    td = handle.config["audio"]["input"]["turn_detection"]
+    assert (td is None) == (expected is None)
+    if expected is not None:
+        assert td["silence_duration_ms"] == expected
+        assert transcriber.engine.silence_duration_ms == expected
+    _check_boundaries(list(transcript.segments), speech.spans)
