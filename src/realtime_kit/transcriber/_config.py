@@ -1,6 +1,6 @@
 """Transcription-session configuration: the models and the ``session.update`` payload.
 
-Imports: the standard library, :mod:`realtime_kit.errors` and the input module.
+Imports: the standard library and the input module.
 """
 
 from __future__ import annotations

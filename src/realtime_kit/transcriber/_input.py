@@ -1,7 +1,7 @@
 """Input side of the transcriber: audio sources, normalisation to the wire format, and the
 ledger of audio and commits that makes a reconnect lossless.
 
-Imports: anyio, numpy, the standard library, :mod:`realtime_kit.audio`, :mod:`realtime_kit.errors`.
+Imports: the standard library, :mod:`realtime_kit.audio`, :mod:`realtime_kit.errors`.
 """
 
 from __future__ import annotations
