@@ -8,7 +8,8 @@ the client's alone. Every session, for both clients, in the same run and against
 * receives a ``response.output_audio.delta`` (50 ms of audio) every 50 ms, parsed into a typed
   event (ours: ``async for event in conn``; SDK: ``async for event in conn``);
 
-over real loopback sockets. "Sessions per core" is how many such sessions (70 frames a second
+over real loopback sockets. A receive-only burst of 10,000 deltas then prices the read path
+alone (CPU per typed event). "Sessions per core" is how many such sessions (70 frames a second
 each) one core could carry at the client CPU measured per frame. Idle memory is the growth of
 the process's resident set (and of Python's traced heap) per open, idle connection.
 
@@ -38,6 +39,7 @@ DELTA_MS = 50
 FRAME = bytes(48 * APPEND_MS)
 DELTA = base64.b64encode(bytes(48 * DELTA_MS)).decode()
 FRAMES_PER_SESSION_SECOND = 1000 / APPEND_MS + 1000 / DELTA_MS
+FLOOD = 10_000
 
 
 def _session_created(n: int) -> str:
@@ -61,8 +63,10 @@ def _session_created(n: int) -> str:
     )
 
 
-def _serve(port_queue: Any, stream_audio: bool) -> None:
-    """The server process: session.created, a response that never ends, deltas every 50 ms."""
+def _serve(port_queue: Any, mode: str, flood: int) -> None:
+    """The server process: session.created, a response that never ends, then output deltas:
+    every 50 ms (``paced``), none (``idle``), or ``flood`` back to back once the client first
+    speaks (``flood``)."""
     from websockets.asyncio.server import serve
 
     async def handler(ws: Any) -> None:
@@ -79,28 +83,35 @@ def _serve(port_queue: Any, stream_audio: bool) -> None:
         }
         await ws.send(json.dumps(created))
 
+        spoke = asyncio.Event()
+
         async def drain() -> None:
             async for _ in ws:
-                pass
+                spoke.set()
+
+        def delta(n: int) -> str:
+            return json.dumps(
+                {
+                    "type": "response.output_audio.delta",
+                    "event_id": f"event_{n}",
+                    "response_id": f"resp_{number}",
+                    "item_id": f"item_{number}",
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": DELTA,
+                }
+            )
 
         async def stream() -> None:
             n = 0
-            while stream_audio:
+            while mode == "paced":
                 n += 1
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "response.output_audio.delta",
-                            "event_id": f"event_{n}",
-                            "response_id": f"resp_{number}",
-                            "item_id": f"item_{number}",
-                            "output_index": 0,
-                            "content_index": 0,
-                            "delta": DELTA,
-                        }
-                    )
-                )
+                await ws.send(delta(n))
                 await asyncio.sleep(DELTA_MS / 1000)
+            if mode == "flood":
+                await spoke.wait()
+                for n in range(flood):
+                    await ws.send(delta(n))
             await asyncio.Future()
 
         tasks = [asyncio.ensure_future(drain()), asyncio.ensure_future(stream())]
@@ -119,10 +130,10 @@ def _serve(port_queue: Any, stream_audio: bool) -> None:
 
 
 class Server:
-    def __init__(self, stream_audio: bool = True) -> None:
+    def __init__(self, mode: str = "paced", flood: int = FLOOD) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._queue = ctx.Queue()
-        self._process = ctx.Process(target=_serve, args=(self._queue, stream_audio), daemon=True)
+        self._process = ctx.Process(target=_serve, args=(self._queue, mode, flood), daemon=True)
 
     def __enter__(self) -> Server:
         self._process.start()
@@ -196,6 +207,48 @@ async def _sdk_session(port: int, seconds: float, counts: list[int], ready: Any)
             await asyncio.sleep(max(0.0, tick - time.monotonic()))
         reader.cancel()
     await client.close()
+
+
+async def _ours_flood(port: int, flood: int) -> float:
+    import realtime_kit
+    from realtime_kit.events import InputAudioBufferClearEvent
+
+    async with realtime_kit.connect(
+        "gpt-realtime", api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", reconnect=False
+    ) as conn:
+        await conn.__anext__()
+        await conn.__anext__()
+        start = _cpu()
+        await conn.send(InputAudioBufferClearEvent())
+        count = 0
+        async for _event in conn:
+            count += 1
+            if count == flood:
+                break
+        return _cpu() - start
+
+
+async def _sdk_flood(port: int, flood: int) -> float:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(
+        api_key="sk-bench",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+    )
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+        await conn.recv()
+        await conn.recv()
+        start = _cpu()
+        await conn.input_audio_buffer.clear()
+        count = 0
+        async for _event in conn:
+            count += 1
+            if count == flood:
+                break
+        elapsed = _cpu() - start
+    await client.close()
+    return elapsed
 
 
 async def _run_duplex(
@@ -276,12 +329,17 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"python": sys.version.split()[0]}
-    with Server(stream_audio=True) as server:
+    with Server("paced") as server:
         for name, fn in (("ours", _ours_session), ("openai", _sdk_session)):
             results[f"duplex_{name}"] = await _run_duplex(
                 fn, server.port, args.sessions, args.seconds
             )
-    with Server(stream_audio=False) as server:
+    with Server("flood", args.flood) as server:
+        for name, flood in (("ours", _ours_flood), ("openai", _sdk_flood)):
+            # Best of three: a receive-only burst is short, so take the least disturbed run.
+            runs = [await flood(server.port, args.flood) for _ in range(3)]
+            results[f"receive_{name}_us_per_event"] = round(min(runs) * 1e6 / args.flood, 1)
+    with Server("idle") as server:
         # Each client in a fresh interpreter would be fairer still; the SDK goes second so any
         # memory the first run leaves behind counts against ours, not theirs.
         results["idle_ours"] = await _idle("ours", server.port, args.idle)
@@ -298,6 +356,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--idle", type=int, default=200)
+    parser.add_argument("--flood", type=int, default=FLOOD, help="deltas in the receive burst")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = asyncio.run(_main(args))

@@ -417,8 +417,8 @@ class RealtimeConnection:
                 raise fatal
 
     async def _deliver(self, event: Delivered) -> None:
-        if self._done.is_set():
-            return  # the connection has ended; the caller asked for nothing more
+        if self._done.is_set() or self._closing:
+            return  # closing or ended: the caller asked for nothing more
         for slot in self._slots_for(type(event)):
             slot.dispatch(event)
         try:

@@ -43,3 +43,5 @@ def test_benchmark_runs_both_clients() -> None:
         assert duplex["sessions_per_core"] > 0
         assert figures[f"idle_{client}"]["connections"] == 3
     assert figures["ratio_sessions_per_core"] > 0
+    assert figures["receive_ours_us_per_event"] > 0
+    assert figures["receive_openai_us_per_event"] > 0
