@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv and run the main job offline: decode a recorded Realtime session and summarise it.
-. "$(dirname "$0")/_venv.sh" dev
-exec .venv/bin/python examples/summarise_recording.py examples/data/voice_turn.jsonl
+# Set up .venv and run the main job offline: live captions of the bundled sample WAV (real
+# synthesized speech), against the embedded fake Realtime server — segments, timings and cost.
+. "$(dirname "$0")/_venv.sh" cli,testing
+exec .venv/bin/realtime-kit transcribe examples/data/sample.wav --offline "$@"

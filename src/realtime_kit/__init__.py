@@ -6,7 +6,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, cost, errors, events
+from realtime_kit import audio, cost, errors, events, transcriber
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.connection import RealtimeConnection
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
@@ -23,6 +23,7 @@ from realtime_kit.events import (
 from realtime_kit.factory import connect
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.rest import RealtimeREST, verify_webhook
+from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
 
 __all__ = [
     "Budget",
@@ -43,6 +44,8 @@ __all__ = [
     "Resampler",
     "RolloverPolicy",
     "ServerEvent",
+    "Transcriber",
+    "Transcript",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
@@ -54,6 +57,8 @@ __all__ = [
     "encode_event",
     "errors",
     "events",
+    "transcribe_file",
+    "transcriber",
     "verify_webhook",
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -22,3 +22,12 @@ async def client(server: FakeRealtimeServer) -> AsyncIterator[Client]:
     await c.expect("session.created")
     yield c
     await c.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _nothing_sent_outside_the_schema() -> Iterator[None]:
+    """Whatever the fake server sent during these tests matched the committed schema exactly."""
+    yield
+    from realtime_kit.testing._wire import OUTGOING_DRIFT
+
+    assert not OUTGOING_DRIFT, str(OUTGOING_DRIFT)

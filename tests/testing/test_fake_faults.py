@@ -274,8 +274,7 @@ async def test_restart_keeps_the_port_and_drops_sessions() -> None:
         port = server.port
         c = await open_client(server.ws_base_url + REALTIME)
         await c.expect("session.created")
-    code, _ = await c.closed()
-    assert code is not None  # the server said goodbye (uvicorn sends 1012 on shutdown)
+    await c.closed()  # the old session is gone (uvicorn says 1012, or the socket just ends)
     async with server:
         assert server.port == port
         again = await open_client(server.ws_base_url + REALTIME)

@@ -273,3 +273,33 @@ def test_config_value_checks() -> None:
             validate_update("realtime", {"type": "realtime", **update}, current={})
         assert info.value.param is not None
         assert info.value.param.endswith(param), (update, info.value.param)
+
+
+def test_merge_update_replaces_a_variant_whose_type_changes() -> None:
+    from realtime_kit.testing.config import merge_update
+
+    current = {
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcm", "rate": 24000},
+                "turn_detection": {"type": "semantic_vad", "eagerness": "low"},
+            }
+        }
+    }
+    merged = merge_update(
+        current,
+        {"audio": {"input": {"format": {"type": "audio/pcmu"},
+                             "turn_detection": {"type": "server_vad", "threshold": 0.7}}}},
+    )  # fmt: skip
+    assert merged["audio"]["input"]["format"] == {"type": "audio/pcmu"}
+    vad = merged["audio"]["input"]["turn_detection"]
+    assert vad["type"] == "server_vad"
+    assert vad["threshold"] == 0.7
+    assert "eagerness" not in vad
+    assert vad["prefix_padding_ms"] == 300  # a new detector starts from its defaults
+    same = merge_update(merged, {"audio": {"input": {"turn_detection": {"threshold": 0.4}}}})
+    assert (
+        same["audio"]["input"]["turn_detection"]["silence_duration_ms"]
+        == vad["silence_duration_ms"]
+    )
+    assert same["audio"]["input"]["turn_detection"]["threshold"] == 0.4

@@ -1379,6 +1379,9 @@ class TranscriptionSessionAudioInputTurnDetection(RealtimeModel):
     threshold: float | None = None
     prefix_padding_ms: int | None = None
     silence_duration_ms: int | None = None
+    create_response: bool | None = None
+    interrupt_response: bool | None = None
+    idle_timeout_ms: int | None = None
 
 
 class TranslationSession(RealtimeModel):

@@ -534,9 +534,8 @@ class RealtimeSession(ItemHandlers):
             self.active = None
 
     async def after_response(self, run: ResponseRun) -> None:
+        """``run``'s ``response.done`` has been sent."""
         await self.desk.response_done()
-        if run.in_conversation:
-            self.arm_idle()
 
     async def _on_response_cancel(self, event: dict[str, Any], eid: Any) -> None:
         rid = event.get("response_id")

@@ -137,9 +137,13 @@ class ResponseRun:
                 await self._finish_message(self._open, status="incomplete")
         elif self.status == "in_progress":
             self.status = "completed"
-        await s.send(
-            {"type": "response.done", "response": self.response_object(usage=self._usage())}
-        )
+        done = {"type": "response.done", "response": self.response_object(usage=self._usage())}
+        # The response is over for the session *before* its response.done leaves: a client
+        # that answers response.done with response.create at once must not be refused.
+        s.response_finished(self)
+        if self.in_conversation:
+            s.arm_idle()
+        await s.send(done)
         await s.after_response(self)
 
     def _context(self) -> TurnContext:

@@ -55,7 +55,7 @@ class SocketClosedError(Exception):
 
 # Everything the server sends goes through the event layer: an event type the project's types do
 # not know, or a field of the wrong shape, is a bug in the fake, not a test result. Fields the
-# project's schema lacks but SDK 3.51.0 has (e.g. transcription turn_detection.idle_timeout_ms)
+# project's schema lacks but a newer SDK has
 # are sent anyway and counted in OUTGOING_DRIFT, which the tests keep an eye on.
 OUTGOING_DRIFT = DriftReport()
 _OUTGOING = EventDecoder(drift=OUTGOING_DRIFT)

@@ -422,18 +422,25 @@ def _get(value: object, key: str) -> object:
 
 
 def merge_update(current: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """Partial merge: present keys change (objects merge recursively), ``null`` clears."""
+    """Partial merge: present keys change (objects merge recursively), ``null`` clears.
+
+    An object whose ``type`` changes (an audio format, a turn detector) is a different variant:
+    it replaces the old one wholesale, so no field of the old variant leaks into the new one
+    (``audio/pcmu`` has no ``rate``); a new turn detector starts from its defaults.
+    """
     merged = copy.deepcopy(current)
     for key, value in update.items():
         old = merged.get(key)
-        # turn_detection / transcription switch wholesale when their type or model changes
-        if isinstance(value, Mapping) and isinstance(old, dict) and key not in ("turn_detection",):
-            merged[key] = merge_update(old, value)
-        elif isinstance(value, Mapping) and key == "turn_detection":
-            if isinstance(old, dict) and old.get("type") == value.get("type"):
+        if isinstance(value, Mapping) and isinstance(old, dict):
+            switched = "type" in value and value.get("type") != old.get("type")
+            if not switched:
                 merged[key] = merge_update(old, value)
-            else:
+            elif key == "turn_detection":
                 merged[key] = _fill_vad(dict(value))
+            else:
+                merged[key] = copy.deepcopy(dict(value))
+        elif isinstance(value, Mapping) and key == "turn_detection":
+            merged[key] = _fill_vad(dict(value))
         else:
             merged[key] = copy.deepcopy(value)
     return merged

@@ -1,0 +1,72 @@
+"""``realtime-kit cost``: print the shipped price cards (or those of a card file).
+
+Imports: argparse, the standard library, :mod:`realtime_kit.cost`; rich (the ``cli`` extra)
+lazily, with a plain-text table when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from realtime_kit.cost import PriceBook, PriceCard
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``cost`` sub-command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "cost",
+        help="print the price cards",
+        description="Print the dated, sourced price cards the cost meter uses.",
+    )
+    parser.add_argument(
+        "--cards", metavar="FILE", help="layer a JSON or TOML card file over the shipped cards"
+    )
+    parser.add_argument("--plain", action="store_true", help="plain text, no colours")
+    parser.set_defaults(handler=run)
+
+
+def _unit(card: PriceCard) -> str:
+    return "per minute" if card.kind == "per_minute" else "per 1M tokens"
+
+
+def _rates(card: PriceCard) -> str:
+    if not card.rates:
+        return "unpriced"
+    return ", ".join(f"{name} {value}" for name, value in card.rates.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    book = PriceBook.default()
+    if args.cards:
+        book = book.with_cards(PriceBook.load(args.cards))
+    cards = sorted(book, key=lambda c: (c.kind, c.model))
+    try:
+        if args.plain:
+            raise ImportError("plain output asked for")
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        for card in cards:
+            print(
+                f"{card.model:26} {card.kind:21} {card.status:10} {_rates(card)} ({_unit(card)}),"
+                f" effective {card.effective}, {card.source}"
+            )
+        return 0
+    table = Table(title="realtime_kit price cards (USD)")
+    for column in ("model", "kind", "status", "rates", "unit", "effective", "source"):
+        table.add_column(column, overflow="fold")
+    for card in cards:
+        table.add_row(
+            card.model,
+            card.kind,
+            card.status,
+            _rates(card),
+            _unit(card),
+            str(card.effective),
+            card.source,
+        )
+    Console().print(table)
+    return 0
