@@ -169,6 +169,33 @@ async def test_out_of_order_and_failed_transcriptions(server: FakeRealtimeServer
     await c.close()
 
 
+async def test_a_lone_held_transcription_goes_out_after_a_second() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock, seed=3) as server:
+        server.faults.out_of_order_transcriptions()
+        c = await open_client(server.ws_base_url + "/realtime?intent=transcription")
+        await c.expect("session.created")
+        await c.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "transcription",
+                    "audio": {"input": {"transcription": TRANSCRIBE, "turn_detection": None}},
+                },
+            }
+        )
+        await c.expect("session.updated")
+        await _speak_turn(c, server, "Only one sentence.")
+        item = (await c.recv_until("input_audio_buffer.committed"))[-1]["item_id"]
+        with pytest.raises(TimeoutError):
+            await c.recv_until("conversation.item.input_audio_transcription.completed", wait=0.3)
+        clock.advance(1.0)  # no second item came to swap with: it is released, not lost
+        done = await c.recv_until("conversation.item.input_audio_transcription.completed")
+        assert done[-1]["item_id"] == item
+        assert done[-1]["transcript"] == "Only one sentence."
+        await c.close()
+
+
 async def test_rest_faults(server: FakeRealtimeServer) -> None:
     server.faults.rest_error(429, path_contains="client_secrets")
     server.faults.rest_error(500)

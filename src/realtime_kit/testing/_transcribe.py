@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from realtime_kit.testing._audio import BYTES_PER_MS
 from realtime_kit.testing._parts import usage_tokens
+from realtime_kit.testing._wire import SocketClosedError
 
 if TYPE_CHECKING:
     from realtime_kit.testing._realtime import RealtimeSession
@@ -170,7 +171,10 @@ class TranscriptionDesk:
         if mode == "out_of_order":
             held, self._held = self._held, None
             if held is None:
+                # Swap with the next item's transcript; if no item follows within a second of
+                # server clock, this one goes out alone rather than never.
                 self._held = events
+                self.s.start_soon(self._release_held, events, self.s.parts.clock.now() + 1.0)
                 return
             await self._send_all(events)
             await self._send_all(held)
@@ -180,6 +184,16 @@ class TranscriptionDesk:
             clock = self.s.parts.clock
             await clock.pace_until(clock.now() + delay / 1000)
         await self._send_all(events)
+
+    async def _release_held(self, events: list[dict[str, Any]], deadline: float) -> None:
+        await self.s.parts.clock.wait_until(deadline)
+        if self._held is not events:
+            return  # already sent, swapped with a later item's transcript
+        self._held = None
+        try:
+            await self._send_all(events)
+        except SocketClosedError:
+            self.s.end()
 
     async def response_done(self) -> None:
         """A response finished: release transcripts held by the "late" fault."""
