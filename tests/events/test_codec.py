@@ -65,6 +65,14 @@ def test_type_constants_are_always_written() -> None:
     assert turn == {"type": "server_vad", "threshold": 0.6}
 
 
+def test_type_is_written_for_events_validated_from_dicts_without_it() -> None:
+    event = ev.ConversationItemDeleteEvent.model_validate({"item_id": "item_1"})
+    assert json.loads(encode_event(event)) == {
+        "type": "conversation.item.delete",
+        "item_id": "item_1",
+    }
+
+
 def test_session_created_dispatches_on_session_type() -> None:
     kinds = {
         "realtime": ev.RealtimeSession,

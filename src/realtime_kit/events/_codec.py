@@ -285,6 +285,10 @@ def encode_event(event: ServerEventBase | ClientEventBase) -> bytes:
     """
     if not isinstance(event, (ServerEventBase, ClientEventBase)):
         raise EncodeError(f"not an event: {type(event).__name__}")
+    fields_set = event.__pydantic_fields_set__
+    if "type" not in fields_set:
+        # Built by model_validate() from a dict without "type": the constant is still sent.
+        fields_set.add("type")
     try:
         return event.__pydantic_serializer__.to_json(event, exclude_unset=True, by_alias=True)
     except pydantic_core.PydanticSerializationError as exc:
