@@ -49,7 +49,6 @@ from realtime_kit.errors import (
 from realtime_kit.events import (
     ClientEvent,
     ErrorEvent,
-    InputAudioBufferAppendEvent,
     ServerEvent,
     decode_client_event,
 )
@@ -88,6 +87,28 @@ class _Leg:
     core: RealtimeProtocol
     generation: int
     uncommitted: list[ClientEvent] = field(default_factory=list)
+    # Where each uncommitted append ends, in ms of this session's input audio (the timeline of
+    # the server's VAD), so a VAD commit drops only the audio it took.
+    uncommitted_end_ms: list[float] = field(default_factory=list)
+    appended_ms: float = 0.0
+    vad_end_ms: float | None = None
+
+    def appended(self, event: ClientEvent) -> None:
+        """An append was written: remember it until the server commits or clears it."""
+        audio = getattr(event, "audio", None) or ""
+        self.appended_ms += len(audio) * 3 / 4 / self.core.input_bytes_per_ms
+        self.uncommitted.append(event)
+        self.uncommitted_end_ms.append(self.appended_ms)
+
+    def forget_uncommitted(self, up_to_ms: float | None = None) -> None:
+        """Drop uncommitted audio: all of it, or the appends that end by ``up_to_ms``."""
+        if up_to_ms is None:
+            self.uncommitted.clear()
+            self.uncommitted_end_ms.clear()
+            return
+        keep = [i for i, end in enumerate(self.uncommitted_end_ms) if end > up_to_ms]
+        self.uncommitted = [self.uncommitted[i] for i in keep]
+        self.uncommitted_end_ms = [self.uncommitted_end_ms[i] for i in keep]
 
 
 class RealtimeConnection:
@@ -408,8 +429,15 @@ class RealtimeConnection:
                 continue
             if leg is not self._leg:
                 continue
-            if event.type in ("input_audio_buffer.committed", "input_audio_buffer.cleared"):
-                leg.uncommitted.clear()
+            if event.type == "input_audio_buffer.speech_stopped":
+                leg.vad_end_ms = float(getattr(event, "audio_end_ms", 0))
+            elif event.type == "input_audio_buffer.committed":
+                # A VAD commit takes the audio up to the end of speech; what was appended after
+                # it is still in the server's buffer and must survive a reconnect.
+                leg.forget_uncommitted(leg.vad_end_ms)
+                leg.vad_end_ms = None
+            elif event.type == "input_audio_buffer.cleared":
+                leg.forget_uncommitted()
             await self._deliver(event)
             if leg.core.fatal is not None:
                 fatal = leg.core.fatal
@@ -441,9 +469,9 @@ class RealtimeConnection:
     def _written(self, leg: _Leg, event: ClientEvent) -> None:
         kind = event.type
         if kind in _AUDIO_APPENDS:
-            leg.uncommitted.append(event)
+            leg.appended(event)
         elif kind in _AUDIO_RESETS:
-            leg.uncommitted.clear()
+            leg.forget_uncommitted()
 
     async def _write_loop(self) -> None:
         try:
@@ -531,12 +559,10 @@ class RealtimeConnection:
         async with self._write_lock:
             for event in plan.events:
                 await new.transport.send_text(new.core.send(event))
-            replayed = 0.0
             for event in old.uncommitted:
                 await new.transport.send_text(new.core.send(event))
-                if isinstance(event, InputAudioBufferAppendEvent):
-                    replayed += len(event.audio) * 3 / 4 / 48
-            new.uncommitted = list(old.uncommitted)
+                new.appended(event)  # the replayed audio opens the new session's timeline
+            replayed = new.appended_ms
             self._requeue_lost = []
             self._install(new)
         report = ConnectionRestored(

@@ -248,3 +248,33 @@ async def test_rollover_before_the_cap_keeps_history_and_audio() -> None:
             assert committed[-1].item_id
             assert new.config["instructions"] == "Answer briefly."
             assert new.items[0]["content"][0]["text"] == "remember the word teapot"
+
+
+async def test_reconnect_after_a_vad_commit_replays_only_the_audio_after_it(
+    server: FakeRealtimeServer,
+) -> None:
+    vad = {**CONFIG, "audio": {"input": {"turn_detection": {
+        "type": "server_vad", "silence_duration_ms": 200, "create_response": False}}}}  # fmt: skip
+    speech = server.speak("hello there")
+    audio = bytes(24_000) + speech + bytes(38_400)  # 0.5 s silence, speech, 0.8 s silence
+    chunk = 4_800  # 100 ms appends
+    total_ms = len(audio) / 48
+    async with realtime_kit.connect(
+        "gpt-realtime",
+        api_key=KEY,
+        base_url=server.base_url,
+        session=vad,
+        reconnect=ReconnectPolicy(initial_delay=0.01),
+    ) as conn:
+        for start in range(0, len(audio), chunk):
+            await conn.send(InputAudioBufferAppendEvent.from_audio(audio[start : start + chunk]))
+        seen = await until(conn, InputAudioBufferCommittedEvent)
+        stopped = next(e for e in seen if e.type == "input_audio_buffer.speech_stopped")
+        # Drop only once the client has read the commit: an abort discards frames in flight.
+        (handle,) = await server.wait_for_connections(1)
+        handle.drop_soon()
+        report = (await until(conn, ConnectionRestored))[-1]
+        after_commit = total_ms - stopped.audio_end_ms
+        assert after_commit > 300  # the test means something: audio followed the commit
+        # Whole appends are kept: what followed the commit, plus at most one append's overlap.
+        assert after_commit <= report.replayed_audio_ms < after_commit + 100

@@ -161,6 +161,11 @@ class RealtimeProtocol:
         return None
 
     @property
+    def input_bytes_per_ms(self) -> int:
+        """Bytes of input audio per millisecond in the session's input format (PCM16 24 kHz: 48)."""
+        return self._in_bpm
+
+    @property
     def buffered_input_ms(self) -> float:
         """Input audio appended since the last commit or clear, in milliseconds."""
         return self.input_buffer.bytes_since_commit / self._in_bpm
