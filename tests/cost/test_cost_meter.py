@@ -165,6 +165,15 @@ def test_transcription_session_by_duration() -> None:
     assert meter.actual_usd == Decimal("0.0255") + Decimal("0.000311666667")
 
 
+def test_the_table_shows_rounded_cents_only_when_there_is_a_cent() -> None:
+    meter = CostMeter()
+    meter.observe(transcription_created("gpt-live-transcribe"))
+    meter.observe(transcription_completed({"type": "duration", "seconds": 6}))
+    assert "total: $0.001700\n" in str(meter) + "\n"  # not "(~$0.00)", which reads as free
+    meter.observe(transcription_completed({"type": "duration", "seconds": 60}))
+    assert "total: $0.018700 (~$0.02)" in str(meter)
+
+
 def test_transcription_by_tokens_inside_a_realtime_session() -> None:
     meter = CostMeter()
     meter.observe(realtime_created("gpt-realtime-2", transcription_model="gpt-4o-transcribe"))

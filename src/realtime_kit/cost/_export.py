@@ -109,7 +109,9 @@ def meter_table(meter: CostMeter) -> str:
     total = meter.priced_usd
     out.append("")
     label = "total" if meter.complete else "total (priced part only; some usage is UNPRICED)"
-    out.append(f"{label}: ${total.quantize(_MICRO)} (~${total.quantize(_CENT)})")
+    # The rounded figure helps only once there is a cent to show: "(~$0.00)" reads as "free".
+    cents = f" (~${total.quantize(_CENT)})" if total >= _CENT else ""
+    out.append(f"{label}: ${total.quantize(_MICRO)}{cents}")
     if meter.has_estimates:
         out.append(f"  of which estimated: ${meter.estimated_usd.quantize(_MICRO)}")
     per_hour = meter.projected_usd_per_hour()
