@@ -6,7 +6,7 @@ with ``unknown_parameter`` and the dotted path (``session.audio.input.foo``); a 
 ``missing_required_parameter``.
 Updates merge partially: keys present change, keys absent stay, ``null`` clears.
 
-Imports: the standard library only.
+Imports: the standard library and `realtime_kit.transcriber` (its list of transcription models).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+
+from realtime_kit.transcriber import TRANSCRIPTION_MODELS as _TRANSCRIPTION_MODELS
 
 __all__ = [
     "REALTIME_MODELS",
@@ -44,18 +46,8 @@ REALTIME_MODELS = frozenset(
         "gpt-audio-mini-2025-12-15",
     }
 )
-TRANSCRIPTION_MODELS = frozenset(
-    {
-        "gpt-realtime-whisper",
-        "gpt-live-transcribe",
-        "gpt-transcribe",
-        "gpt-4o-transcribe",
-        "gpt-4o-mini-transcribe",
-        "gpt-4o-mini-transcribe-2025-12-15",
-        "gpt-4o-transcribe-diarize",
-        "whisper-1",
-    }
-)
+# The models a transcription session accepts: one list for the SDK and its fake (PROTOCOL §2.6).
+TRANSCRIPTION_MODELS = frozenset(_TRANSCRIPTION_MODELS)
 TRANSLATION_MODELS = frozenset({"gpt-realtime-translate"})
 
 DEFAULT_INSTRUCTIONS = (
