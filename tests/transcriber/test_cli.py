@@ -71,7 +71,13 @@ def test_cost_prints_the_price_cards(capsys: pytest.CaptureFixture[str]) -> None
     assert "minute 0.017" in out
     assert "gpt-realtime-2 " in out
     assert main(["cost"]) == 0
-    assert "price cards" in capsys.readouterr().out
+    rich_out = capsys.readouterr().out
+    assert "price cards" in rich_out
+    assert "gpt-4o-realtime-preview" in rich_out
+    assert "(retired)" in rich_out
+    assert "audio_output 64.00" in rich_out  # each rate whole on its own line
+    # Every card's source is listed under the table, numbered.
+    assert "[1] https://" in rich_out
 
 
 def test_sidecar_recognizer_hears_only_what_is_there() -> None:

@@ -55,18 +55,25 @@ def run(args: argparse.Namespace) -> int:
                 f" effective {card.effective}, {card.source}"
             )
         return 0
+    # Sources are long URLs: numbered notes under the table keep it readable in 80 columns.
+    sources: list[str] = []
     table = Table(title="realtime_kit price cards (USD)")
-    for column in ("model", "kind", "status", "rates", "unit", "effective", "source"):
-        table.add_column(column, overflow="fold")
+    table.add_column("model", overflow="fold")
+    table.add_column("rates", min_width=28, no_wrap=True)
+    table.add_column("effective", no_wrap=True)
+    table.add_column("src", justify="right", no_wrap=True)
     for card in cards:
+        if card.source not in sources:
+            sources.append(card.source)
+        model = card.model if card.status == "current" else f"{card.model} ({card.status})"
         table.add_row(
-            card.model,
-            card.kind,
-            card.status,
-            _rates(card),
-            _unit(card),
+            model,
+            _rates(card).replace(", ", "\n") + f"\n({_unit(card)})",
             str(card.effective),
-            card.source,
+            f"[{sources.index(card.source) + 1}]",
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for number, source in enumerate(sources, start=1):
+        console.print(f"[{number}] {source}", markup=False, overflow="fold")
     return 0
