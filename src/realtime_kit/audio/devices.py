@@ -130,20 +130,7 @@ class SoundDeviceBackend:
         def _cb(indata: Any, frames: int, time: Any, status: Any) -> None:
             callback(indata, bool(status.input_overflow))
 
-        return _SDStream(
-            self._wrap(
-                "open the input device",
-                lambda: self._sd.InputStream(
-                    samplerate=rate,
-                    blocksize=blocksize,
-                    device=device,
-                    channels=channels,
-                    dtype="int16",
-                    callback=_cb,
-                ),
-            ),
-            self,
-        )
+        return self._open("input", self._sd.InputStream, device, rate, channels, blocksize, _cb)
 
     def open_output(
         self,
@@ -157,16 +144,28 @@ class SoundDeviceBackend:
         def _cb(outdata: Any, frames: int, time: Any, status: Any) -> None:
             callback(outdata, bool(status.output_underflow))
 
+        return self._open("output", self._sd.OutputStream, device, rate, channels, blocksize, _cb)
+
+    def _open(  # noqa: PLR0917 - private, called twice just above
+        self,
+        direction: str,
+        factory: Any,
+        device: int | str | None,
+        rate: int,
+        channels: int,
+        blocksize: int,
+        callback: Any,
+    ) -> AudioStream:
         return _SDStream(
             self._wrap(
-                "open the output device",
-                lambda: self._sd.OutputStream(
+                f"open the {direction} device",
+                lambda: factory(
                     samplerate=rate,
                     blocksize=blocksize,
                     device=device,
                     channels=channels,
                     dtype="int16",
-                    callback=_cb,
+                    callback=callback,
                 ),
             ),
             self,
