@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import importlib
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 import anyio
 import numpy as np
@@ -193,7 +194,42 @@ def _poll_interval(frame_ms: float) -> float:
     return max(0.002, frame_ms / 4000)
 
 
-class Microphone:
+class _DeviceStream(ABC):
+    """What Microphone and Speaker share: one device stream, opened by ``start``, released by
+    ``aclose``, and the ``async with`` form of the two."""
+
+    _stream: AudioStream | None
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Open and start the device stream."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Stop and release the device (idempotent)."""
+
+    def _release_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+            finally:
+                stream.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Microphone(_DeviceStream):
     """Capture audio as an async iterator of PCM16 frames of ``frame_ms`` milliseconds.
 
     Use it as ``async with Microphone() as mic: async for frame in mic: ...``. The device runs
@@ -301,24 +337,7 @@ class Microphone:
         with self._lock:
             self._blocks.clear()
             self._buffered = 0
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-            finally:
-                stream.close()
-
-    async def __aenter__(self) -> Microphone:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        self._release_stream()
 
     def __aiter__(self) -> Microphone:
         return self
@@ -350,7 +369,7 @@ class Microphone:
         return self._ready.popleft()
 
 
-class Speaker:
+class Speaker(_DeviceStream):
     """Play PCM16 frames on an output device and report real playback to a PlaybackClock.
 
     ``await speaker.play(frame, item_id)`` queues audio (waiting while more than
@@ -442,24 +461,7 @@ class Speaker:
 
     async def aclose(self) -> None:
         """Stop and release the device (idempotent). Queued audio is not played."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-            finally:
-                stream.close()
-
-    async def __aenter__(self) -> Speaker:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        self._release_stream()
 
     async def play(self, frame: PCMFrame, item_id: str, *, content_index: int = 0) -> None:
         """Queue one frame of an item's audio (mono, at ``rate``)."""
