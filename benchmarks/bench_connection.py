@@ -156,8 +156,6 @@ def _rss_kib() -> int:
 
 
 async def _ours_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:
-    import anyio
-
     import realtime_kit
     from realtime_kit.events import InputAudioBufferAppendEvent
 
@@ -170,16 +168,16 @@ async def _ours_session(port: int, seconds: float, counts: list[int], ready: Any
             async for _event in conn:
                 counts[1] += 1
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(read)
-            deadline = time.monotonic() + seconds
-            tick = time.monotonic()
-            while tick < deadline:
-                await conn.send(InputAudioBufferAppendEvent.from_audio(FRAME))
-                counts[0] += 1
-                tick += APPEND_MS / 1000
-                await anyio.sleep(max(0.0, tick - time.monotonic()))
-            tg.cancel_scope.cancel()
+        # The same driver as the SDK's below (asyncio task and sleep), so only the clients differ.
+        reader = asyncio.ensure_future(read())
+        deadline = time.monotonic() + seconds
+        tick = time.monotonic()
+        while tick < deadline:
+            await conn.send(InputAudioBufferAppendEvent.from_audio(FRAME))
+            counts[0] += 1
+            tick += APPEND_MS / 1000
+            await asyncio.sleep(max(0.0, tick - time.monotonic()))
+        reader.cancel()
 
 
 async def _sdk_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:

@@ -5,17 +5,19 @@ background; at the next turn boundary (no response in progress, the user not spe
 the hard deadline, the connection seeds it and switches to it, then closes the old socket with
 1000. These functions are the connection's own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect`` and (for types)
-``connection``.
+Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect``, ``_recovery``
+and (for types) ``connection``.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 import anyio
 
+from realtime_kit._recovery import seed_and_switch
 from realtime_kit.errors import ConnectionClosedError, DecodeError, RealtimeKitError
 from realtime_kit.reconnect import RolloverPolicy
 
@@ -49,8 +51,7 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
             continue
         drained: list[Delivered] = []
         drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
-        assert conn._tg is not None
-        conn._tg.start_soon(_drain, conn, standby, drained, drain_scope, drain_done)
+        conn._tasks.spawn(partial(_drain, conn, standby, drained, drain_scope, drain_done))
         try:
             await _wait_for_boundary(conn, leg, expires - policy.hard_deadline, policy)
         finally:
@@ -61,7 +62,8 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
             await standby.transport.aclose()
             continue
         try:
-            await conn._seed_and_switch(
+            await seed_and_switch(
+                conn,
                 leg,
                 standby,
                 early=early + drained,

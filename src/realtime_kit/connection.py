@@ -2,12 +2,16 @@
 group, with reconnect and proactive rollover. Open one with :func:`realtime_kit.connect`
 (``realtime_kit.factory``).
 
-This is the only module where a transport meets the protocol core. The read loop has one shape:
-receive a frame → feed the core → hand the event to handlers and to ``async for``. Sends are
-checked by the core at once (so a caller mistake raises in the caller), then written in order
-through a bounded queue: when the socket is slow, ``send`` waits (backpressure) instead of
-buffering without limit. Async handlers each get their own ordered worker, so a slow handler
-never stalls the read loop; sync handlers run inline and must be quick.
+This is the only module where a transport meets the protocol core. Receiving has one shape:
+a frame → the core → handlers and ``async for`` (:meth:`RealtimeConnection._on_message`). A
+transport that can push (the asyncio WebSocket driver) calls it from its socket callback, so an
+idle connection has no task at all and a received event costs one task switch (to whoever
+awaits it); any other transport is read by one loop task. Sends are checked by the core at once
+(so a caller mistake raises in the caller) and written at once when the socket takes them
+without waiting; otherwise they go, in order, through a bounded queue: when the socket is slow,
+``send`` waits (backpressure) instead of buffering without limit. Async handlers each get their
+own ordered worker, so a slow handler never stalls reading; sync handlers run inline and must
+be quick. An exception a handler lets out ends the connection with that exception.
 
 A drop with a recoverable close code re-opens a fresh session (the API cannot resume one),
 re-applies the confirmed config, replays the history as text, re-sends uncommitted input audio
@@ -16,7 +20,8 @@ and any events queued during the outage, and reports it all in a
 the same on purpose: a standby session is opened early and swapped in at a turn boundary.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
-``reconnect`` and ``_settings``.
+``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_rollover``
+and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
@@ -25,18 +30,19 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel
 
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
+from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
-from realtime_kit._sync import LazyEvent
+from realtime_kit._sync import Gate, LazyEvent, Mailbox
+from realtime_kit._tasks import TaskHost
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -52,7 +58,7 @@ from realtime_kit.events import (
     ServerEvent,
     decode_client_event,
 )
-from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, plan_restore
+from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
@@ -92,6 +98,13 @@ class _Leg:
     uncommitted_end_ms: list[float] = field(default_factory=list)
     appended_ms: float = 0.0
     vad_end_ms: float | None = None
+    # The transport's synchronous write and push delivery, when it has them.
+    try_send: Callable[[bytes], bool] | None = field(init=False)
+    deliver_to: Callable[..., None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.try_send = getattr(self.transport, "try_send_text", None)
+        self.deliver_to = getattr(self.transport, "deliver_to", None)
 
     def appended(self, event: ClientEvent) -> None:
         """An append was written: remember it until the server commits or clears it."""
@@ -142,19 +155,17 @@ class RealtimeConnection:
         self._leg: _Leg | None = None
         self._generation = 0
         self._leg_changed = LazyEvent()
-        out: tuple[MemoryObjectSendStream[Any], MemoryObjectReceiveStream[Any]]
-        out = anyio.create_memory_object_stream[tuple[int, ClientEvent, bytes]](queue_size)
-        self._outbox, self._outbox_reader = out
+        # Written in order through this queue only when a send cannot go out at once.
+        self._outbox: Mailbox[tuple[int, ClientEvent, bytes]] = Mailbox(queue_size)
         self._unwritten = 0
-        self._write_lock = anyio.Lock(fast_acquire=True)
-        inbox = anyio.create_memory_object_stream[Delivered](event_buffer)
-        self._inbox, self._inbox_reader = inbox
+        self._write_lock = Gate()
+        self._inbox: Mailbox[Delivered] = Mailbox(event_buffer)
         self._handlers: dict[type[Any], list[_HandlerSlot]] = {}
         self._dispatch_cache: dict[type[Any], list[_HandlerSlot]] = {}
-        self._scope = anyio.CancelScope()
-        self._helper_scopes: list[anyio.CancelScope] = []
+        self._tasks = TaskHost(self._fail)
         self._writer_started = False
-        self._tg: TaskGroup | None = None
+        self._reading = False
+        self._started = False
         self._closing = False
         self._done = LazyEvent()
         self._error: BaseException | None = None
@@ -222,19 +233,28 @@ class RealtimeConnection:
             raise AssertionError("unreachable")
         data = leg.core.send(event)
         if self._unwritten == 0 and not self._write_lock.locked():
-            # Fast path: nothing queued, nobody writing; on a closed socket fall through to the
-            # queue, whose writer delivers the event to the next session.
-            async with self._write_lock:
-                if leg is self._leg and await self._try_write(leg, data):
-                    self._written(leg, event)
-                    return
+            # Fast path: nothing queued, nobody writing. A transport that can write at once
+            # does (no event-loop round trip); on a closed socket fall through to the queue,
+            # whose writer delivers the event to the next session.
+            try:
+                sent = leg.try_send is not None and leg.try_send(data)
+            except ConnectionClosedError:
+                sent = None
+            if sent:
+                self._written(leg, event)
+                return
+            if sent is False:
+                async with self._write_lock:
+                    if leg is self._leg and await self._try_write(leg, data):
+                        self._written(leg, event)
+                        return
         self._unwritten += 1
         if not self._writer_started:
             self._writer_started = True
-            self._spawn(self._write_loop)
+            self._tasks.spawn(self._write_loop)
         try:
-            await self._outbox.send((leg.generation, event, data))
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            await self._outbox.put((leg.generation, event, data))
+        except anyio.ClosedResourceError:
             self._unwritten -= 1
             self._raise_closed()
 
@@ -272,16 +292,22 @@ class RealtimeConnection:
 
     async def __anext__(self) -> Delivered:
         try:
-            try:
-                # An event already waiting is handed over without an event-loop round trip.
-                return self._inbox_reader.receive_nowait()
-            except anyio.WouldBlock:
-                return await self._inbox_reader.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            if self._error is not None:
-                self._error_seen = True
-                raise self._error from None
-            raise StopAsyncIteration from None
+            # An event already waiting is handed over without an event-loop round trip.
+            return self._inbox.get_nowait()
+        except anyio.WouldBlock:
+            pass
+        except anyio.EndOfStream:
+            return self._end_of_events()
+        try:
+            return await self._inbox.get()
+        except anyio.EndOfStream:
+            return self._end_of_events()
+
+    def _end_of_events(self) -> Delivered:
+        if self._error is not None:
+            self._error_seen = True
+            raise self._error from None
+        raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Close gracefully: the socket with 1000, then the background tasks."""
@@ -300,6 +326,7 @@ class RealtimeConnection:
                 for slot in slots:
                     await slot.finished()
             self._finish()
+            await self._tasks.wait()
 
     async def wait_closed(self) -> None:
         """Wait until the connection ends; raise the error that ended it, if any."""
@@ -310,17 +337,22 @@ class RealtimeConnection:
 
     # -- starting ----------------------------------------------------------------------------
 
-    async def _start(self, tg: TaskGroup, session: Mapping[str, Any] | BaseModel | None) -> None:
+    async def _start(
+        self, tg: TaskGroup | None, session: Mapping[str, Any] | BaseModel | None
+    ) -> None:
+        self._tasks.task_group = tg
         leg, early = await self._open_leg()
         self._install(leg)
-        self._tg = tg
+        self._started = True
         for event in early:
             await self._deliver(event)
         if session is not None:
             update = _session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
             await self._await_update(leg)
-        tg.start_soon(self._run)
+        if self._rollover is not None:
+            self._tasks.spawn(lambda: rollover_loop(self))
+        self._attach(leg)
 
     async def _await_update(self, leg: _Leg) -> None:
         """Read (and deliver) until the server confirms or refuses the first session.update."""
@@ -366,95 +398,132 @@ class RealtimeConnection:
         changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
+    def _attach(self, leg: _Leg) -> None:
+        """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
+        if leg.deliver_to is not None:
+            leg.deliver_to(
+                lambda item: self._on_pushed(leg, item),
+                lambda closed: self._on_end(leg, closed),
+            )
+        elif not self._reading:
+            self._reading = True
+            self._tasks.spawn(self._run)
+
     async def _run(self) -> None:
-        # One task per idle connection: the writer starts only when a send has to queue, and
-        # the rollover watcher only when rollover is on (both in the caller's task group).
-        if self._rollover is not None:
-            self._spawn(lambda: rollover_loop(self))
-        with self._scope:
-            try:
-                await self._read_loop()
-            except RealtimeKitError as exc:
-                self._fail(exc)
+        try:
+            await self._read_loop()
+        except RealtimeKitError as exc:
+            self._fail(exc)
+            return
         if not self._closing:
             self._finish()  # the server ended it; a local aclose() finishes by itself
 
     def _spawn_started(self, fn: Callable[[], Awaitable[None]]) -> None:
-        if self._tg is None:
+        if not self._started:
             raise LocalProtocolError("dispatch to an async handler", "connection not started")
-        self._spawn(fn)
-
-    def _spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
-        """Start a helper task that ends with the connection and reports its errors."""
-        assert self._tg is not None
-        scope = anyio.CancelScope()
-        self._helper_scopes.append(scope)
-
-        async def helper() -> None:
-            with scope:
-                try:
-                    await fn()
-                except RealtimeKitError as exc:
-                    self._fail(exc)
-
-        if self._done.is_set():
-            scope.cancel()
-        self._tg.start_soon(helper)
+        self._tasks.spawn(fn)
 
     # -- reading -----------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        """Pull-mode receiving, for transports that cannot push."""
         while not self._closing:
             leg = self._leg
             assert leg is not None
+            item: str | RemoteProtocolError
             try:
-                text = await leg.transport.receive_text()
+                item = await leg.transport.receive_text()
             except ConnectionClosedError as exc:
                 if leg is not self._leg or self._closing:
                     continue
                 if exc.code == 1000:
                     return  # the server ended the session on purpose: a clean end
-                await self._recover(leg, exc)
+                await recover(self, leg, exc)
                 continue
             except RemoteProtocolError as exc:
-                # A frame that is not text: the server's mistake, recorded, not fatal.
-                _log.warning("unusable server frame: %s", exc)
-                leg.core.violations.append(exc)
-                continue
-            try:
-                event = leg.core.receive(text)
-            except DecodeError as exc:
-                _log.warning("undecodable server frame: %s", exc)
-                leg.core.violations.append(RemoteProtocolError(f"undecodable frame: {exc}"))
-                continue
-            if leg is not self._leg:
-                continue
-            if event.type == "input_audio_buffer.speech_stopped":
-                leg.vad_end_ms = float(getattr(event, "audio_end_ms", 0))
-            elif event.type == "input_audio_buffer.committed":
-                # A VAD commit takes the audio up to the end of speech; what was appended after
-                # it is still in the server's buffer and must survive a reconnect.
-                leg.forget_uncommitted(leg.vad_end_ms)
-                leg.vad_end_ms = None
-            elif event.type == "input_audio_buffer.cleared":
-                leg.forget_uncommitted()
-            await self._deliver(event)
-            if leg.core.fatal is not None:
+                item = exc
+            if not self._on_message(leg, item):
+                await self._inbox.wait_room()
+            if leg.core.fatal is not None and leg is self._leg:
                 fatal = leg.core.fatal
                 await leg.transport.aclose(1000, "fatal error")
                 raise fatal
 
-    async def _deliver(self, event: Delivered) -> None:
-        if self._done.is_set() or self._closing:
-            return  # closing or ended: the caller asked for nothing more
-        for slot in self._slots_for(type(event)):
-            slot.dispatch(event)
+    def _on_pushed(self, leg: _Leg, item: str | RemoteProtocolError) -> None:
+        """Push-mode receiving: called by the transport from its socket callback."""
+        if leg.core.fatal is not None:
+            return  # the session is over; its closing is under way
+        if not self._on_message(leg, item) and leg is self._leg:
+            pause = getattr(leg.transport, "pause_reading", None)
+            resume = getattr(leg.transport, "resume_reading", None)
+            if pause is not None and resume is not None:
+                pause()  # ``async for`` is a whole buffer behind: let TCP push back
+                self._inbox.on_room(resume)
+        if leg.core.fatal is not None and leg is self._leg:
+            fatal = leg.core.fatal
+
+            async def end_fatally() -> None:
+                await leg.transport.aclose(1000, "fatal error")
+                raise fatal
+
+            self._tasks.spawn(end_fatally)
+
+    def _on_end(self, leg: _Leg, closed: ConnectionClosedError) -> None:
+        """Push mode: ``leg``'s connection ended (called once by its transport)."""
+        if leg is not self._leg or self._closing or self._done.is_set():
+            return
+        if leg.core.fatal is not None:
+            return  # ending on purpose after a fatal error (see ``_on_pushed``)
+        if closed.code == 1000:
+            self._finish()  # the server ended the session on purpose: a clean end
+            return
+        self._tasks.spawn(lambda: recover(self, leg, closed))
+
+    def _on_message(self, leg: _Leg, item: str | RemoteProtocolError) -> bool:
+        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full."""
+        if isinstance(item, RemoteProtocolError):
+            # A frame that is not text: the server's mistake, recorded, not fatal.
+            _log.warning("unusable server frame: %s", item)
+            leg.core.violations.append(item)
+            return True
         try:
-            # Room in the buffer: no round trip. The read loop still yields once per socket
-            # read, so other tasks are not starved during a burst.
-            self._inbox.send_nowait(event)
-        except anyio.WouldBlock:
-            await self._inbox.send(event)
+            event = leg.core.receive(item)
+        except DecodeError as exc:
+            _log.warning("undecodable server frame: %s", exc)
+            leg.core.violations.append(RemoteProtocolError(f"undecodable frame: {exc}"))
+            return True
+        if leg is not self._leg:
+            return True
+        kind = event.type
+        if kind == "input_audio_buffer.speech_stopped":
+            leg.vad_end_ms = float(getattr(event, "audio_end_ms", 0))
+        elif kind == "input_audio_buffer.committed":
+            # A VAD commit takes the audio up to the end of speech; what was appended after
+            # it is still in the server's buffer and must survive a reconnect.
+            leg.forget_uncommitted(leg.vad_end_ms)
+            leg.vad_end_ms = None
+        elif kind == "input_audio_buffer.cleared":
+            leg.forget_uncommitted()
+        return self._deliver_now(event)
+
+    def _deliver_now(self, event: Delivered) -> bool:
+        """Hand ``event`` to handlers and to ``async for``; ``False`` when the inbox is full."""
+        if self._done.is_set() or self._closing:
+            return True  # closing or ended: the caller asked for nothing more
+        slots = self._dispatch_cache.get(type(event))
+        if slots is None:
+            slots = self._slots_for(type(event))
+        try:
+            for slot in slots:
+                slot.dispatch(event)
+        except Exception as exc:  # noqa: BLE001 (a handler's own error ends the connection)
+            self._fail(exc)
+            return True
+        return self._inbox.push(event)
+
+    async def _deliver(self, event: Delivered) -> None:
+        if not self._deliver_now(event):
+            await self._inbox.wait_room()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -474,14 +543,14 @@ class RealtimeConnection:
             leg.forget_uncommitted()
 
     async def _write_loop(self) -> None:
-        try:
-            await self._write_queued()
-        except anyio.ClosedResourceError:
-            return  # released at the end of the ``async with`` block
+        await self._write_queued()  # returns once the outbox is closed and drained
 
     async def _write_queued(self) -> None:
-        async for queued_generation, event, queued_data in self._outbox_reader:
-            generation, data = queued_generation, queued_data
+        while True:
+            try:
+                generation, event, data = await self._outbox.get()
+            except anyio.EndOfStream:
+                return
             try:
                 while True:
                     leg = self._leg
@@ -508,81 +577,6 @@ class RealtimeConnection:
 
     _requeue_lost: list[LostState]
 
-    # -- recovery ----------------------------------------------------------------------------
-
-    async def _recover(self, leg: _Leg, exc: ConnectionClosedError) -> None:
-        policy = self._reconnect
-        with anyio.CancelScope(shield=True):
-            await leg.transport.aclose()  # release what is left of the dead socket
-        if policy is None or not policy.should_retry(exc):
-            raise exc
-        _log.info("connection lost (%s %s); reconnecting", exc.code, exc.reason)
-        last: RealtimeKitError = exc
-        for attempt in range(policy.max_attempts):
-            await anyio.sleep(policy.delay(attempt))
-            try:
-                new, early = await self._open_leg()
-            except RealtimeKitError as error:
-                last = error
-                if not policy.should_retry(error):
-                    break
-                continue
-            try:
-                await self._seed_and_switch(
-                    leg,
-                    new,
-                    early=early,
-                    cause="reconnect",
-                    attempts=attempt + 1,
-                    replay_history=policy.replay_history,
-                    closed=exc,
-                )
-            except ConnectionClosedError as error:
-                last = error
-                await new.transport.aclose()
-                continue
-            return
-        raise last
-
-    async def _seed_and_switch(
-        self,
-        old: _Leg,
-        new: _Leg,
-        *,
-        early: list[Delivered],
-        cause: Literal["reconnect", "rollover"],
-        attempts: int,
-        replay_history: bool,
-        closed: ConnectionClosedError | None,
-    ) -> None:
-        plan = plan_restore(old.core, replay_history=replay_history, audio_replayed=True)
-        async with self._write_lock:
-            for event in plan.events:
-                await new.transport.send_text(new.core.send(event))
-            for event in old.uncommitted:
-                await new.transport.send_text(new.core.send(event))
-                new.appended(event)  # the replayed audio opens the new session's timeline
-            replayed = new.appended_ms
-            self._requeue_lost = []
-            self._install(new)
-        report = ConnectionRestored(
-            cause=cause,
-            old_session_id=old.core.session_id,
-            new_session_id=new.core.session_id,
-            attempts=attempts,
-            restored_config=plan.restored_config,
-            restored_items=tuple(plan.restored_items),
-            replayed_audio_ms=replayed,
-            requeued_events=self._unwritten,
-            lost=tuple(plan.lost),
-            close_code=closed.code if closed is not None else None,
-            close_reason=closed.reason if closed is not None else "",
-        )
-        self.restores.append(report)
-        for notice in early:
-            await self._deliver(notice)
-        await self._deliver(report)
-
     # -- ending ------------------------------------------------------------------------------
 
     def _fail(self, error: BaseException) -> None:
@@ -599,15 +593,13 @@ class RealtimeConnection:
         for slots in self._handlers.values():
             for slot in slots:
                 slot.close()
-        self._scope.cancel()
-        for scope in self._helper_scopes:
-            scope.cancel()
+        self._tasks.cancel()
 
     def _release(self) -> None:
         """Free the queues once nobody can read them any more (after the ``async with``)."""
         self._finish()
-        self._inbox_reader.close()
-        self._outbox_reader.close()
+        self._inbox.discard()
+        self._outbox.discard()
         for slots in self._handlers.values():
             for slot in slots:
                 slot.release()

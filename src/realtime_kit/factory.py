@@ -20,6 +20,7 @@ from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
 from realtime_kit._settings import ClientSettings
+from realtime_kit._sync import on_asyncio
 from realtime_kit.connection import RealtimeConnection, SessionTarget, TransportOpener
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.protocol import SessionKind
@@ -74,7 +75,9 @@ class ConnectContext:
 
     async def __aenter__(self) -> RealtimeConnection:
         tg = self._given_tg
-        if tg is None:
+        if tg is None and not on_asyncio():
+            # trio wants helper tasks in a nursery; on asyncio they are plain tasks the
+            # connection tracks itself (an idle connection then costs no task group at all).
             self._own_tg = tg = anyio.create_task_group()
             await tg.__aenter__()
         try:

@@ -1,19 +1,28 @@
-"""The WebSocket transport: websockets' sans-I/O ``ClientProtocol`` driven over anyio streams.
+"""The WebSocket transport: websockets' sans-I/O ``ClientProtocol`` under one of two drivers.
 
-Because the driver uses only anyio, it runs under asyncio and trio alike. Choices that matter:
-no permessage-deflate (audio in base64 does not compress and deflate costs CPU), no receive
-size cap (``conversation.item.retrieved`` can carry minutes of audio), TLS with certificate
-verification by default, keepalive pings driven by the reader (no background task: when the
-line is idle for ``ping_interval`` seconds a ping goes out, and if nothing at all arrives within
-``ping_timeout`` after it the connection is declared dead), and proxies from the environment.
+:meth:`WebSocketTransport.connect` picks the driver for the running event loop:
+
+* on **asyncio** (and uvloop), an ``asyncio.Protocol`` (``_ws_asyncio``): bytes are parsed in
+  the loop's ``data_received`` callback, a waiting reader is woken only when a whole message is
+  in, and a text frame is written synchronously with no event-loop round trip unless the socket
+  is backed up. This is the path that carries hundreds of sessions per core.
+* on **trio** (or behind an HTTP proxy), anyio byte streams (``_ws_stream``), which work on any
+  anyio backend.
+
+Both share what is here: the handshake bookkeeping, message assembly, close codes, and a cheap
+client frame writer (one ``bytes`` per frame, masking keys drawn from a shared pool of
+``os.urandom`` bytes instead of one system call per frame). Choices that matter, for both: no
+permessage-deflate (base64 audio does not compress and deflate costs CPU), no receive size cap
+(``conversation.item.retrieved`` can carry minutes of audio), TLS with certificate verification
+by default, keepalive pings only when the line is idle, and proxies from the environment.
 
 Every failure surfaces as a :mod:`realtime_kit.errors` type: refusals as
 :class:`~realtime_kit.errors.HandshakeError`, endings as
 :class:`~realtime_kit.errors.ConnectionClosedError` with the close code, the reason and whether
 reconnecting makes sense.
 
-Imports: anyio, websockets (sans-I/O parts only), the standard library, ``errors`` and
-``transports``.
+Imports: websockets (sans-I/O parts only), the standard library, ``_sync``, ``errors`` and
+``transports``; the drivers are imported when a connection is opened (they import this module).
 """
 
 from __future__ import annotations
@@ -21,36 +30,40 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+import struct
+import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
-import anyio
-from anyio.abc import ByteStream, SocketStream
 from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
-from websockets.uri import parse_uri
+from websockets.uri import WebSocketURI, parse_uri
 
-from realtime_kit._sync import LazyEvent
+try:  # the C version ships with websockets' wheels
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - pure-Python fallback
+    from websockets.utils import apply_mask
+
+from realtime_kit._sync import on_asyncio
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
     HandshakeError,
     RemoteProtocolError,
-    TransportError,
 )
-from realtime_kit.transports._net import environment_proxy, open_stream
+from realtime_kit.transports._net import environment_proxy
 from realtime_kit.transports.base import TransportCapabilities, is_recoverable_close
 
 __all__ = ["WebSocketTransport"]
 
 _USER_AGENT: Final = "realtime-kit (python)"
-_CHUNK: Final = 65536
-_ABNORMAL: Final = 1006
+ABNORMAL: Final = 1006
 
 
 class _QuietLogger(logging.LoggerAdapter[logging.Logger]):
@@ -63,7 +76,49 @@ class _QuietLogger(logging.LoggerAdapter[logging.Logger]):
 _LOGGER = _QuietLogger(logging.getLogger("realtime_kit.transports.websocket"), {})
 
 
-class WebSocketTransport:
+class _MaskPool:
+    """Masking keys for client frames, 1,024 at a time from ``os.urandom``.
+
+    RFC 6455 wants each key unpredictable; one ``getrandom`` call per frame was a measurable
+    share of the send path, so keys come from a shared buffer refilled from the same source.
+    """
+
+    _BATCH: ClassVar[int] = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            at = self._at
+            if at >= len(self._pool):
+                self._pool, at = os.urandom(self._BATCH), 0
+            self._at = at + 4
+            return self._pool[at : at + 4]
+
+
+_MASKS = _MaskPool()
+_SHORT = struct.Struct("!BB")
+_MEDIUM = struct.Struct("!BBH")
+_LONG = struct.Struct("!BBQ")
+
+
+def client_text_frame(payload: bytes) -> bytes:
+    """One unfragmented, masked text frame carrying ``payload`` (RFC 6455 §5.2)."""
+    size = len(payload)
+    if size < 126:
+        header = _SHORT.pack(0x81, 0x80 | size)
+    elif size < 65536:
+        header = _MEDIUM.pack(0x81, 0xFE, size)
+    else:
+        header = _LONG.pack(0x81, 0xFF, size)
+    mask = _MASKS.take()
+    return b"".join((header, mask, apply_mask(payload, mask)))
+
+
+class WebSocketTransport(ABC):
     """One WebSocket client connection. Create it with :meth:`connect`.
 
     ``send_text`` may run concurrently with ``receive_text``; only one task may receive at a
@@ -72,36 +127,28 @@ class WebSocketTransport:
 
     def __init__(
         self,
-        stream: ByteStream,
         protocol: ClientProtocol,
-        response: Response,
         *,
         secure: bool,
         ping_interval: float | None,
         ping_timeout: float,
         close_timeout: float,
     ) -> None:
-        self._stream = stream
         self._protocol = protocol
-        self._capabilities = TransportCapabilities(name="websocket", secure=secure)
+        self._secure = secure
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._close_timeout = close_timeout
-        # fast_acquire: an uncontended lock costs no event-loop round trip (one per frame).
-        self._send_lock = anyio.Lock(fast_acquire=True)
-        self._recv_lock = anyio.Lock(fast_acquire=True)
         # Frames that cannot be text (binary, bad UTF-8) stay in order as the error to raise.
-        self._messages: deque[str | RemoteProtocolError] = deque()
+        # Allocated while messages wait; an idle connection keeps no empty deque block.
+        self._messages: deque[str | RemoteProtocolError] | None = None
         self._fragments: list[bytes] | None = None
-        self._ping_outstanding = False
         self._close_code: int | None = None
         self._close_reason = ""
-        self._ended = LazyEvent()
-        self.response_headers: Mapping[str, str] = {
-            k.lower(): v for k, v in response.headers.raw_items()
-        }
+        self._ended = False
+        self.response_headers: Mapping[str, str] = {}
         """The handshake response headers, lower-cased names (e.g. ``x-request-id``)."""
-        self.subprotocol: str | None = protocol.subprotocol
+        self.subprotocol: str | None = None
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -143,63 +190,36 @@ class WebSocketTransport:
         except InvalidURI as exc:
             raise ConfigurationError(f"not a WebSocket URL: {exc}") from exc
         chosen_proxy = environment_proxy(uri.secure, uri.host) if proxy is None else proxy or None
-        protocol = ClientProtocol(
+        protocol = _client_protocol(uri, subprotocols, headers)
+        options: dict[str, Any] = {
+            "secure": uri.secure,
+            "ping_interval": ping_interval,
+            "ping_timeout": ping_timeout,
+            "close_timeout": close_timeout,
+        }
+        if chosen_proxy is None and on_asyncio():
+            from realtime_kit.transports._ws_asyncio import AsyncioWebSocket
+
+            return await AsyncioWebSocket.open(
+                uri, protocol, ssl_context=ssl_context, open_timeout=open_timeout, **options
+            )
+        from realtime_kit.transports._ws_stream import StreamWebSocket
+
+        return await StreamWebSocket.open(
             uri,
-            subprotocols=[Subprotocol(p) for p in subprotocols] if subprotocols else None,
-            extensions=None,
-            max_size=None,
-            logger=_LOGGER,
-        )
-        request = protocol.connect()
-        request.headers["User-Agent"] = _USER_AGENT
-        for name, value in (headers or {}).items():
-            request.headers[name] = value
-        stream: ByteStream | None = None
-        try:
-            with anyio.fail_after(open_timeout):
-                stream = await open_stream(
-                    uri.host,
-                    uri.port,
-                    secure=uri.secure,
-                    ssl_context=ssl_context,
-                    proxy=chosen_proxy,
-                )
-                protocol.send_request(request)
-                for chunk in protocol.data_to_send():
-                    await stream.send(chunk)
-                response, leftover = await _read_response(stream, protocol)
-        except TimeoutError:
-            if stream is not None:
-                await stream.aclose()
-            raise HandshakeError(f"opening {uri.host}:{uri.port} timed out") from None
-        except (OSError, anyio.BrokenResourceError) as exc:
-            if stream is not None:
-                await stream.aclose()
-            if isinstance(exc, TransportError):
-                raise
-            raise TransportError(f"connection to {uri.host}:{uri.port} failed: {exc}") from exc
-        except BaseException:
-            if stream is not None:
-                await stream.aclose()
-            raise
-        transport = cls(
-            stream,
             protocol,
-            response,
-            secure=uri.secure,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
+            ssl_context=ssl_context,
+            proxy=chosen_proxy,
+            open_timeout=open_timeout,
+            **options,
         )
-        transport._handle_frames(leftover)
-        return transport
 
     # -- the Transport interface -----------------------------------------------------------
 
     @property
     def capabilities(self) -> TransportCapabilities:
         """``websocket``: audio in band, no server playback."""
-        return self._capabilities
+        return _SECURE if self._secure else _PLAIN
 
     @property
     def close_code(self) -> int | None:
@@ -214,20 +234,29 @@ class WebSocketTransport:
     @property
     def closed(self) -> bool:
         """Whether the connection has ended."""
-        return self._ended.is_set()
+        return self._ended
 
+    @abstractmethod
     async def send_text(self, data: str | bytes) -> None:
         """Send one text frame.
 
         Raises:
             ConnectionClosedError: the connection has ended or is closing.
         """
-        if self._protocol.state is not State.OPEN:
-            raise self._closed_error()
-        payload = data.encode() if isinstance(data, str) else data
-        self._protocol.send_text(payload)
-        await self._flush()
 
+    def try_send_text(self, data: bytes) -> bool:
+        """Send one text frame now if that needs no waiting; ``False`` means "use send_text".
+
+        The asyncio driver writes at once unless the socket is backed up; the stream driver
+        always answers ``False``.
+
+        Raises:
+            ConnectionClosedError: the connection has ended or is closing.
+        """
+        del data
+        return False
+
+    @abstractmethod
     async def receive_text(self) -> str:
         """Return the next text frame.
 
@@ -235,46 +264,47 @@ class WebSocketTransport:
             ConnectionClosedError: the connection has ended.
             RemoteProtocolError: the server sent a binary frame (the Realtime API never does).
         """
-        while True:
-            if self._messages:
-                message = self._messages.popleft()
-                if isinstance(message, RemoteProtocolError):
-                    raise message
-                return message
-            if self._ended.is_set():
-                raise self._closed_error()
-            async with self._recv_lock:
-                if self._messages or self._ended.is_set():
-                    continue
-                await self._read_once()
 
+    @abstractmethod
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Run the closing handshake (bounded by ``close_timeout``) and release the socket."""
-        if self._ended.is_set():
-            return
-        with anyio.CancelScope(shield=True):
-            if self._protocol.state is State.OPEN:
-                self._protocol.send_close(code, reason)
-                try:
-                    await self._flush()
-                except ConnectionClosedError:
-                    return
-            with anyio.move_on_after(self._close_timeout):
-                if self._recv_lock.locked():
-                    # Another task is reading; it will see the server's close frame.
-                    await self._ended.wait()
-                else:
-                    async with self._recv_lock:
-                        while not self._ended.is_set():
-                            await self._read_once(keepalive=False)
-            if not self._ended.is_set():
-                await self._finish(code, reason or "closed by client (no reply from server)")
 
-    # -- internals -----------------------------------------------------------------------------
+    # -- shared internals ------------------------------------------------------------------
+
+    def _opened(self, response: Response) -> None:
+        self.response_headers = {k.lower(): v for k, v in response.headers.raw_items()}
+        self.subprotocol = self._protocol.subprotocol
+
+    def _frame_for(self, data: str | bytes) -> bytes:
+        """The bytes of one text frame, once the connection is known to be open."""
+        if self._protocol.state is not State.OPEN:
+            raise self._closed_error()
+        return client_text_frame(data.encode() if isinstance(data, str) else data)
+
+    def _queued(self) -> int:
+        return len(self._messages) if self._messages is not None else 0
+
+    def _next_message(self) -> str | None:
+        """Pop the next queued message (raising a queued frame error), or ``None``."""
+        messages = self._messages
+        if not messages:
+            return None
+        message = messages.popleft()
+        if not messages:
+            self._messages = None
+        if isinstance(message, RemoteProtocolError):
+            raise message
+        return message
+
+    def _emit(self, message: str | RemoteProtocolError) -> None:
+        """A whole message arrived: queue it for ``receive_text``."""
+        if self._messages is None:
+            self._messages = deque()
+        self._messages.append(message)
 
     def _closed_error(self) -> ConnectionClosedError:
-        code = self._close_code if self._close_code is not None else _ABNORMAL
-        if not self._ended.is_set():
+        code = self._close_code if self._close_code is not None else ABNORMAL
+        if not self._ended:
             # Closing handshake started by us, not finished yet.
             return ConnectionClosedError(code, "connection is closing", recoverable=False)
         return ConnectionClosedError(
@@ -283,71 +313,27 @@ class WebSocketTransport:
             recoverable=is_recoverable_close(code) and code != 1000,
         )
 
-    async def _flush(self) -> None:
-        async with self._send_lock:
-            chunks = self._protocol.data_to_send()
-            if not chunks:
-                return
-            eof = chunks[-1] == b""
-            # One write per flush: header and payload of a frame leave in one syscall.
-            payload = b"".join(chunks)
-            try:
-                if payload:
-                    await self._stream.send(payload)
-                if eof and isinstance(self._stream, SocketStream):
-                    # websockets asks for a TCP half-close; TLS streams have none.
-                    await self._stream.send_eof()
-            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-                await self._finish(_ABNORMAL, f"send failed: {exc.__class__.__name__}")
-                raise self._closed_error() from exc
+    def _record_end(self, code: int | None, reason: str) -> bool:
+        """Note how the connection ended; ``False`` when that was already noted."""
+        if self._ended:
+            return False
+        self._close_code = int(code) if code is not None else ABNORMAL
+        if not reason and self._close_code == ABNORMAL:
+            reason = "connection lost without a closing handshake"
+        self._close_reason = reason
+        self._ended = True
+        return True
 
-    async def _read_once(self, *, keepalive: bool = True) -> None:
-        """Read one chunk from the socket, feed the protocol, and act on what it produced."""
-        data: bytes | None
-        try:
-            if keepalive and self._ping_interval is not None:
-                data = await self._receive_with_keepalive(self._ping_interval)
-            else:
-                data = await self._stream.receive(_CHUNK)
-        except anyio.EndOfStream:
-            data = None
-        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-            await self._finish(_ABNORMAL, f"receive failed: {exc.__class__.__name__}")
-            return
-        if self._ended.is_set():
-            return
-        if data is None:
-            self._protocol.receive_eof()
-        else:
-            self._ping_outstanding = False
-            self._protocol.receive_data(data)
-        self._handle_frames(self._protocol.events_received())
-        try:
-            await self._flush()
-        except ConnectionClosedError:
-            return
-        if data is None or self._protocol.state is State.CLOSED:
-            await self._finish(self._protocol.close_code, self._protocol.close_reason or "")
-        elif self._protocol.close_rcvd is not None:
+    def _end_seen(self, eof: bool) -> tuple[int | None, str] | None:
+        """After feeding bytes: how the connection ended, if the protocol says it did."""
+        protocol = self._protocol
+        if eof or protocol.state is State.CLOSED:
+            return protocol.close_code, protocol.close_reason or ""
+        if protocol.close_rcvd is not None:
             # The server sent its close frame and we replied; release the socket now rather
             # than waiting for the server to drop TCP, which some servers never do.
-            await self._finish(self._protocol.close_rcvd.code, self._protocol.close_rcvd.reason)
-
-    async def _receive_with_keepalive(self, interval: float) -> bytes | None:
-        while True:
-            wait = self._ping_timeout if self._ping_outstanding else interval
-            with anyio.move_on_after(wait):
-                return await self._stream.receive(_CHUNK)
-            if self._ping_outstanding:
-                self._protocol.fail(1011, "keepalive ping timeout")
-                try:
-                    await self._flush()
-                finally:
-                    await self._finish(_ABNORMAL, "keepalive ping timeout")
-                return None
-            self._ping_outstanding = True
-            self._protocol.send_ping(os.urandom(4))
-            await self._flush()
+            return protocol.close_rcvd.code, protocol.close_rcvd.reason
+        return None
 
     def _handle_frames(self, events: Sequence[Any]) -> None:
         for event in events:
@@ -355,29 +341,59 @@ class WebSocketTransport:
                 continue
             if event.opcode is Opcode.TEXT:
                 if event.fin:
-                    self._messages.append(_decode(event.data))
+                    self._emit(_decode(event.data))
                 else:
                     self._fragments = [bytes(event.data)]
             elif event.opcode is Opcode.CONT and self._fragments is not None:
                 self._fragments.append(bytes(event.data))
                 if event.fin:
-                    self._messages.append(_decode(b"".join(self._fragments)))
+                    self._emit(_decode(b"".join(self._fragments)))
                     self._fragments = None
             elif event.opcode in (Opcode.BINARY, Opcode.CONT) and event.fin:
-                self._messages.append(
+                self._emit(
                     RemoteProtocolError("the server sent a binary frame; expected JSON text")
                 )
 
-    async def _finish(self, code: int | None, reason: str) -> None:
-        if self._ended.is_set():
-            return
-        self._close_code = int(code) if code is not None else _ABNORMAL
-        if not reason and self._close_code == _ABNORMAL:
-            reason = "connection lost without a closing handshake"
-        self._close_reason = reason
-        self._ended.set()
-        with anyio.CancelScope(shield=True):
-            await self._stream.aclose()
+
+_PLAIN = TransportCapabilities(name="websocket", secure=False)
+_SECURE = TransportCapabilities(name="websocket", secure=True)
+
+
+def _client_protocol(
+    uri: WebSocketURI, subprotocols: Sequence[str] | None, headers: Mapping[str, str] | None
+) -> ClientProtocol:
+    """A client protocol with its handshake request queued (``data_to_send`` has it)."""
+    protocol = ClientProtocol(
+        uri,
+        subprotocols=[Subprotocol(p) for p in subprotocols] if subprotocols else None,
+        extensions=None,
+        max_size=None,
+        logger=_LOGGER,
+    )
+    request = protocol.connect()
+    request.headers["User-Agent"] = _USER_AGENT
+    for name, value in (headers or {}).items():
+        request.headers[name] = value
+    protocol.send_request(request)
+    return protocol
+
+
+def handshake_outcome(
+    protocol: ClientProtocol, events: list[Any]
+) -> tuple[Response, list[Any]] | None:
+    """The handshake response and the frames after it, once parsed; ``None`` while waiting.
+
+    Raises:
+        HandshakeError: the server refused or answered with something that is not a handshake.
+    """
+    for index, event in enumerate(events):
+        if isinstance(event, Response):
+            if protocol.handshake_exc is not None:
+                raise refusal(protocol.handshake_exc, event)
+            return event, events[index + 1 :]
+    if protocol.handshake_exc is not None:
+        raise refusal(protocol.handshake_exc, None)
+    return None
 
 
 def _decode(data: bytes | bytearray | memoryview) -> str | RemoteProtocolError:
@@ -389,28 +405,8 @@ def _decode(data: bytes | bytearray | memoryview) -> str | RemoteProtocolError:
         return error
 
 
-async def _read_response(
-    stream: ByteStream, protocol: ClientProtocol
-) -> tuple[Response, list[Any]]:
-    """Read until the handshake response is parsed; return it and any frames after it."""
-    while True:
-        try:
-            data = await stream.receive(_CHUNK)
-        except anyio.EndOfStream:
-            protocol.receive_eof()
-        else:
-            protocol.receive_data(data)
-        events = protocol.events_received()
-        for index, event in enumerate(events):
-            if isinstance(event, Response):
-                if protocol.handshake_exc is not None:
-                    raise _refusal(protocol.handshake_exc, event)
-                return event, events[index + 1 :]
-        if protocol.handshake_exc is not None:
-            raise _refusal(protocol.handshake_exc, None)
-
-
-def _refusal(exc: Exception, response: Response | None) -> HandshakeError:
+def refusal(exc: Exception, response: Response | None) -> HandshakeError:
+    """The typed error for a refused or malformed handshake (status, body, request id)."""
     if isinstance(exc, InvalidStatus):
         response = exc.response
     if response is None or not isinstance(exc, InvalidHandshake):

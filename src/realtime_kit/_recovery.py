@@ -1,0 +1,113 @@
+"""Reconnecting: open a fresh session after a drop, seed it from the old one, switch to it.
+
+A Realtime session cannot be resumed, so a reconnect re-applies the confirmed config, replays
+the history as text, re-sends uncommitted input audio and the events queued during the outage,
+and reports it all in a :class:`~realtime_kit.reconnect.ConnectionRestored`. A proactive
+rollover (``_rollover``) switches with the same :func:`seed_and_switch`. These functions are the
+connection's own helpers, kept apart to keep files readable.
+
+Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect`` and (for types)
+``connection``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import anyio
+
+from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
+from realtime_kit.protocol import plan_restore
+from realtime_kit.reconnect import ConnectionRestored
+
+if TYPE_CHECKING:
+    from realtime_kit.connection import Delivered, RealtimeConnection, _Leg
+
+__all__ = ["recover", "seed_and_switch"]
+
+_log = logging.getLogger("realtime_kit.connection")
+
+
+async def recover(conn: RealtimeConnection, leg: _Leg, exc: ConnectionClosedError) -> None:
+    """Replace ``leg``, which ended with ``exc``, as the reconnect policy allows.
+
+    Raises:
+        RealtimeKitError: ``exc`` itself when it is not worth retrying, else the last failure
+            once the attempts are used up.
+    """
+    policy = conn._reconnect
+    with anyio.CancelScope(shield=True):
+        await leg.transport.aclose()  # release what is left of the dead socket
+    if policy is None or not policy.should_retry(exc):
+        raise exc
+    _log.info("connection lost (%s %s); reconnecting", exc.code, exc.reason)
+    last: RealtimeKitError = exc
+    for attempt in range(policy.max_attempts):
+        await anyio.sleep(policy.delay(attempt))
+        try:
+            new, early = await conn._open_leg()
+        except RealtimeKitError as error:
+            last = error
+            if not policy.should_retry(error):
+                break
+            continue
+        try:
+            await seed_and_switch(
+                conn,
+                leg,
+                new,
+                early=early,
+                cause="reconnect",
+                attempts=attempt + 1,
+                replay_history=policy.replay_history,
+                closed=exc,
+            )
+        except ConnectionClosedError as error:
+            last = error
+            await new.transport.aclose()
+            continue
+        return
+    raise last
+
+
+async def seed_and_switch(
+    conn: RealtimeConnection,
+    old: _Leg,
+    new: _Leg,
+    *,
+    early: list[Delivered],
+    cause: Literal["reconnect", "rollover"],
+    attempts: int,
+    replay_history: bool,
+    closed: ConnectionClosedError | None,
+) -> None:
+    """Send ``new`` what re-creates ``old``, make it current, report, and start receiving."""
+    plan = plan_restore(old.core, replay_history=replay_history, audio_replayed=True)
+    async with conn._write_lock:
+        for event in plan.events:
+            await new.transport.send_text(new.core.send(event))
+        for event in old.uncommitted:
+            await new.transport.send_text(new.core.send(event))
+            new.appended(event)  # the replayed audio opens the new session's timeline
+        replayed = new.appended_ms
+        conn._requeue_lost = []
+        conn._install(new)
+    report = ConnectionRestored(
+        cause=cause,
+        old_session_id=old.core.session_id,
+        new_session_id=new.core.session_id,
+        attempts=attempts,
+        restored_config=plan.restored_config,
+        restored_items=tuple(plan.restored_items),
+        replayed_audio_ms=replayed,
+        requeued_events=conn._unwritten,
+        lost=tuple(plan.lost),
+        close_code=closed.code if closed is not None else None,
+        close_reason=closed.reason if closed is not None else "",
+    )
+    conn.restores.append(report)
+    for notice in early:
+        await conn._deliver(notice)
+    await conn._deliver(report)
+    conn._attach(new)

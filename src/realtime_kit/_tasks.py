@@ -1,0 +1,73 @@
+"""Where a connection's helper tasks run: the caller's task group, or straight on asyncio.
+
+A connection needs helper tasks only now and then (a queued write, an ``async`` handler, a
+reconnect, a rollover watcher); an idle one on asyncio needs none. Owning an anyio task group
+per connection just in case cost a task group, a cancel scope and a host task for every idle
+session, so on asyncio without a caller task group the helpers are plain asyncio tasks that
+this host tracks, cancels and awaits when the connection closes. On trio (or when the caller
+hands over a task group) they go to that task group, as structured concurrency wants.
+
+Every helper runs inside its own cancel scope; :meth:`TaskHost.cancel` cancels them all, and an
+exception a helper did not handle is passed to ``on_error`` (the connection then ends with it)
+instead of escaping into the caller's task group.
+
+Imports: anyio and the standard library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import anyio
+from anyio.abc import TaskGroup
+
+__all__ = ["TaskHost"]
+
+
+class TaskHost:
+    """Starts, tracks and stops one connection's helper tasks."""
+
+    __slots__ = ("_cancelled", "_on_error", "_scopes", "_tasks", "task_group")
+
+    def __init__(self, on_error: Callable[[BaseException], None]) -> None:
+        self.task_group: TaskGroup | None = None
+        """The task group helpers go to; ``None`` means plain asyncio tasks."""
+        self._on_error = on_error
+        self._scopes: set[anyio.CancelScope] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._cancelled = False
+
+    def spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Run ``fn()`` in the background until it returns or the host is cancelled."""
+        scope = anyio.CancelScope()
+        if self._cancelled:
+            scope.cancel()
+        self._scopes.add(scope)
+
+        async def helper() -> None:
+            try:
+                with scope:
+                    await fn()
+            except Exception as exc:  # noqa: BLE001 (handed to the connection, not dropped)
+                self._on_error(exc)
+            finally:
+                self._scopes.discard(scope)
+
+        if self.task_group is not None:
+            self.task_group.start_soon(helper)
+            return
+        task = asyncio.get_running_loop().create_task(helper())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        """Cancel every helper, and any started from now on."""
+        self._cancelled = True
+        for scope in list(self._scopes):
+            scope.cancel()
+
+    async def wait(self) -> None:
+        """Wait for the plain asyncio helpers to finish (task-group helpers end with it)."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
