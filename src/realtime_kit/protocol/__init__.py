@@ -20,12 +20,21 @@ from realtime_kit.protocol.core import RealtimeProtocol
 from realtime_kit.protocol.fatal import fatal_error
 from realtime_kit.protocol.records import InputBuffer, ItemRecord, PendingEvent, ResponseRecord
 from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
+from realtime_kit.protocol.translation import (
+    LossReason,
+    LostAudio,
+    ResumeFrom,
+    ResumePlan,
+    TranslationTimeline,
+)
 
 __all__ = [
     "CLIENT_EVENT_TYPES",
     "RESPONSE_TRANSITIONS",
     "InputBuffer",
     "ItemRecord",
+    "LossReason",
+    "LostAudio",
     "LostState",
     "PendingEvent",
     "RealtimeProtocol",
@@ -33,8 +42,11 @@ __all__ = [
     "ResponseState",
     "ResponseTrigger",
     "RestorePlan",
+    "ResumeFrom",
+    "ResumePlan",
     "SessionKind",
     "SessionPhase",
+    "TranslationTimeline",
     "fatal_error",
     "next_response_state",
     "plan_restore",
