@@ -45,11 +45,11 @@ def captioned(elapsed_ms: int | None) -> SessionOutputTranscriptDeltaEvent:
     return SessionOutputTranscriptDeltaEvent(delta=" hello", elapsed_ms=elapsed_ms)
 
 
-def test_resends_what_follows_the_last_output_in_200_ms_chunks() -> None:
+def test_resends_what_follows_the_highest_stamp_in_200_ms_chunks() -> None:
     t = TranslationTimeline()
     t.append(pcm(0, 1_000))
-    assert t.observe(heard(800)) == 800
-    assert t.observe(said(400)) == 400
+    assert t.observe(said(200)) == 200
+    assert t.observe(heard(400)) == 400
     plan = t.reconnect()
     assert plan.offset_ms == 400
     assert plan.origin_ms == 0
@@ -58,9 +58,32 @@ def test_resends_what_follows_the_last_output_in_200_ms_chunks() -> None:
     assert [len(c) for c in plan.resent] == [FRAME_BYTES] * 3
     assert b"".join(plan.resent) == pcm(400, 600)
     assert plan.resent_ms == 600
-    assert plan.replayed_until_ms == 800  # source captions up to here come a second time
+    # Heard at 400 ms, but output only aligned up to 200 ms: that stretch may be untranslated.
+    assert plan.untranslated == LostAudio(200, 400, "untranslated")
     assert [e.audio_bytes() for e in plan.events()] == list(plan.resent)
     assert all(isinstance(e, SessionInputAudioBufferAppendEvent) for e in plan.events())
+
+
+def test_overlap_re_sends_heard_audio_and_says_how_far_it_repeats() -> None:
+    t = TranslationTimeline(overlap_ms=400)
+    t.append(pcm(0, 1_000))
+    t.observe(said(400))
+    t.observe(heard(600))
+    plan = t.reconnect()
+    assert plan.offset_ms == 200
+    assert plan.untranslated is None  # the output stamp (400) is inside the re-sent overlap
+    assert plan.replayed_until_ms == 600  # deltas of the new session up to here may repeat
+    assert b"".join(plan.resent) == pcm(200, 800)
+    assert plan.acknowledged_bytes + plan.lost_bytes + plan.resent_bytes == 1_000 * MS
+
+
+def test_overlap_never_reaches_into_the_previous_session() -> None:
+    t = TranslationTimeline(overlap_ms=1_000)
+    t.append(pcm(0, 1_000))
+    t.observe(said(800))
+    assert t.reconnect().offset_ms == 0
+    t.observe(said(400))  # the new session re-heard 0..400 of the re-sent audio
+    assert t.reconnect().offset_ms == 0
 
 
 def test_last_chunk_is_the_partial_tail() -> None:
@@ -72,16 +95,16 @@ def test_last_chunk_is_the_partial_tail() -> None:
     assert plan.resent_ms == 530
 
 
-def test_resume_from_heard_reports_the_untranslated_stretch() -> None:
-    t = TranslationTimeline(resume_from="heard")
+def test_a_session_that_said_nothing_leaves_all_it_heard_untranslated() -> None:
+    t = TranslationTimeline()
     t.append(pcm(0, 1_000))
-    t.observe(captioned(200))
     t.observe(heard(600))
     plan = t.reconnect()
     assert plan.offset_ms == 600
-    assert plan.lost == (LostAudio(200, 600, "untranslated"),)
-    assert plan.acknowledged_bytes + plan.lost_bytes + plan.resent_bytes == 1_000 * MS
-    assert b"".join(plan.resent) == pcm(600, 400)
+    assert plan.untranslated == LostAudio(0, 600, "untranslated")
+    assert plan.lost == ()
+    assert [s.what for s in plan.lost_states()] == ["input audio 0-600 ms (600 ms)"]
+    assert "overlap_ms" in plan.lost_states()[0].reason
 
 
 def test_audio_beyond_retention_is_lost_and_the_offset_skips_it() -> None:
@@ -115,6 +138,7 @@ def test_offsets_compose_across_reconnects() -> None:
     t.observe(said(600))
     first = t.reconnect()
     assert (first.offset_ms, t.offset_ms, t.reconnects) == (600, 600, 1)
+    assert first.untranslated is None
     assert t.to_original_ms(0) == 600
     t.append(pcm(1_000, 1_000))  # the new session has 400 ms re-sent + 1,000 ms new
     assert t.observe(said(1_000)) == 1_600
@@ -146,8 +170,8 @@ def test_stamps_past_the_audio_or_off_the_grid_are_not_believed() -> None:
     t.observe(heard(730))  # off the 200 ms grid: the frame it is in is not counted
     assert t.heard_ms == 600
     plan = t.reconnect()
-    assert plan.offset_ms == 400
-    assert b"".join(plan.resent) == pcm(400, 600)
+    assert plan.offset_ms == 600
+    assert b"".join(plan.resent) == pcm(600, 400)
 
 
 def test_accepts_append_events_and_rejects_odd_audio() -> None:
@@ -165,9 +189,10 @@ def test_retention_must_be_whole_frames(bad: int) -> None:
         TranslationTimeline(retention_ms=bad)
 
 
-def test_resume_from_is_checked() -> None:
-    with pytest.raises(ConfigurationError, match="resume_from"):
-        TranslationTimeline(resume_from="sometime")  # type: ignore[arg-type]
+@pytest.mark.parametrize("bad", [-200, 100, 250])
+def test_overlap_must_be_whole_frames(bad: int) -> None:
+    with pytest.raises(ConfigurationError, match="overlap_ms"):
+        TranslationTimeline(overlap_ms=bad)
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -182,33 +207,39 @@ class FakeSession:
     said: int = 0
 
 
-appends = st.integers(min_value=0, max_value=30_000).map(lambda n: n * 2)
+# Mostly whole frames, with a ragged tail now and then: sizes in bytes, always whole samples.
+appends = st.builds(
+    lambda frames, samples: frames * FRAME_BYTES + samples * 2,
+    st.integers(0, 5),
+    st.one_of(st.just(0), st.integers(1, 4_799)),
+)
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("append"), appends),
-        st.tuples(st.just("hear"), st.integers(0, 10)),
-        st.tuples(st.just("say"), st.integers(0, 10)),
+        st.tuples(st.just("hear"), st.integers(0, 6)),
+        st.tuples(st.just("say"), st.integers(0, 6)),
         st.tuples(st.just("drop"), st.just(0)),
     ),
     max_size=60,
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     steps=steps,
     retention_frames=st.integers(1, 40),
-    resume_from=st.sampled_from(["translated", "heard"]),
+    overlap_frames=st.integers(0, 10),
 )
-def test_every_byte_is_accounted_once_and_offsets_only_move_forward(
-    steps: list[tuple[str, int]], retention_frames: int, resume_from: str
+def test_every_byte_is_accounted_once_and_the_timeline_only_moves_forward(
+    steps: list[tuple[str, int]], retention_frames: int, overlap_frames: int
 ) -> None:
     retention = retention_frames * 200
-    t = TranslationTimeline(retention_ms=retention, resume_from=resume_from)  # type: ignore[arg-type]
+    t = TranslationTimeline(retention_ms=retention, overlap_ms=overlap_frames * 200)
     original = bytearray()
     session = FakeSession()
     plans: list[ResumePlan] = []
-    mapped_output: list[int] = []
+    mapped_output: list[int] = []  # output stamps on the original timeline, all sessions
+    floor = 0  # what a new session's mapped stamps may not go below
     totals: list[int] = []
     for kind, value in steps:
         if kind == "append":
@@ -223,18 +254,27 @@ def test_every_byte_is_accounted_once_and_offsets_only_move_forward(
         elif kind == "say":
             session.said = min(session.said + value * 200, session.received // FRAME_BYTES * 200)
             session.heard = max(session.heard, session.said)
-            mapped_output.append(t.observe(said(session.said)) or 0)
+            mapped = t.observe(said(session.said))
+            assert mapped is not None
+            assert mapped >= floor
+            mapped_output.append(mapped)
         else:
             plan = t.reconnect()
             plans.append(plan)
             totals.append(len(original))
             session = FakeSession(received=plan.resent_bytes)
+            # Only a re-sent overlap is heard twice, so only it may be stamped twice.
+            floor = max(plan.offset_ms, max(mapped_output, default=0) - t.overlap_ms)
             # Re-sent audio is exactly the original audio from the offset to the end.
             assert b"".join(plan.resent) == bytes(original[plan.offset_ms * MS :])
             assert all(len(c) == FRAME_BYTES for c in plan.resent[:-1])
             assert plan.resent_bytes <= retention * MS
-            if resume_from == "translated":
-                assert all(gap.reason == "retention" for gap in plan.lost)
+            assert all(gap.reason == "retention" for gap in plan.lost)
+            if plan.untranslated is not None:  # inside the acknowledged share, never re-sent
+                assert (
+                    plan.untranslated.end_ms * MS - plan.origin_ms * MS <= plan.acknowledged_bytes
+                )
+                assert plan.untranslated.reason == "untranslated"
         assert t.retained_bytes <= retention * MS
     # Each plan splits the old session's share of the input exactly once ...
     for plan, total in zip(plans, totals, strict=True):
@@ -248,5 +288,6 @@ def test_every_byte_is_accounted_once_and_offsets_only_move_forward(
     assert all(o % 200 == 0 for o in offsets)
     settled = sum(p.acknowledged_bytes + p.lost_bytes for p in plans)
     assert settled == (offsets[-1] if offsets else 0) * MS
-    # Captions aligned through the offsets never run backwards across reconnects.
-    assert mapped_output == sorted(mapped_output)
+    # Without an overlap, captions aligned through the offsets never run backwards.
+    if overlap_frames == 0:
+        assert mapped_output == sorted(mapped_output)

@@ -23,7 +23,6 @@ from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
 from realtime_kit.protocol.translation import (
     LossReason,
     LostAudio,
-    ResumeFrom,
     ResumePlan,
     TranslationTimeline,
 )
@@ -42,7 +41,6 @@ __all__ = [
     "ResponseState",
     "ResponseTrigger",
     "RestorePlan",
-    "ResumeFrom",
     "ResumePlan",
     "SessionKind",
     "SessionPhase",

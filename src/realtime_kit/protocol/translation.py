@@ -10,10 +10,13 @@ and the offset that maps the new session's ``elapsed_ms`` back onto the original
 captions stay aligned.
 
 Positions are kept in bytes of PCM16 24 kHz mono input (48 bytes per ms), so the accounting is
-exact. ``elapsed_ms`` is read as the end of the 200 ms engine frame the delta was produced from
-(PROTOCOL.md §3.3, §5): the server has consumed that much input. Every resume point lies on the
-200 ms frame grid of the original timeline, so each new session's frames line up with the old ones
-and every offset is a whole number of ms.
+exact. ``elapsed_ms`` is read as the end of the 200 ms engine frame a delta was produced from
+(PROTOCOL.md §3.3, §5): the server has consumed that much input. It does not say how much of that
+input has been *translated*: output lags input, and an output delta is aligned with the frame
+during which it was produced, not with the words it speaks. So the resume point is the highest
+stamp seen (less an optional overlap), and what follows the last output stamp is reported as
+heard but untranslated. Every resume point lies on the 200 ms frame grid of the original
+timeline, so each new session's frames line up with the old ones and every offset is whole ms.
 
 Imports: the standard library, :mod:`realtime_kit.events`, :mod:`realtime_kit.errors` and
 ``protocol`` siblings.
@@ -40,7 +43,6 @@ __all__ = [
     "FRAME_MS",
     "LossReason",
     "LostAudio",
-    "ResumeFrom",
     "ResumePlan",
     "TranslationTimeline",
 ]
@@ -49,13 +51,12 @@ BYTES_PER_MS: Final = 48  # PCM16, 24 kHz, mono
 FRAME_MS: Final = 200  # the translation engine's frame
 FRAME_BYTES: Final = FRAME_MS * BYTES_PER_MS  # 9,600
 
-ResumeFrom = Literal["translated", "heard"]
 LossReason = Literal["retention", "untranslated"]
 
 _REASONS: Final[dict[str, str]] = {
     "retention": "older than the retention window when the connection dropped; never re-sent",
-    "untranslated": "heard by the old session, which had produced no output for it; "
-    "not re-sent (resume_from='heard')",
+    "untranslated": "heard by the old session, which ended before any output aligned with it "
+    "arrived; its translation may be missing (overlap_ms re-sends such audio)",
 }
 
 
@@ -69,12 +70,12 @@ def _ceil_frame(position: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LostAudio:
-    """A stretch of input whose translation the listener will never get.
+    """A stretch of input the listener may never hear translated.
 
-    ``start_ms``/``end_ms`` are positions on the original input timeline (whole 200 ms frames);
-    ``reason`` is ``"retention"`` (the audio had left the ring) or ``"untranslated"`` (the old
-    session had heard it but not yet produced output, and the timeline resumes from what was
-    heard). The server sends nothing during silence, so a lost stretch may be silence.
+    ``start_ms``/``end_ms`` are positions on the original input timeline (whole 200 ms frames).
+    ``reason`` is ``"retention"`` (the audio had left the ring, so it was never re-sent) or
+    ``"untranslated"`` (the old session heard it, but no output aligned with it had arrived when
+    the session ended). The server sends nothing during silence, so such a stretch may be silence.
     """
 
     start_ms: int
@@ -99,9 +100,11 @@ class LostAudio:
 class ResumePlan:
     """What a new session needs to continue an old one's input, and the accounting of it.
 
-    The audio the old session was responsible for — from its :attr:`origin_ms` to everything
-    appended so far — is split exactly once into ``acknowledged_bytes`` (the old session produced
-    output up to there), the ``lost`` stretches, and ``resent`` (sent again to the new session).
+    The audio the old session was responsible for — from :attr:`origin_ms` to everything
+    appended so far — is split exactly once into ``acknowledged_bytes`` (the old session
+    demonstrably consumed it; not sent again), the ``lost`` stretches (out of retention; never
+    re-sent) and ``resent`` (sent again to the new session). ``untranslated`` is the part of the
+    acknowledged audio after the old session's last output stamp.
     """
 
     #: The audio to send to the new session first, in order: 200 ms chunks (the last may be
@@ -112,10 +115,13 @@ class ResumePlan:
     #: Where the old session's ``elapsed_ms == 0`` lay on the original input timeline.
     origin_ms: int
     acknowledged_bytes: int
+    #: Audio given up because it had left the ring (reason ``"retention"``).
     lost: tuple[LostAudio, ...]
-    #: How far the old session had heard, on the original timeline. With ``resume_from=
-    #: "translated"`` the new session hears ``offset_ms..replayed_until_ms`` a second time, so
-    #: its source-transcript deltas up to there repeat text already received.
+    #: Acknowledged audio after the last output stamp (reason ``"untranslated"``), if any.
+    untranslated: LostAudio | None
+    #: How far the old session had heard, on the original timeline. With ``overlap_ms`` the new
+    #: session hears ``offset_ms..replayed_until_ms`` a second time, so its deltas up to there
+    #: may repeat text and speech already received.
     replayed_until_ms: int
 
     @property
@@ -134,6 +140,11 @@ class ResumePlan:
     def lost_ms(self) -> int:
         return sum(gap.duration_ms for gap in self.lost)
 
+    def lost_states(self) -> list[LostState]:
+        """Everything given up, as :class:`LostState` entries for a ``ConnectionRestored``."""
+        gaps = [*self.lost, *([self.untranslated] if self.untranslated else [])]
+        return [gap.as_lost_state() for gap in gaps]
+
     def events(self) -> list[SessionInputAudioBufferAppendEvent]:
         """The re-sent audio as append events, ready to send after ``session.updated``."""
         return [SessionInputAudioBufferAppendEvent.from_audio(chunk) for chunk in self.resent]
@@ -150,27 +161,24 @@ class TranslationTimeline:
     observing. Do not :meth:`append` the plan's audio: the timeline already has it.
 
     ``retention_ms`` (a multiple of 200) bounds the ring of kept audio: never more than that
-    many ms of bytes are held. ``resume_from`` picks the resume point. ``"translated"``
-    (default) re-sends everything after the last output delta, so nothing the old session heard
-    but had not yet translated is dropped, and the source transcript may repeat. ``"heard"``
-    re-sends only what the old session had not heard, and reports the heard-but-untranslated
-    stretch as lost.
+    many ms of bytes are held. The new session gets the audio after the highest ``elapsed_ms``
+    the old one sent; ``overlap_ms`` (a multiple of 200, default 0) re-sends that much more from
+    before it, so words the old session had heard but not yet translated are heard again — at
+    the price of repeating whatever of them it had already translated.
     """
 
-    def __init__(
-        self, *, retention_ms: int = 5_000, resume_from: ResumeFrom = "translated"
-    ) -> None:
+    def __init__(self, *, retention_ms: int = 5_000, overlap_ms: int = 0) -> None:
+        # Whole frames keep every cut, and so every resume point, on the frame grid.
         if retention_ms < FRAME_MS or retention_ms % FRAME_MS:
-            # Whole frames keep every cut, and so every resume point, on the frame grid.
             raise ConfigurationError(
                 f"retention_ms must be a positive multiple of {FRAME_MS}, got {retention_ms}"
             )
-        if resume_from not in ("translated", "heard"):
+        if overlap_ms < 0 or overlap_ms % FRAME_MS:
             raise ConfigurationError(
-                f"resume_from must be 'translated' or 'heard', not {resume_from!r}"
+                f"overlap_ms must be a non-negative multiple of {FRAME_MS}, got {overlap_ms}"
             )
         self._retention_bytes = retention_ms * BYTES_PER_MS
-        self._resume_from: ResumeFrom = resume_from
+        self._overlap_bytes = overlap_ms * BYTES_PER_MS
         self._ring = bytearray()
         self._ring_start = 0  # position of _ring[0]; always on the frame grid
         self._total = 0  # bytes appended, all sessions
@@ -182,6 +190,10 @@ class TranslationTimeline:
     @property
     def retention_ms(self) -> int:
         return self._retention_bytes // BYTES_PER_MS
+
+    @property
+    def overlap_ms(self) -> int:
+        return self._overlap_bytes // BYTES_PER_MS
 
     @property
     def appended_bytes(self) -> int:
@@ -209,7 +221,7 @@ class TranslationTimeline:
 
     @property
     def translated_ms(self) -> int:
-        """How far, on the original timeline, the server has produced output."""
+        """The highest output stamp, on the original timeline."""
         return self._translated // BYTES_PER_MS
 
     @property
@@ -223,7 +235,7 @@ class TranslationTimeline:
         data = (
             audio.audio_bytes() if isinstance(audio, SessionInputAudioBufferAppendEvent) else audio
         )
-        size = len(data) if not isinstance(data, memoryview) else data.nbytes
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
         if size % 2:
             raise AudioError(f"PCM16 input needs an even number of bytes, got {size}")
         self._ring += data
@@ -262,14 +274,12 @@ class TranslationTimeline:
         Call once per new session, after the old session's last event; send ``plan.resent``
         (or ``plan.events()``) to the new session before any new audio.
         """
-        acknowledged_end = self._translated
-        resume = self._translated if self._resume_from == "translated" else self._heard
-        lost: list[LostAudio] = []
-        if resume > acknowledged_end:
-            lost.append(self._gap(acknowledged_end, resume, "untranslated"))
+        resume = self._resume_point()
         start = max(resume, self._ring_start)
-        if start > resume:
-            lost.append(self._gap(resume, start, "retention"))
+        lost = (self._gap(resume, start, "retention"),) if start > resume else ()
+        untranslated = None
+        if resume > self._translated:
+            untranslated = self._gap(self._translated, resume, "untranslated")
         del self._ring[: start - self._ring_start]
         self._ring_start = start
         tail = bytes(self._ring)
@@ -277,8 +287,9 @@ class TranslationTimeline:
             resent=tuple(tail[i : i + FRAME_BYTES] for i in range(0, len(tail), FRAME_BYTES)),
             offset_ms=start // BYTES_PER_MS,
             origin_ms=self._origin // BYTES_PER_MS,
-            acknowledged_bytes=acknowledged_end - self._origin,
-            lost=tuple(lost),
+            acknowledged_bytes=resume - self._origin,
+            lost=lost,
+            untranslated=untranslated,
             replayed_until_ms=self._heard // BYTES_PER_MS,
         )
         self._origin = self._heard = self._translated = start
@@ -291,11 +302,13 @@ class TranslationTimeline:
         position = self._origin + max(elapsed_ms, 0) * BYTES_PER_MS
         return max(self._origin, _floor_frame(min(position, self._total)))
 
+    def _resume_point(self) -> int:
+        return max(self._origin, self._heard - self._overlap_bytes)
+
     def _trim(self) -> None:
         # Keep only what a reconnect could re-send: after the resume point, and at most
         # retention's worth — cut on the frame grid, rounding the cut up so the bound holds.
-        resume = self._translated if self._resume_from == "translated" else self._heard
-        floor = max(resume, _ceil_frame(self._total - self._retention_bytes))
+        floor = max(self._resume_point(), _ceil_frame(self._total - self._retention_bytes))
         if floor > self._ring_start:
             del self._ring[: floor - self._ring_start]
             self._ring_start = floor
