@@ -50,7 +50,9 @@ async def test_translation_flow_and_close(server: FakeRealtimeServer) -> None:
     audio = [e for e in events if e["type"] == "session.output_audio.delta"]
     assert {(e["sample_rate"], e["channels"], e["format"]) for e in audio} == {(24000, 1, "pcm16")}
     steps = [e["elapsed_ms"] for e in audio]
-    assert all(b - a == 200 for a, b in itertools.pairwise(steps))
+    # Nothing arrives after the close, so the output stays aligned with the last (padded) frame.
+    assert all(0 <= b - a <= 200 for a, b in itertools.pairwise(steps))
+    assert max(steps) == -(-len(speech) // 9600) * 200
     assert await c.closed() == (1000, "")
 
 
@@ -181,4 +183,66 @@ async def test_empty_commit_error_arrives_late_in_transcription_sessions() -> No
         await c.send({"type": "input_audio_buffer.commit", "event_id": "alone"})
         clock.advance(1.0)
         assert (await c.expect("error"))["error"]["event_id"] == "alone"
+        await c.close()
+
+
+async def test_translation_stamps_never_run_ahead_of_the_input(server: FakeRealtimeServer) -> None:
+    # PROTOCOL.md §3.3/§5: elapsed_ms is derived from the translation frame, the input position a
+    # delta aligns with; a server cannot align output with input it has not been sent.
+    server.state.parts.translator = ScriptedTranslator(
+        {("Where is the station?", "de"): "Wo ist denn bitte der Bahnhof hier in dieser Stadt?"}
+    )
+    c = await open_client(server.ws_base_url + TRANSLATE)
+    await c.expect("session.created")
+    await c.send({"type": "session.update", "session": {"audio": {"output": {"language": "de"}}}})
+    await c.expect("session.updated")
+    speech = silence(400) + server.speak("Where is the station?") + silence(800)
+    await append_frames(c, speech)  # then nothing more: the output is longer than what is left
+    sent_ms = len(speech) // 48
+    events, text = [], ""
+    while text != "Wo ist denn bitte der Bahnhof hier in dieser Stadt?":
+        event = await c.recv()
+        events.append(event)
+        if event["type"] == "session.output_transcript.delta":
+            text += event["delta"]
+    stamps = [e["elapsed_ms"] for e in events if "elapsed_ms" in e]
+    audio = sum(
+        len(base64.b64decode(e["delta"]))
+        for e in events
+        if e["type"] == "session.output_audio.delta"
+    )
+    assert audio // 48 > 800  # more output than input after the utterance ended
+    assert stamps == sorted(stamps)
+    assert all(s % 200 == 0 for s in stamps)
+    assert max(stamps) <= sent_ms
+    await c.close()
+
+
+async def test_translation_output_stamps_follow_the_input_as_it_arrives() -> None:
+    clock = FakeClock(auto_advance=False)
+    async with FakeRealtimeServer(clock=clock, pace=1.0) as server:
+        c = await open_client(server.ws_base_url + TRANSLATE)
+        await c.expect("session.created")
+        speech = silence(400) + server.speak("Where is the station?") + silence(800)
+        speech += silence(200)[: -len(speech) % 9600 or 0]  # whole frames: all of it is consumed
+        await append_frames(c, speech)
+        consumed = len(speech) // 48
+
+        async def next_stamp() -> int:
+            while (event := await c.recv())["type"] != "session.output_audio.delta":
+                pass
+            return int(event["elapsed_ms"])
+
+        first = await next_stamp()
+        stamps = [first]
+        for k in range(1, 5):
+            if k % 2:  # one more frame of input on odd steps, confirmed consumed by a round trip
+                await append_frames(c, silence(200))
+                consumed += 200
+                await c.send({"type": "session.update", "session": {"audio": {}}})
+                await c.recv_until("session.updated")
+            clock.advance(0.2)
+            stamps.append(await next_stamp())
+            assert stamps[-1] == min(first + k * 200, consumed)
+        assert stamps == sorted(stamps)
         await c.close()

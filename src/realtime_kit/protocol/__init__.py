@@ -20,12 +20,20 @@ from realtime_kit.protocol.core import RealtimeProtocol
 from realtime_kit.protocol.fatal import fatal_error
 from realtime_kit.protocol.records import InputBuffer, ItemRecord, PendingEvent, ResponseRecord
 from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
+from realtime_kit.protocol.translation import (
+    LossReason,
+    LostAudio,
+    ResumePlan,
+    TranslationTimeline,
+)
 
 __all__ = [
     "CLIENT_EVENT_TYPES",
     "RESPONSE_TRANSITIONS",
     "InputBuffer",
     "ItemRecord",
+    "LossReason",
+    "LostAudio",
     "LostState",
     "PendingEvent",
     "RealtimeProtocol",
@@ -33,8 +41,10 @@ __all__ = [
     "ResponseState",
     "ResponseTrigger",
     "RestorePlan",
+    "ResumePlan",
     "SessionKind",
     "SessionPhase",
+    "TranslationTimeline",
     "fatal_error",
     "next_response_state",
     "plan_restore",

@@ -5,8 +5,10 @@ in 200 ms engine frames; a VAD cuts it into utterances. Each finished utterance 
 server's recognizer), translated (the server's translator) and spoken (the synthesizer, in the
 target language), producing ``session.input_transcript.delta`` (only when input transcription is
 configured), ``session.output_transcript.delta`` and ``session.output_audio.delta`` — all carrying
-``elapsed_ms``, the input position they align with, in 200 ms steps. ``session.close`` flushes the
-pending utterance, waits for its output, sends ``session.closed`` and closes the socket.
+``elapsed_ms``, the input position they align with: a multiple of 200 ms, never past the input
+consumed so far (an utterance's output advances 200 ms per chunk only as far as more input has
+arrived). ``session.close`` flushes the pending utterance, waits for its output, sends
+``session.closed`` and closes the socket.
 
 Imports: anyio, pybase64, the standard library, sibling testing modules.
 """
@@ -213,7 +215,9 @@ class TranslationSession:
         start = self.parts.clock.now()
         said = 0
         for index, piece in enumerate(chunks):
-            stamp = elapsed + index * _FRAME_MS
+            # elapsed_ms is the input frame a delta aligns with (PROTOCOL.md §3.3, §5): output
+            # runs on in 200 ms steps only as far as the input consumed so far, never ahead of it.
+            stamp = min(elapsed + index * _FRAME_MS, self.elapsed_ms)
             due = len(words) * (index + 1) // len(chunks)
             while said < due:
                 await self.wire.send(
