@@ -84,13 +84,28 @@ async def seed_and_switch(
 ) -> None:
     """Send ``new`` what re-creates ``old``, make it current, report, and start receiving."""
     plan = plan_restore(old.core, replay_history=replay_history, audio_replayed=True)
+    lost = list(plan.lost)
+    offset: int | None = None
     async with conn._write_lock:
         for event in plan.events:
             await new.transport.send_text(new.core.send(event))
-        for event in old.uncommitted:
-            await new.transport.send_text(new.core.send(event))
-            new.appended(event)  # the replayed audio opens the new session's timeline
-        replayed = new.appended_ms
+        if conn.timeline is not None:
+            # Translation: continue the input after what the old session had heard, once the
+            # new session has taken the config (audio before session.updated would be
+            # translated into the default language).
+            resume = conn.timeline.reconnect()
+            if plan.restored_config:
+                early = early + await _until_updated(conn, new)
+            for append in resume.events():
+                await new.transport.send_text(new.core.send(append))
+            replayed = resume.resent_ms
+            lost += resume.lost_states()
+            offset = resume.offset_ms
+        else:
+            for event in old.uncommitted:
+                await new.transport.send_text(new.core.send(event))
+                new.appended(event)  # the replayed audio opens the new session's timeline
+            replayed = new.appended_ms
         conn._requeue_lost = []
         conn._install(new)
     report = ConnectionRestored(
@@ -102,12 +117,26 @@ async def seed_and_switch(
         restored_items=tuple(plan.restored_items),
         replayed_audio_ms=replayed,
         requeued_events=conn._unwritten,
-        lost=tuple(plan.lost),
+        lost=tuple(lost),
         close_code=closed.code if closed is not None else None,
         close_reason=closed.reason if closed is not None else "",
+        timeline_offset_ms=offset,
     )
     conn.restores.append(report)
     for notice in early:
         await conn._deliver(notice)
     await conn._deliver(report)
     conn._attach(new)
+
+
+async def _until_updated(conn: RealtimeConnection, new: _Leg) -> list[Delivered]:
+    """Read ``new`` until it confirms the re-applied config; the events, to deliver later."""
+    seen: list[Delivered] = []
+    with anyio.move_on_after(conn._open_timeout):
+        while True:
+            event = new.core.receive(await new.transport.receive_text())
+            seen.append(event)
+            if event.type in ("session.updated", "error"):
+                return seen
+    _log.warning("reconnect: no session.updated from the new session; sending audio anyway")
+    return seen

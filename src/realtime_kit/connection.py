@@ -56,9 +56,10 @@ from realtime_kit.events import (
     ClientEvent,
     ErrorEvent,
     ServerEvent,
+    SessionInputAudioBufferAppendEvent,
     decode_client_event,
 )
-from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind
+from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
@@ -144,6 +145,7 @@ class RealtimeConnection:
         event_buffer: int,
         open_timeout: float,
         clock: Callable[[], float],
+        timeline: TranslationTimeline | None = None,
     ) -> None:
         self._target = target
         self._settings = settings
@@ -173,6 +175,11 @@ class RealtimeConnection:
         self._handler_drain_timeout = 5.0
         self.restores: list[ConnectionRestored] = []
         """Every reconnect and rollover so far, oldest first."""
+        self.timeline: TranslationTimeline | None = (
+            (timeline or TranslationTimeline()) if target.kind == "translation" else None
+        )
+        """Translation sessions: the input timeline that carries a reconnect (re-sent audio,
+        and ``to_original_ms`` for the ``elapsed_ms`` of a later session); else ``None``."""
 
     # -- public surface ---------------------------------------------------------------------
 
@@ -494,6 +501,8 @@ class RealtimeConnection:
             return True
         if leg is not self._leg:
             return True
+        if self.timeline is not None:
+            self.timeline.observe(event)
         kind = event.type
         if kind == "input_audio_buffer.speech_stopped":
             leg.vad_end_ms = float(getattr(event, "audio_end_ms", 0))
@@ -541,6 +550,8 @@ class RealtimeConnection:
             leg.appended(event)
         elif kind in _AUDIO_RESETS:
             leg.forget_uncommitted()
+        elif self.timeline is not None and isinstance(event, SessionInputAudioBufferAppendEvent):
+            self.timeline.append(event)
 
     async def _write_loop(self) -> None:
         await self._write_queued()  # returns once the outbox is closed and drained

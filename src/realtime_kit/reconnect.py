@@ -93,6 +93,8 @@ class ConnectionRestored:
         requeued_events: client events sent after the drop and delivered to the new session.
         lost: what the new session does not have, each with a reason.
         close_code, close_reason: how the old connection ended (reconnects).
+        timeline_offset_ms: translation sessions: where the new session's ``elapsed_ms == 0``
+            lies on the original input timeline (add it to later ``elapsed_ms`` values).
     """
 
     cause: Literal["reconnect", "rollover"]
@@ -106,3 +108,4 @@ class ConnectionRestored:
     lost: tuple[LostState, ...] = field(default_factory=tuple)
     close_code: int | None = None
     close_reason: str = ""
+    timeline_offset_ms: int | None = None
