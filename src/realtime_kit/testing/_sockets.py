@@ -308,7 +308,8 @@ class SocketEndpoints:
         )
         handle.session = session
         try:
-            await session.run()
+            async with wire.reading(on_closed=session.end):
+                await session.run()
         finally:
             self._finish(handle, wire)
 
@@ -345,6 +346,7 @@ class SocketEndpoints:
         session = TranslationSession(wire, state.parts, config=config)
         handle.session = session
         try:
-            await session.run()
+            async with wire.reading(on_closed=session.end):
+                await session.run()
         finally:
             self._finish(handle, wire)

@@ -53,6 +53,12 @@ class TranslationSession:
             max_buffer_size=1000
         )
         self._worker_done = anyio.Event()
+        self._tg: anyio.abc.TaskGroup | None = None
+
+    def end(self) -> None:
+        """Stop the whole session (the socket is gone)."""
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
 
     async def run(self) -> None:
         try:
@@ -63,6 +69,7 @@ class TranslationSession:
 
     async def _serve(self) -> None:
         async with anyio.create_task_group() as tg:
+            self._tg = tg
             try:
                 await self.wire.send({"type": "session.created", "session": self.config})
                 tg.start_soon(self._worker, tg)

@@ -3,7 +3,8 @@
 :class:`Wire` is the only place that touches the Starlette socket for sending and receiving once a
 session has started. It numbers server events (``event_…``), applies fault rules per frame, writes
 the recording, and turns a dropped or closed socket into :class:`SocketClosedError` so session
-code can unwind.
+code can unwind. While a session runs, :meth:`Wire.reading` reads the client's frames as they
+arrive, never waiting for the session to finish with the previous one.
 
 Imports: anyio, starlette, the standard library, and sibling testing modules.
 """
@@ -11,13 +12,16 @@ Imports: anyio, starlette, the standard library, and sibling testing modules.
 from __future__ import annotations
 
 import json
+import math
 import random
 import string
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from realtime_kit.errors import DecodeError
@@ -29,6 +33,8 @@ from realtime_kit.testing.recording import Recorder
 __all__ = ["OUTGOING_DRIFT", "IdMaker", "SocketClosedError", "Wire", "abort_transport"]
 
 _ALPHABET = string.ascii_letters + string.digits
+# How long a finished session waits for the reader to see the socket's end before stopping it.
+_READER_GRACE_S = 1.0
 
 
 class IdMaker:
@@ -116,6 +122,9 @@ class Wire:
         self._lock = anyio.Lock()
         self._counts: Counter[str] = Counter()
         self.closed: tuple[int, str] | None = None
+        # A failed send knows only that the socket is gone; the reader learns the close code.
+        self._closed_by_send = False
+        self._inbox: MemoryObjectReceiveStream[str] | None = None
         self._on_sent = on_sent
 
     async def send(self, event: dict[str, Any]) -> None:
@@ -157,8 +166,10 @@ class Wire:
         try:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-            self.closed = (1006, "")
-            raise SocketClosedError(1006) from exc
+            if self.closed is None:
+                self.closed = (1006, "")
+                self._closed_by_send = True
+            raise SocketClosedError(*self.closed) from exc
         if self.recorder is not None:
             self.recorder.frame(self.clock.now(), self.conn_id, "out", text)
         if self._on_sent is not None:
@@ -204,24 +215,61 @@ class Wire:
             except SocketClosedError:
                 return
 
-    async def receive(self) -> str:
-        """The next text frame from the client.
+    @asynccontextmanager
+    async def reading(self, on_closed: Callable[[], None]) -> AsyncIterator[None]:
+        """Read the client's frames in the background while the body runs (the session).
 
-        Raises:
-            SocketClosedError: the client closed or the connection dropped.
+        :meth:`receive` hands the frames out in order. ``on_closed`` is called once the socket has
+        closed — by the client, a drop, or the server — so the session can stop at once, even in
+        the middle of sending. On exit the reader gets a moment to see the socket's end.
+
+        Why: uvicorn stops reading the TCP socket while a received message waits for the app, and
+        answers a client's close frame only when it reads it. A session that read one frame, then
+        spent a while answering it (pacing, a stalled send, a client that does not read), left the
+        client's close unanswered until its close timeout. The real API answers a close at once.
         """
-        if self.closed is not None:
-            raise SocketClosedError(*self.closed)
+        # Unbounded: a full inbox would stop the reader, and with it uvicorn's reading.
+        send, receive = anyio.create_memory_object_stream[str](math.inf)
+        self._inbox = receive
+        done = anyio.Event()
+        async with anyio.create_task_group() as tg, send, receive:
+            tg.start_soon(self._read_frames, send, on_closed, done)
+            try:
+                yield
+            finally:
+                with anyio.move_on_after(_READER_GRACE_S):
+                    await done.wait()
+                tg.cancel_scope.cancel()
+
+    async def _read_frames(
+        self, inbox: MemoryObjectSendStream[str], on_closed: Callable[[], None], done: anyio.Event
+    ) -> None:
+        try:
+            async with inbox:
+                while True:
+                    inbox.send_nowait(await self._receive_frame())
+        except SocketClosedError:
+            pass
+        finally:
+            done.set()
+        on_closed()
+
+    async def _receive_frame(self) -> str:
         try:
             message = await self.ws.receive()
         except (RuntimeError, OSError) as exc:
-            self.closed = (1006, "")
-            raise SocketClosedError(1006) from exc
+            if self.closed is None:
+                self.closed = (1006, "")
+            raise SocketClosedError(*self.closed) from exc
         if message["type"] == "websocket.disconnect":
-            code = int(message.get("code", 1005))
-            self.closed = (code, str(message.get("reason") or ""))
-            if self.recorder is not None:
-                self.recorder.closed(self.clock.now(), self.conn_id, code, self.closed[1])
+            if self.closed is None or self._closed_by_send:
+                # The client closed (or the connection dropped): keep its code, even when a send
+                # noticed first. The server's own closes and drops were recorded when made.
+                code = int(message.get("code", 1005))
+                self.closed = (code, str(message.get("reason") or ""))
+                self._closed_by_send = False
+                if self.recorder is not None:
+                    self.recorder.closed(self.clock.now(), self.conn_id, code, self.closed[1])
             raise SocketClosedError(*self.closed)
         text = message.get("text")
         if text is None:
@@ -230,3 +278,18 @@ class Wire:
         if self.recorder is not None:
             self.recorder.frame(self.clock.now(), self.conn_id, "in", text)
         return str(text)
+
+    async def receive(self) -> str:
+        """The next text frame from the client (only inside :meth:`reading`).
+
+        Raises:
+            SocketClosedError: the client closed or the connection dropped.
+        """
+        if self.closed is not None:
+            raise SocketClosedError(*self.closed)
+        if self._inbox is None:
+            raise RuntimeError("Wire.receive() is only available inside Wire.reading()")
+        try:
+            return await self._inbox.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise SocketClosedError(*(self.closed or (1006, ""))) from None
