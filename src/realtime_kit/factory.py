@@ -23,7 +23,7 @@ from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import on_asyncio
 from realtime_kit.connection import RealtimeConnection, SessionTarget, TransportOpener
 from realtime_kit.errors import ConfigurationError
-from realtime_kit.protocol import SessionKind
+from realtime_kit.protocol import SessionKind, TranslationTimeline
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport
@@ -141,6 +141,7 @@ def connect(
     open_timeout: float = 15.0,
     transport: TransportOpener | None = None,
     clock: Callable[[], float] = time.time,
+    timeline: TranslationTimeline | None = None,
 ) -> ConnectContext:
     """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
 
@@ -163,6 +164,8 @@ def connect(
         event_buffer: events buffered for ``async for`` before reading pauses.
         transport: a custom transport opener (the default opens a WebSocket).
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
+        timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
+            that carries reconnects (default: 5 s of retained input, no overlap).
 
     Raises:
         ConfigurationError: bad or missing arguments (no API key, two targets).
@@ -189,6 +192,7 @@ def connect(
         event_buffer=event_buffer,
         open_timeout=open_timeout,
         clock=clock,
+        timeline=timeline,
     )
     conn._requeue_lost = []
     return ConnectContext(conn, task_group, session)

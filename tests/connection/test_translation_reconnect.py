@@ -19,7 +19,7 @@ from realtime_kit.events import (
     SessionOutputTranscriptDeltaEvent,
 )
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
-from realtime_kit.testing import FakeRealtimeServer
+from realtime_kit.testing import FakeClock, FakeRealtimeServer
 from realtime_kit.testing._audio import silence
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,7 @@ FRAME = 9_600  # 200 ms of PCM16 at 24 kHz
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeRealtimeServer]:
-    async with FakeRealtimeServer(seed=5) as srv:
+    async with FakeRealtimeServer(clock=FakeClock(), seed=5) as srv:
         yield srv
 
 
