@@ -85,7 +85,8 @@ async def test_drop_mid_sentence_resends_unheard_audio_and_keeps_caption_places(
         await send(conn, head[cut:] + rest)  # held while reconnecting, then sent in order
         got += await captions(conn, f"[de] {SECOND}", notices)
         (report,) = notices
-        assert report.cause == "reconnect" and report.restored_config
+        assert report.cause == "reconnect"
+        assert report.restored_config
         assert report.timeline_offset_ms is not None
         assert 0 < report.timeline_offset_ms <= len(first) // 48  # before the second sentence
         assert report.replayed_audio_ms >= cut / 48  # at least the part of it sent before
