@@ -300,7 +300,8 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
                         reconnect=False,
                     )
                 )
-                await conn.__anext__()  # session.created, as the SDK side reads it too
+                await conn.__anext__()  # session.created and response.created: nothing
+                await conn.__anext__()  # unread is left waiting, on either side
         else:
             from openai import AsyncOpenAI
 
@@ -313,7 +314,8 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
                 conn = await stack.enter_async_context(
                     client.realtime.connect(model="gpt-realtime")
                 )
-                await conn.recv()  # session.created, like ours reads before returning
+                await conn.recv()
+                await conn.recv()
         await asyncio.sleep(0.5)
         gc.collect()
         heap1, rss1 = tracemalloc.get_traced_memory()[0], _rss_kib()

@@ -78,6 +78,35 @@ class ClientSettings:
             headers["OpenAI-Safety-Identifier"] = self.safety_identifier
         return headers
 
+    def subprotocols(self) -> list[str]:
+        """Browser-style credentials: WebSocket sub-protocols instead of headers.
+
+        ``realtime``, ``openai-insecure-api-key.<key>`` and, when set, the organization and
+        project. Only an ephemeral (``ek_``) key may travel this way: sub-protocols are not
+        treated as secrets by proxies and servers, which may log them.
+
+        Raises:
+            ConfigurationError: the key is a standard key.
+        """
+        if not self.is_ephemeral:
+            raise ConfigurationError(
+                "sub-protocol auth sends the key where proxies may log it: use an ephemeral "
+                "ek_ key (realtime_kit.rest client secrets), not a standard key"
+            )
+        protocols = ["realtime", f"openai-insecure-api-key.{self.api_key}"]
+        if self.organization:
+            protocols.append(f"openai-organization.{self.organization}")
+        if self.project:
+            protocols.append(f"openai-project.{self.project}")
+        return protocols
+
+    def browser_headers(self) -> dict[str, str]:
+        """The headers that go with :meth:`subprotocols`: no credentials, just the rest."""
+        headers = self.headers()
+        for name in ("Authorization", "OpenAI-Organization", "OpenAI-Project"):
+            headers.pop(name, None)
+        return headers
+
     def http_url(self, path: str) -> str:
         """``base_url`` + ``path`` with an http(s) scheme."""
         parts = urlsplit(self.base_url)

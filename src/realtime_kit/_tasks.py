@@ -34,8 +34,8 @@ class TaskHost:
         self.task_group: TaskGroup | None = None
         """The task group helpers go to; ``None`` means plain asyncio tasks."""
         self._on_error = on_error
-        self._scopes: set[anyio.CancelScope] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._scopes: set[anyio.CancelScope] | None = None  # allocated with the first helper
+        self._tasks: set[asyncio.Task[None]] | None = None
         self._cancelled = False
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
@@ -43,7 +43,10 @@ class TaskHost:
         scope = anyio.CancelScope()
         if self._cancelled:
             scope.cancel()
-        self._scopes.add(scope)
+        scopes = self._scopes
+        if scopes is None:
+            scopes = self._scopes = set()
+        scopes.add(scope)
 
         async def helper() -> None:
             try:
@@ -52,19 +55,22 @@ class TaskHost:
             except Exception as exc:  # noqa: BLE001 (handed to the connection, not dropped)
                 self._on_error(exc)
             finally:
-                self._scopes.discard(scope)
+                scopes.discard(scope)
 
         if self.task_group is not None:
             self.task_group.start_soon(helper)
             return
         task = asyncio.get_running_loop().create_task(helper())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._tasks = set()
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     def cancel(self) -> None:
         """Cancel every helper, and any started from now on."""
         self._cancelled = True
-        for scope in list(self._scopes):
+        for scope in list(self._scopes or ()):
             scope.cancel()
 
     async def wait(self) -> None:

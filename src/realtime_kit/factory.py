@@ -121,6 +121,19 @@ async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
     return await WebSocketTransport.connect(url, headers=headers)
 
 
+def _browser_opener(settings: ClientSettings) -> TransportOpener:
+    """Open the WebSocket with credentials in sub-protocols, the way a browser must."""
+    protocols = settings.subprotocols()
+
+    async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
+        del headers  # they would carry the key; browser_headers() has the rest
+        return await WebSocketTransport.connect(
+            url, headers=settings.browser_headers(), subprotocols=protocols
+        )
+
+    return open_websocket
+
+
 def connect(
     model: str | None = None,
     *,
@@ -142,6 +155,7 @@ def connect(
     transport: TransportOpener | None = None,
     clock: Callable[[], float] = time.time,
     timeline: TranslationTimeline | None = None,
+    auth: Literal["header", "subprotocol"] = "header",
 ) -> ConnectContext:
     """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
 
@@ -166,6 +180,9 @@ def connect(
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
         timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
             that carries reconnects (default: 5 s of retained input, no overlap).
+        auth: ``"header"`` (``Authorization: Bearer``), or ``"subprotocol"``: the browser way,
+            credentials in WebSocket sub-protocols, for an ephemeral ``ek_`` key only (for
+            gateways that pass sub-protocols but strip headers, and to test browser set-ups).
 
     Raises:
         ConfigurationError: bad or missing arguments (no API key, two targets).
@@ -182,10 +199,17 @@ def connect(
     )
     if queue_size < 1 or event_buffer < 1:
         raise ConfigurationError("queue_size and event_buffer must be at least 1")
+    opener = transport or _open_websocket
+    if auth == "subprotocol":
+        if transport is not None:
+            raise ConfigurationError("auth='subprotocol' applies to the built-in WebSocket only")
+        opener = _browser_opener(settings)
+    elif auth != "header":
+        raise ConfigurationError(f"auth must be 'header' or 'subprotocol', not {auth!r}")
     conn = RealtimeConnection(
         target=target,
         settings=settings,
-        opener=transport or _open_websocket,
+        opener=opener,
         reconnect=ReconnectPolicy() if reconnect is True else reconnect or None,
         rollover=RolloverPolicy() if rollover is True else rollover or None,
         queue_size=queue_size,

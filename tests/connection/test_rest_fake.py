@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import realtime_kit
-from realtime_kit.errors import APIAuthenticationError, RateLimitError
+from realtime_kit.errors import APIAuthenticationError, ConfigurationError, RateLimitError
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ToneSynthesizer
 
 pytestmark = pytest.mark.anyio
@@ -69,3 +69,31 @@ async def test_call_control_and_sideband(server: FakeRealtimeServer) -> None:
     assert server.call(incoming).status == "ended"
     assert server.call(declined).status == "rejected"
     assert server.call(declined).reject_status == 486
+
+
+async def test_subprotocol_auth_carries_an_ephemeral_key_the_browser_way(
+    server: FakeRealtimeServer,
+) -> None:
+    async with realtime_kit.RealtimeREST(api_key=KEY, base_url=server.base_url) as rest:
+        secret = await rest.create_client_secret(
+            {"type": "realtime", "model": "gpt-realtime", "instructions": "Browser."}
+        )
+    async with realtime_kit.connect(
+        "gpt-realtime", api_key=secret.value, base_url=server.base_url, auth="subprotocol"
+    ) as conn:
+        # The server picked the browser sub-protocol: the key came that way, not as a header.
+        assert getattr(conn.transport, "subprotocol", None) == "realtime"
+        assert conn.session is not None
+        assert conn.session["instructions"] == "Browser."
+
+
+async def test_subprotocol_auth_refuses_a_standard_key_before_connecting(
+    server: FakeRealtimeServer,
+) -> None:
+    with pytest.raises(ConfigurationError, match="ephemeral") as info:
+        async with realtime_kit.connect(
+            "gpt-realtime", api_key=KEY, base_url=server.base_url, auth="subprotocol"
+        ):
+            raise AssertionError("connected with a standard key in a sub-protocol")
+    assert KEY not in str(info.value)
+    assert server.connections == []

@@ -21,7 +21,8 @@ Imports: the standard library, :mod:`realtime_kit.events`, :mod:`realtime_kit.er
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -100,8 +101,12 @@ class RealtimeProtocol:
     ) -> None:
         self.kind: SessionKind = kind
         self.phase: SessionPhase = "connecting"
-        self.session: dict[str, Any] | None = None
-        """The session config as the server last confirmed it (JSON, unknown keys kept)."""
+        # The confirmed config is kept as compact JSON (a few hundred bytes instead of a tree of
+        # dicts: it is read on a restore, not per event), with what is read often beside it.
+        self._session_json: bytes | None = None
+        self._session_id: str | None = None
+        self._expires_at: int | None = None
+        self._manual_turns = False
         self.input_buffer = InputBuffer()
         self.violations: list[RemoteProtocolError] = []
         self.fatal: SessionFatalError | None = None
@@ -111,7 +116,9 @@ class RealtimeProtocol:
         self._items: dict[str, ItemRecord] = {}
         self._order: list[str] = []
         self._responses: dict[str, ResponseRecord] = {}
-        self._requested: deque[ResponseRecord] = deque()
+        # Requested, not yet confirmed responses: rarely more than one, so a list (an empty
+        # deque would hold a 512-byte block on every idle session).
+        self._requested: list[ResponseRecord] = []
         self._pending: OrderedDict[str, PendingEvent] = OrderedDict()
         self._max_pending = max_pending
         self._sequence = 0
@@ -121,22 +128,27 @@ class RealtimeProtocol:
     # -- queries -----------------------------------------------------------------------------
 
     @property
+    def session(self) -> dict[str, Any] | None:
+        """The session config as the server last confirmed it (JSON, unknown keys kept).
+
+        A fresh copy on every access: changing it changes nothing here.
+        """
+        return None if self._session_json is None else json.loads(self._session_json)
+
+    @property
     def session_id(self) -> str | None:
         """``sess_…`` once the session exists."""
-        value = (self.session or {}).get("id")
-        return value if isinstance(value, str) else None
+        return self._session_id
 
     @property
     def expires_at(self) -> int | None:
         """Unix time at which the server will end the session (the 60-minute cap)."""
-        value = (self.session or {}).get("expires_at")
-        return value if isinstance(value, int) else None
+        return self._expires_at
 
     @property
     def manual_turns(self) -> bool:
         """Whether the confirmed session has no turn detection (the client commits)."""
-        audio_input = ((self.session or {}).get("audio") or {}).get("input") or {}
-        return "turn_detection" in audio_input and audio_input["turn_detection"] is None
+        return self._manual_turns
 
     @property
     def items(self) -> list[ItemRecord]:
@@ -409,11 +421,18 @@ class RealtimeProtocol:
         if isinstance(event, SessionCreatedEvent):
             if self.phase == "connecting":
                 self.phase = "open"
-            self.session = session
+            merged = session
         else:
-            merged = dict(self.session or {})
+            merged = self.session or {}
             merged.update(session)
-            self.session = merged
+        self._session_json = json.dumps(merged, separators=(",", ":")).encode()
+        ident, expires = merged.get("id"), merged.get("expires_at")
+        self._session_id = ident if isinstance(ident, str) else None
+        self._expires_at = expires if isinstance(expires, int) else None
+        audio_input = (merged.get("audio") or {}).get("input") or {}
+        self._manual_turns = (
+            "turn_detection" in audio_input and audio_input["turn_detection"] is None
+        )
         audio = session.get("audio") or {}
         for direction in ("input", "output"):
             fmt = (audio.get(direction) or {}).get("format")

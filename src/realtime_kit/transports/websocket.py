@@ -147,7 +147,7 @@ class WebSocketTransport(ABC):
         self._close_reason = ""
         self._ended = False
         self.response_headers: Mapping[str, str] = {}
-        """The handshake response headers, lower-cased names (e.g. ``x-request-id``)."""
+        """The handshake response headers; names match case-insensitively (``x-request-id``)."""
         self.subprotocol: str | None = None
 
     # -- opening -------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ class WebSocketTransport(ABC):
     # -- shared internals ------------------------------------------------------------------
 
     def _opened(self, response: Response) -> None:
-        self.response_headers = {k.lower(): v for k, v in response.headers.raw_items()}
+        self.response_headers = response.headers  # websockets keeps the response alive anyway
         self.subprotocol = self._protocol.subprotocol
 
     def _frame_for(self, data: str | bytes) -> bytes:
