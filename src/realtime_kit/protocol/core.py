@@ -80,6 +80,9 @@ from realtime_kit.protocol.records import (
 
 __all__ = ["RealtimeProtocol"]
 
+# Client event types some session kind knows (an unknown type is sent as it is).
+_EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
+
 _MIN_COMMIT_MS: Final = 100
 # One decoder for every session: it is stateless apart from the drift counters, which are
 # process-wide facts anyway, and a per-session decoder would cost memory on every connection.
@@ -234,9 +237,7 @@ class RealtimeProtocol:
         return data
 
     def _require_kind(self, kind: str) -> None:
-        allowed = CLIENT_EVENT_TYPES[self.kind]
-        every = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
-        if kind not in allowed and kind in every:
+        if kind not in CLIENT_EVENT_TYPES[self.kind] and kind in _EVERY_CLIENT_TYPE:
             raise LocalProtocolError(f"send {kind}", f"a {self.kind} session")
 
     def _check(self, event: ClientEvent) -> None:
