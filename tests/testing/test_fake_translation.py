@@ -181,6 +181,10 @@ async def test_empty_commit_error_arrives_late_in_transcription_sessions() -> No
         assert events[-1]["error"]["event_id"] == "too_short"
         # Without a later commit, the error still comes after a second of server time.
         await c.send({"type": "input_audio_buffer.commit", "event_id": "alone"})
+        # The server reads frames apart from handling them: an answered no-op update proves the
+        # commit was handled (its second starts) before the clock moves.
+        await c.send({"type": "session.update", "session": {"type": "transcription"}})
+        await c.expect("session.updated")
         clock.advance(1.0)
         assert (await c.expect("error"))["error"]["event_id"] == "alone"
         await c.close()
