@@ -8,14 +8,18 @@ the client's alone. Every session, for both clients, in the same run and against
 * receives a ``response.output_audio.delta`` (50 ms of audio) every 50 ms, parsed into a typed
   event (ours: ``async for event in conn``; SDK: ``async for event in conn``);
 
-over real loopback sockets. A receive-only burst of 10,000 deltas then prices the read path
-alone (CPU per typed event). "Sessions per core" is how many such sessions (70 frames a second
-each) one core could carry at the client CPU measured per frame. Idle memory is the growth of
-the process's resident set (and of Python's traced heap) per open, idle connection.
+over real loopback sockets. A third contender, the *floor*, does only what any Python client
+must: websockets' framing on a bare ``asyncio.Protocol`` and ``orjson`` (no types, no state, no
+checks), so ``share_of_floor`` says how close realtime_kit comes to the cheapest possible
+client. A receive-only burst of 10,000 deltas then prices the read path alone (CPU per typed
+event). "Sessions per core" is how many such sessions (70 frames a second each) one core could
+carry at the client CPU measured per frame. Idle memory is the growth of Python's traced heap
+(and of the resident set) per open, idle connection, each client in a fresh interpreter.
+``--loop uvloop`` runs every contender on uvloop.
 
 Machines differ, so the figure that counts is the ratio between the two clients measured in the
-same run. May import: realtime_kit, openai, websockets, anyio and the standard library (a dev-only
-script, not part of the package).
+same run. May import: realtime_kit, openai, websockets, orjson, uvloop and the standard library
+(a dev-only script, not part of the package).
 """
 
 from __future__ import annotations
@@ -207,6 +211,82 @@ async def _sdk_session(port: int, seconds: float, counts: list[int], ready: Any)
     await client.close()
 
 
+class _FloorProtocol(asyncio.Protocol):
+    """The floor: websockets' sans-I/O framing on a bare asyncio.Protocol, orjson, no types.
+
+    What any Python client must at least do per frame; no state, no checks, no reconnect.
+    """
+
+    def __init__(self, url: str) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.uri import parse_uri
+
+        self.ws = ClientProtocol(parse_uri(url), max_size=None)
+        self.inbox: list[Any] = []
+        self.waiter: asyncio.Future[None] | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.ws.send_request(self.ws.connect())
+        for chunk in self.ws.data_to_send():
+            transport.write(chunk)
+
+    def data_received(self, data: bytes) -> None:
+        import orjson
+        from websockets.frames import Frame, Opcode
+
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT:
+                    self.inbox.append(orjson.loads(event.data))
+            elif not self.opened.done():
+                self.opened.set_result(None)
+        if self.inbox and self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+        for chunk in self.ws.data_to_send():
+            self.transport.write(chunk)
+
+    def send(self, payload: bytes) -> None:
+        self.ws.send_text(payload)
+        self.transport.write(b"".join(self.ws.data_to_send()))
+
+    async def receive(self) -> Any:
+        while not self.inbox:
+            self.waiter = asyncio.get_running_loop().create_future()
+            await self.waiter
+        return self.inbox.pop(0)
+
+
+async def _floor_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:
+    import orjson
+
+    loop = asyncio.get_running_loop()
+    url = f"ws://127.0.0.1:{port}/v1/realtime?model=gpt-realtime"
+    transport, floor = await loop.create_connection(lambda: _FloorProtocol(url), "127.0.0.1", port)
+    await floor.opened
+    await ready.wait()
+
+    async def read() -> None:
+        while True:
+            await floor.receive()
+            counts[1] += 1
+
+    reader = asyncio.ensure_future(read())
+    deadline = time.monotonic() + seconds
+    tick = time.monotonic()
+    while tick < deadline:
+        audio = base64.b64encode(FRAME).decode()
+        floor.send(orjson.dumps({"type": "input_audio_buffer.append", "audio": audio}))
+        counts[0] += 1
+        tick += APPEND_MS / 1000
+        await asyncio.sleep(max(0.0, tick - time.monotonic()))
+    reader.cancel()
+    transport.close()
+
+
 async def _ours_flood(port: int, flood: int) -> float:
     import realtime_kit
     from realtime_kit.events import InputAudioBufferClearEvent
@@ -283,39 +363,15 @@ async def _run_duplex(
 async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
     import contextlib
 
+    # Warm up with one connection, so imports and caches are not counted per connection.
+    async with contextlib.AsyncExitStack() as warm:
+        await _open_idle(kind, port, warm)
     gc.collect()
     tracemalloc.start()
     heap0, rss0 = tracemalloc.get_traced_memory()[0], _rss_kib()
-    stack = contextlib.AsyncExitStack()
-    async with stack:
-        if kind == "ours":
-            import realtime_kit
-
-            for _ in range(count):
-                conn = await stack.enter_async_context(
-                    realtime_kit.connect(
-                        "gpt-realtime",
-                        api_key="sk-bench",
-                        base_url=f"http://127.0.0.1:{port}/v1",
-                        reconnect=False,
-                    )
-                )
-                await conn.__anext__()  # session.created and response.created: nothing
-                await conn.__anext__()  # unread is left waiting, on either side
-        else:
-            from openai import AsyncOpenAI
-
-            client = AsyncOpenAI(
-                api_key="sk-bench",
-                base_url=f"http://127.0.0.1:{port}/v1",
-                websocket_base_url=f"ws://127.0.0.1:{port}/v1",
-            )
-            for _ in range(count):
-                conn = await stack.enter_async_context(
-                    client.realtime.connect(model="gpt-realtime")
-                )
-                await conn.recv()
-                await conn.recv()
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(count):
+            await _open_idle(kind, port, stack)
         await asyncio.sleep(0.5)
         gc.collect()
         heap1, rss1 = tracemalloc.get_traced_memory()[0], _rss_kib()
@@ -327,10 +383,58 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
     }
 
 
+async def _open_idle(kind: str, port: int, stack: Any) -> None:
+    """One idle connection that has read its two opening events (nothing left unread)."""
+    if kind == "ours":
+        import realtime_kit
+
+        conn = await stack.enter_async_context(
+            realtime_kit.connect(
+                "gpt-realtime",
+                api_key="sk-bench",
+                base_url=f"http://127.0.0.1:{port}/v1",
+                reconnect=False,
+            )
+        )
+        await conn.__anext__()  # session.created
+        await conn.__anext__()  # response.created
+        return
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(
+        api_key="sk-bench",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+    )
+    sdk_conn = await stack.enter_async_context(client.realtime.connect(model="gpt-realtime"))
+    await sdk_conn.recv()
+    await sdk_conn.recv()
+
+
+def _idle_in_child(kind: str, port: int, count: int, loop: str, out: Any) -> None:
+    """Measure idle memory in a fresh interpreter, so one client's garbage is not another's."""
+    if loop == "uvloop":
+        import uvloop
+
+        uvloop.install()
+    out.put(asyncio.run(_idle(kind, port, count)))
+
+
+def _idle_fresh(kind: str, port: int, count: int, loop: str) -> dict[str, float]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    child = ctx.Process(target=_idle_in_child, args=(kind, port, count, loop, out))
+    child.start()
+    result: dict[str, float] = out.get(timeout=300)
+    child.join(30)
+    return result
+
+
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"python": sys.version.split()[0]}
+    results: dict[str, Any] = {"python": sys.version.split()[0], "loop": args.loop}
+    contenders = (("ours", _ours_session), ("openai", _sdk_session), ("floor", _floor_session))
     with Server("paced") as server:
-        for name, fn in (("ours", _ours_session), ("openai", _sdk_session)):
+        for name, fn in contenders:
             results[f"duplex_{name}"] = await _run_duplex(
                 fn, server.port, args.sessions, args.seconds
             )
@@ -340,14 +444,16 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             runs = [await flood(server.port, args.flood) for _ in range(3)]
             results[f"receive_{name}_us_per_event"] = round(min(runs) * 1e6 / args.flood, 1)
     with Server("idle") as server:
-        # Each client in a fresh interpreter would be fairer still; the SDK goes second so any
-        # memory the first run leaves behind counts against ours, not theirs.
-        results["idle_ours"] = await _idle("ours", server.port, args.idle)
-        results["idle_openai"] = await _idle("openai", server.port, args.idle)
+        for name in ("ours", "openai"):
+            results[f"idle_{name}"] = await asyncio.to_thread(
+                _idle_fresh, name, server.port, args.idle, args.loop
+            )
     ours, sdk = results["duplex_ours"], results["duplex_openai"]
+    floor = results["duplex_floor"]
     results["ratio_sessions_per_core"] = round(
         ours["sessions_per_core"] / sdk["sessions_per_core"], 2
     )
+    results["share_of_floor"] = round(ours["sessions_per_core"] / floor["sessions_per_core"], 2)
     return results
 
 
@@ -357,8 +463,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--flood", type=int, default=FLOOD, help="deltas in the receive burst")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.install()
     results = asyncio.run(_main(args))
     if args.json:
         print(json.dumps(results, indent=2))

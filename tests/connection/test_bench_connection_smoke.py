@@ -1,4 +1,4 @@
-"""Smoke test of ``benchmarks/bench_connection.py``: both clients really move frames both ways.
+"""Smoke test of ``benchmarks/bench_connection.py``: every contender really moves frames both ways.
 
 No timing is asserted; the figures live in the benchmark's output and ``docs/connecting.md``.
 """
@@ -42,6 +42,12 @@ def test_benchmark_runs_both_clients() -> None:
         assert duplex["events_received"] > 0
         assert duplex["sessions_per_core"] > 0
         assert figures[f"idle_{client}"]["connections"] == 3
+    floor = figures["duplex_floor"]
+    assert floor["appends_sent"] == 2 * 25
+    assert floor["events_received"] > 0
     assert figures["ratio_sessions_per_core"] > 0
+    assert figures["share_of_floor"] > 0
+    for client in ("ours", "openai"):
+        assert figures[f"idle_{client}"]["heap_kib_per_connection"] > 0
     assert figures["receive_ours_us_per_event"] > 0
     assert figures["receive_openai_us_per_event"] > 0
