@@ -360,14 +360,17 @@ async def _run_duplex(
     }
 
 
-async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
+async def _idle(kind: str, port: int, count: int, traced: bool) -> dict[str, float]:
+    """Memory growth per idle connection: the traced Python heap, or (``traced=False``, so
+    tracemalloc's own bookkeeping is not counted) the resident set."""
     import contextlib
 
     # Warm up with one connection, so imports and caches are not counted per connection.
     async with contextlib.AsyncExitStack() as warm:
         await _open_idle(kind, port, warm)
     gc.collect()
-    tracemalloc.start()
+    if traced:
+        tracemalloc.start()
     heap0, rss0 = tracemalloc.get_traced_memory()[0], _rss_kib()
     async with contextlib.AsyncExitStack() as stack:
         for _ in range(count):
@@ -375,12 +378,13 @@ async def _idle(kind: str, port: int, count: int) -> dict[str, float]:
         await asyncio.sleep(0.5)
         gc.collect()
         heap1, rss1 = tracemalloc.get_traced_memory()[0], _rss_kib()
-    tracemalloc.stop()
-    return {
-        "connections": count,
-        "rss_kib_per_connection": round((rss1 - rss0) / count, 1),
-        "heap_kib_per_connection": round((heap1 - heap0) / 1024 / count, 1),
-    }
+    if traced:
+        tracemalloc.stop()
+        return {"connections": count, "heap_kib": round((heap1 - heap0) / 1024 / count, 1)}
+    return {"connections": count, "rss_kib": round((rss1 - rss0) / count, 1)}
+
+
+_SDK_CLIENTS: dict[int, Any] = {}
 
 
 async def _open_idle(kind: str, port: int, stack: Any) -> None:
@@ -399,34 +403,45 @@ async def _open_idle(kind: str, port: int, stack: Any) -> None:
         await conn.__anext__()  # session.created
         await conn.__anext__()  # response.created
         return
-    from openai import AsyncOpenAI
+    client = _SDK_CLIENTS.get(port)
+    if client is None:
+        from openai import AsyncOpenAI
 
-    client = AsyncOpenAI(
-        api_key="sk-bench",
-        base_url=f"http://127.0.0.1:{port}/v1",
-        websocket_base_url=f"ws://127.0.0.1:{port}/v1",
-    )
+        # One client for all connections, as an application would (each client loads its own
+        # TLS context, several hundred KiB, which is no part of a connection's cost).
+        client = _SDK_CLIENTS[port] = AsyncOpenAI(
+            api_key="sk-bench",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+        )
     sdk_conn = await stack.enter_async_context(client.realtime.connect(model="gpt-realtime"))
     await sdk_conn.recv()
     await sdk_conn.recv()
 
 
-def _idle_in_child(kind: str, port: int, count: int, loop: str, out: Any) -> None:
+def _idle_in_child(job: tuple[str, int, int, str, bool], out: Any) -> None:
     """Measure idle memory in a fresh interpreter, so one client's garbage is not another's."""
+    kind, port, count, loop, traced = job
     if loop == "uvloop":
         import uvloop
 
         uvloop.install()
-    out.put(asyncio.run(_idle(kind, port, count)))
+    out.put(asyncio.run(_idle(kind, port, count, traced)))
 
 
 def _idle_fresh(kind: str, port: int, count: int, loop: str) -> dict[str, float]:
     ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    child = ctx.Process(target=_idle_in_child, args=(kind, port, count, loop, out))
-    child.start()
-    result: dict[str, float] = out.get(timeout=300)
-    child.join(30)
+    result: dict[str, float] = {}
+    for traced in (True, False):
+        out = ctx.Queue()
+        job = (kind, port, count, loop, traced)
+        child = ctx.Process(target=_idle_in_child, args=(job, out))
+        child.start()
+        figures = out.get(timeout=300)
+        child.join(30)
+        result["connections"] = figures["connections"]
+        key = "heap_kib_per_connection" if traced else "rss_kib_per_connection"
+        result[key] = figures["heap_kib" if traced else "rss_kib"]
     return result
 
 
