@@ -27,12 +27,7 @@ from realtime_kit.events._base import (
     ServerEventBase,
     UnknownObject,
 )
-from realtime_kit.events._generated import (
-    InputAudioBufferAppendEvent,
-    KnownClientEvent,
-    KnownServerEvent,
-    SessionInputAudioBufferAppendEvent,
-)
+from realtime_kit.events._generated import KnownClientEvent, KnownServerEvent
 
 __all__ = [
     "ClientEvent",
@@ -288,11 +283,6 @@ def encode_event(event: ServerEventBase | ClientEventBase) -> bytes:
     Fields that were never set are left out; a field set to ``None`` is written as ``null``.
     Unknown fields (kept from decoding, or passed as extra keyword arguments) are written too.
     """
-    head = _APPEND_HEADS.get(type(event))
-    if head is not None:
-        fast = _encode_append(event, head)
-        if fast is not None:
-            return fast
     if not isinstance(event, (ServerEventBase, ClientEventBase)):
         raise EncodeError(f"not an event: {type(event).__name__}")
     fields_set = event.__pydantic_fields_set__
@@ -303,42 +293,6 @@ def encode_event(event: ServerEventBase | ClientEventBase) -> bytes:
         return event.__pydantic_serializer__.to_json(event, exclude_unset=True, by_alias=True)
     except pydantic_core.PydanticSerializationError as exc:
         raise EncodeError(f"cannot encode {event.type!r}: {exc}") from None
-
-
-_APPEND_HEADS: dict[type[Any], bytes] = {
-    InputAudioBufferAppendEvent: b'{"type":"input_audio_buffer.append"',
-    SessionInputAudioBufferAppendEvent: b'{"type":"session.input_audio_buffer.append"',
-}
-_APPEND_FIELDS = frozenset({"type", "event_id", "audio"})
-
-
-def _encode_append(event: Any, head: bytes) -> bytes | None:
-    """An audio append written by concatenation, the bytes ``to_json`` would write.
-
-    Appends are most of what a client sends (50 a second per microphone), and their one big
-    field is base64, which needs no JSON escaping. ``None`` (use the general path) for anything
-    unusual: unknown fields, a field outside the usual three, a value that would need escaping.
-    """
-    if event.__pydantic_extra__ or not event.__pydantic_fields_set__ <= _APPEND_FIELDS:
-        return None
-    audio = event.audio
-    if not isinstance(audio, str) or not _plain(audio):
-        return None
-    event_id = event.event_id
-    if event_id is None:
-        if "event_id" in event.__pydantic_fields_set__:
-            return None  # an explicit null: the general path writes it
-        return b"".join((head, b',"audio":"', audio.encode(), b'"}'))
-    if not isinstance(event_id, str) or not _plain(event_id):
-        return None
-    return b"".join(
-        (head, b',"event_id":"', event_id.encode(), b'","audio":"', audio.encode(), b'"}')
-    )
-
-
-def _plain(text: str) -> bool:
-    """Whether ``text`` goes into a JSON string as it is (no quote, backslash or control)."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def encode_events(events: Iterable[ServerEventBase | ClientEventBase]) -> list[bytes]:
