@@ -277,14 +277,22 @@ def drift_report() -> DriftReport:
     return _DEFAULT.drift
 
 
+_EVENT_CLASSES: set[type] = set()
+
+
 def encode_event(event: ServerEventBase | ClientEventBase) -> bytes:
     """Write an event as compact JSON.
 
     Fields that were never set are left out; a field set to ``None`` is written as ``null``.
     Unknown fields (kept from decoding, or passed as extra keyword arguments) are written too.
     """
-    if not isinstance(event, (ServerEventBase, ClientEventBase)):
-        raise EncodeError(f"not an event: {type(event).__name__}")
+    cls = type(event)
+    if cls not in _EVENT_CLASSES:
+        # isinstance on pydantic models goes through ABCMeta (about a microsecond): remember
+        # the classes that passed, so an audio append pays it once, not 50 times a second.
+        if not isinstance(event, (ServerEventBase, ClientEventBase)):
+            raise EncodeError(f"not an event: {cls.__name__}")
+        _EVENT_CLASSES.add(cls)
     fields_set = event.__pydantic_fields_set__
     if "type" not in fields_set:
         # Built by model_validate() from a dict without "type": the constant is still sent.

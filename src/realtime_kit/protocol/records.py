@@ -16,10 +16,9 @@ __all__ = ["InputBuffer", "ItemRecord", "PendingEvent", "ResponseRecord", "b64_d
 def b64_decoded_size(data: str) -> int:
     """Decoded length of standard base64 text, without decoding it."""
     size = len(data)
-    if size == 0:
+    if size < 2:
         return 0
-    padding = 2 if data.endswith("==") else 1 if data.endswith("=") else 0
-    return size * 3 // 4 - padding
+    return size * 3 // 4 - (data[-1] == "=") - (data[-2] == "=")
 
 
 @dataclass(slots=True)

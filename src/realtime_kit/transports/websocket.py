@@ -31,7 +31,6 @@ import logging
 import os
 import ssl
 import struct
-import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -80,23 +79,22 @@ class _MaskPool:
     """Masking keys for client frames, 1,024 at a time from ``os.urandom``.
 
     RFC 6455 wants each key unpredictable; one ``getrandom`` call per frame was a measurable
-    share of the send path, so keys come from a shared buffer refilled from the same source.
+    share of the send path, so keys come from a shared batch drawn from the same source.
+    ``list.pop`` is atomic, so threads never share a key.
     """
 
-    _BATCH: ClassVar[int] = 4096
+    _BATCH: ClassVar[int] = 1024
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool = b""
-        self._at = 0
+        self._keys: list[bytes] = []
 
     def take(self) -> bytes:
-        with self._lock:
-            at = self._at
-            if at >= len(self._pool):
-                self._pool, at = os.urandom(self._BATCH), 0
-            self._at = at + 4
-            return self._pool[at : at + 4]
+        try:
+            return self._keys.pop()
+        except IndexError:
+            pool = os.urandom(4 * self._BATCH)
+            self._keys = [pool[at : at + 4] for at in range(0, len(pool), 4)]
+            return self.take()
 
 
 _MASKS = _MaskPool()
