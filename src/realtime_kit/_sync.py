@@ -149,32 +149,37 @@ class Mailbox(Generic[T]):
             anyio.WouldBlock: empty for now.
             anyio.EndOfStream: closed and empty.
         """
-        items = self._items
-        if items:
-            item = items.popleft()
-            left = len(items)
-            if not left:
-                self._items = None  # an idle connection keeps no empty deque block
-            if left < self._limit:
-                if self._putters:
-                    self._putters.pop(0).set()
-                if self._room_callback is not None and left <= self._limit // 2:
-                    callback, self._room_callback = self._room_callback, None
-                    callback()
-            return item
+        if self._items:
+            return self._pop()
         if self._closed:
             raise anyio.EndOfStream
         raise anyio.WouldBlock
 
     async def get(self) -> T:
         """The oldest item, waiting for one (see :meth:`get_nowait` for the end)."""
-        while True:
-            try:
-                return self.get_nowait()
-            except anyio.WouldBlock:
-                if self._getters is None:
-                    self._getters = []
-                await _wait(self._getters)
+        # No exceptions on the way: an empty mailbox is the usual case for a waiting reader.
+        while not self._items:
+            if self._closed:
+                raise anyio.EndOfStream
+            if self._getters is None:
+                self._getters = []
+            await _wait(self._getters)
+        return self._pop()
+
+    def _pop(self) -> T:
+        items = self._items
+        assert items
+        item = items.popleft()
+        left = len(items)
+        if not left:
+            self._items = None  # an idle connection keeps no empty deque block
+        if left < self._limit:
+            if self._putters:
+                self._putters.pop(0).set()
+            if self._room_callback is not None and left <= self._limit // 2:
+                callback, self._room_callback = self._room_callback, None
+                callback()
+        return item
 
     def close(self) -> None:
         """No more items: waiting readers drain what is queued, then see the end."""

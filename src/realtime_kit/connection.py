@@ -298,13 +298,7 @@ class RealtimeConnection:
         return self
 
     async def __anext__(self) -> Delivered:
-        try:
-            # An event already waiting is handed over without an event-loop round trip.
-            return self._inbox.get_nowait()
-        except anyio.WouldBlock:
-            pass
-        except anyio.EndOfStream:
-            return self._end_of_events()
+        # An event already waiting is handed over without an event-loop round trip.
         try:
             return await self._inbox.get()
         except anyio.EndOfStream:
