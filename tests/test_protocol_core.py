@@ -374,3 +374,31 @@ def test_restore_plan_replays_text_and_transcripts_and_reports_losses() -> None:
     assert "item u2" in lost
     assert "item a2" in lost
     assert any("uncommitted input audio" in what for what in lost)
+
+
+def _audio_delta(core: RealtimeProtocol, item_id: str, ms: int, index: int = 0) -> None:
+    feed(
+        core,
+        type="response.output_audio.delta",
+        response_id="r1",
+        item_id=item_id,
+        output_index=0,
+        content_index=index,
+        delta=audio_b64(ms),
+    )
+
+
+def test_streaming_audio_counts_every_delta_and_later_events_take_the_full_path() -> None:
+    core = opened()
+    feed(core, type="response.created", response={"id": "r1", "status": "in_progress"})
+    for _ in range(5):
+        _audio_delta(core, "a1", 20)  # the first goes the full way, the rest the short one
+    _audio_delta(core, "a1", 40, index=1)
+    _audio_delta(core, "a2", 60)  # another item: full path, placed after a1
+    _audio_delta(core, "a1", 20)  # back to the first item
+    assert core.audio_received_ms("a1") == 120
+    assert [item.id for item in core.items] == ["a1", "a2"]
+    assert core.audio_received_ms("a2") == 60
+    feed(core, type="response.done", response={"id": "r1", "status": "completed"})
+    _audio_delta(core, "a2", 20)  # late: the response is over, and it is noticed
+    assert any("illegal while completed" in str(v) for v in core.violations)

@@ -125,6 +125,9 @@ class RealtimeProtocol:
         self._pending: OrderedDict[str, PendingEvent] = OrderedDict()
         self._max_pending = max_pending
         self._sequence = 0
+        # (item id, response id, item record) of the audio now streaming; any other event
+        # clears it, so every state change still goes through the full path.
+        self._streaming: tuple[str, str, ItemRecord] | None = None
         self._in_bpm = 48
         self._out_bpm = 48
 
@@ -343,6 +346,17 @@ class RealtimeProtocol:
     def handle(self, event: ServerEvent) -> None:
         """Update the state from an already decoded server event."""
         kind = event.type
+        if kind == "response.output_audio.delta" and self._streaming is not None:
+            streaming = self._streaming
+            if (
+                event.item_id == streaming[0]  # type: ignore[union-attr]
+                and event.response_id == streaming[1]  # type: ignore[union-attr]
+            ):
+                # The next delta of the item already streaming (tens a second): only the audio
+                # count moves; state, item order and response bookkeeping were done on its first.
+                self._count_audio(streaming[2], event)  # type: ignore[arg-type]
+                return
+        self._streaming = None
         if kind in OUTPUT_EVENTS:
             self._on_output(event)
             return
@@ -555,16 +569,22 @@ class RealtimeProtocol:
         item_record.response_id = response_id
         match event:
             case ResponseOutputAudioDeltaEvent():
-                index = event.content_index
-                size = item_record.audio_bytes.get(index, 0) + b64_decoded_size(event.delta)
-                item_record.audio_bytes[index] = size
-                item_record.audio_ms[index] = size / self._out_bpm
+                self._count_audio(item_record, event)
+                if next_response_state(record.state, "output") == record.state:
+                    # More output changes nothing but the count until some other event.
+                    self._streaming = (item_id, response_id, item_record)
             case ResponseOutputAudioTranscriptDoneEvent():
                 item_record.texts[event.content_index] = event.transcript
             case ResponseOutputTextDoneEvent():
                 item_record.texts[event.content_index] = event.text
             case _:
                 return
+
+    def _count_audio(self, item_record: ItemRecord, event: ResponseOutputAudioDeltaEvent) -> None:
+        index = event.content_index
+        size = item_record.audio_bytes.get(index, 0) + b64_decoded_size(event.delta)
+        item_record.audio_bytes[index] = size
+        item_record.audio_ms[index] = size / self._out_bpm
 
     def _on_response_done(self, event: ResponseDoneEvent) -> None:
         response = event.response
