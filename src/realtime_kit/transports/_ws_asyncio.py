@@ -23,7 +23,7 @@ import asyncio
 import os
 import ssl
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import anyio
 from websockets.client import ClientProtocol
@@ -229,10 +229,10 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
     # -- asyncio.Protocol callbacks ------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports do not derive from asyncio.Transport, but they are one.
+        self._transport = cast(asyncio.Transport, transport)
         for chunk in self._protocol.data_to_send():
-            transport.write(chunk)
+            self._transport.write(chunk)
 
     def data_received(self, data: bytes) -> None:
         self._last_heard = self._loop.time()
