@@ -20,8 +20,8 @@ from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
 from realtime_kit.errors import RemoteProtocolError
-from realtime_kit.transports._ws_asyncio import AsyncioWebSocket, _text_frames
-from realtime_kit.transports.websocket import _client_protocol
+from realtime_kit.transports._ws_asyncio import AsyncioWebSocket
+from realtime_kit.transports.websocket import _client_protocol, text_frames
 
 
 class _Wire(asyncio.Transport):
@@ -173,13 +173,13 @@ def test_any_split_gives_what_websockets_gives(
 def test_a_masked_server_frame_is_left_to_websockets() -> None:
     masked = Frame(Opcode.TEXT, b"hi").serialize(mask=True, extensions=[])
     emitted: list[Any] = []
-    assert _text_frames(masked, emitted.append) == (0, True)
+    assert text_frames(masked, emitted.append) == (0, True)
     assert emitted == []
 
 
 def test_invalid_utf8_is_a_typed_message_error() -> None:
     emitted: list[Any] = []
-    at, _ = _text_frames(_server_frame(Opcode.TEXT, b"\xff\xfe"), emitted.append)
+    at, _ = text_frames(_server_frame(Opcode.TEXT, b"\xff\xfe"), emitted.append)
     assert at == 4
     assert isinstance(emitted[0], RemoteProtocolError)
 

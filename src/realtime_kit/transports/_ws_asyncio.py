@@ -36,7 +36,12 @@ from realtime_kit.errors import (
     RemoteProtocolError,
     TransportError,
 )
-from realtime_kit.transports.websocket import ABNORMAL, WebSocketTransport, handshake_outcome
+from realtime_kit.transports.websocket import (
+    ABNORMAL,
+    WebSocketTransport,
+    handshake_outcome,
+    websockets_idle,
+)
 
 __all__ = ["AsyncioWebSocket"]
 
@@ -55,9 +60,6 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
         self._drain: asyncio.Future[None] | None = None
         self._end_waiter: asyncio.Future[None] | None = None
         self._handshake: asyncio.Future[None] | None = None
-        # Text frames are parsed here while websockets holds no partial input (see _FastText).
-        self._fast = False
-        self._partial: bytearray | None = None
         self._write_paused = False
         self._read_paused = False
         self._last_heard = 0.0
@@ -237,22 +239,13 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._last_heard = self._loop.time()
         self._ping_sent_at = None
-        if self._fast:
-            rest = self._take_text_frames(data)
-            if not rest:
-                self._settle(eof=False)
-                return
-            self._fast = False  # something else than whole text frames: websockets takes over
-            data = rest
-        self._protocol.receive_data(data)
-        self._after_input(eof=False)
+        if self._feed(data):
+            self._after_input(eof=False)
+        else:
+            self._settle(eof=False)
 
     def eof_received(self) -> bool:
-        if self._partial:
-            self._protocol.receive_data(bytes(self._partial))  # an unfinished frame, then EOF
-            self._partial = None
-        self._fast = False
-        self._protocol.receive_eof()
+        self._feed_eof()
         self._after_input(eof=True)
         return False  # let asyncio close the socket
 
@@ -292,7 +285,7 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
             handshake.set_result(None)
         self._handle_frames(events)
         self._settle(eof=eof)
-        self._fast = _websockets_idle(self._protocol)
+        self._fast = websockets_idle(self._protocol)
 
     def _settle(self, *, eof: bool) -> None:
         """After input: answer what websockets queued, notice the end, push back, wake."""
@@ -306,33 +299,6 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
             self.pause_reading()  # nobody is reading receive_text fast enough
         if self._messages or self._ended:
             self._wake(self._reader)
-
-    def _take_text_frames(self, data: bytes) -> bytes:
-        """Emit the whole unfragmented text frames at the front of the input.
-
-        Returns the input from the first frame that is anything else (a control frame, a
-        fragment, a binary frame, a protocol error) for websockets to parse; an unfinished
-        text frame is kept until the rest of it arrives. This is the common case — one event,
-        one text frame — at a sixth of the cost of websockets' generator-based parser.
-        """
-        partial = self._partial
-        if partial:
-            partial += data
-            buffer: bytes | bytearray = partial
-        else:
-            buffer = data
-        at, complete = _text_frames(buffer, self._emit)
-        if complete:
-            rest = bytes(buffer[at:])
-            self._partial = None
-            return rest
-        if at == len(buffer):
-            self._partial = None
-        elif partial:
-            del partial[:at]
-        else:
-            self._partial = bytearray(buffer[at:])
-        return b""
 
     def _writer(self) -> asyncio.Transport:
         """The socket to write a data frame to, or the error saying why there is none."""
@@ -404,62 +370,3 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
     def _wake(waiter: asyncio.Future[None] | None) -> None:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-
-
-def _websockets_idle(protocol: ClientProtocol) -> bool:
-    """Whether websockets holds no partial frame or message, so the next bytes start a frame.
-
-    Reads two of its internals (with safe defaults: when they are not there, websockets keeps
-    parsing everything).
-    """
-    reader = getattr(protocol, "reader", None)
-    buffered = getattr(reader, "buffer", b"?")
-    return (
-        protocol.state is State.OPEN
-        and not buffered
-        and getattr(protocol, "current_size", 0) is None
-    )
-
-
-def _text_frames(
-    buffer: bytes | bytearray, emit: Callable[[str | RemoteProtocolError], None]
-) -> tuple[int, bool]:
-    """Emit the whole ``0x81`` frames (FIN, no RSV bits, text, unmasked) at the buffer's front.
-
-    Returns where parsing stopped and whether it stopped at something that is not a text frame
-    (``True``) or at a text frame that is not all there yet (``False``).
-    """
-    at, end = 0, len(buffer)
-    while at < end:
-        if buffer[at] != 0x81:
-            return at, True
-        if end - at < 2:
-            return at, False
-        size = buffer[at + 1]
-        if size < 126:
-            start = at + 2
-        elif size == 126:
-            start = at + 4
-            if end < start:
-                return at, False
-            size = int.from_bytes(buffer[at + 2 : start], "big")
-        elif size == 127:
-            start = at + 10
-            if end < start:
-                return at, False
-            size = int.from_bytes(buffer[at + 2 : start], "big")
-            if size >> 63:
-                return at, True  # not a valid length: websockets reports the error
-        else:
-            return at, True  # masked (a server must not mask): websockets reports the error
-        stop = start + size
-        if stop > end:
-            return at, False
-        try:
-            emit(buffer[start:stop].decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            error = RemoteProtocolError(f"text frame is not valid UTF-8: {exc.reason}")
-            error.__cause__ = exc
-            emit(error)
-        at = stop
-    return at, False

@@ -23,7 +23,12 @@ from websockets.uri import WebSocketURI
 from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import ConnectionClosedError, HandshakeError, TransportError
 from realtime_kit.transports._net import open_stream
-from realtime_kit.transports.websocket import ABNORMAL, WebSocketTransport, handshake_outcome
+from realtime_kit.transports.websocket import (
+    ABNORMAL,
+    WebSocketTransport,
+    handshake_outcome,
+    websockets_idle,
+)
 
 __all__ = ["StreamWebSocket"]
 
@@ -90,6 +95,7 @@ class StreamWebSocket(WebSocketTransport):
         transport = cls(stream, protocol, **options)
         transport._opened(response)
         transport._handle_frames(leftover)
+        transport._fast = websockets_idle(protocol)
         return transport
 
     async def send_text(self, data: str | bytes) -> None:
@@ -179,10 +185,10 @@ class StreamWebSocket(WebSocketTransport):
         if self._ended:
             return
         if data is None:
-            self._protocol.receive_eof()
+            self._feed_eof()
         else:
             self._ping_outstanding = False
-            self._protocol.receive_data(data)
+            self._feed(data)
         self._handle_frames(self._protocol.events_received())
         try:
             await self._flush()
@@ -191,6 +197,7 @@ class StreamWebSocket(WebSocketTransport):
         end = self._end_seen(eof=data is None)
         if end is not None:
             await self._finish(*end)
+        self._fast = websockets_idle(self._protocol)
 
     async def _receive_with_keepalive(self, interval: float) -> bytes | None:
         while True:
