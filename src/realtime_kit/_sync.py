@@ -195,7 +195,11 @@ class Mailbox(Generic[T]):
 
 
 class Gate:
-    """An async mutex (``async with gate:``) that costs two pointers until it is contended."""
+    """An async mutex (``async with gate:``) that costs two pointers until it is contended.
+
+    Releasing hands the gate straight to the longest waiter, so a task that arrives later cannot
+    take it first and nobody waits forever.
+    """
 
     __slots__ = ("_held", "_waiters")
 
@@ -208,16 +212,31 @@ class Gate:
         return self._held
 
     async def __aenter__(self) -> None:
-        while self._held:
-            if self._waiters is None:
-                self._waiters = []
-            await _wait(self._waiters)
-        self._held = True
+        if not self._held:
+            self._held = True
+            return
+        if self._waiters is None:
+            self._waiters = []
+        parker = _park()
+        self._waiters.append(parker)
+        try:
+            await parker.wait()
+        except BaseException:
+            if parker in self._waiters:
+                self._waiters.remove(parker)
+            else:
+                self._release()  # it was handed to us as we were cancelled: pass it on
+            raise
+        # Woken by a release: the gate was handed over and is ours (still held).
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._held = False
+        self._release()
+
+    def _release(self) -> None:
         if self._waiters:
             self._waiters.pop(0).set()
+        else:
+            self._held = False
 
 
 async def _wait(waiters: list[_Parker]) -> None:

@@ -238,7 +238,11 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._last_heard = self._loop.time()
-        self._ping_sent_at = None
+        if self._ping_sent_at is not None:
+            # The ping was answered (or anything came): the next one is an interval away,
+            # not whatever was left of the ping's timeout.
+            self._ping_sent_at = None
+            self._arm_keepalive(self._ping_interval)
         if self._feed(data):
             self._after_input(eof=False)
         else:
@@ -349,7 +353,14 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
                 delay = self._ping_timeout
             else:
                 delay = self._ping_interval - silent
-        self._timer = self._loop.call_later(max(delay, 0.001), self._keepalive)
+        self._arm_keepalive(delay)
+
+    def _arm_keepalive(self, delay: float | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if delay is not None and not self._ended:
+            self._timer = self._loop.call_later(max(delay, 0.001), self._keepalive)
 
     def _finish(self, code: int | None, reason: str) -> None:
         if not self._record_end(code, reason):
