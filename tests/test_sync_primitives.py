@@ -280,11 +280,6 @@ async def test_gate_hands_over_to_waiters_in_arrival_order() -> None:
     assert order == ["A", "B", "C"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gate lets a releasing task re-take the gate before the waiter it woke runs "
-    "(no hand-over of ownership; the waiter goes to the back of the queue)",
-)
 async def test_gate_release_hands_over_instead_of_letting_the_holder_barge() -> None:
     gate = Gate()
     order: list[str] = []
