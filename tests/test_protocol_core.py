@@ -402,3 +402,18 @@ def test_streaming_audio_counts_every_delta_and_later_events_take_the_full_path(
     feed(core, type="response.done", response={"id": "r1", "status": "completed"})
     _audio_delta(core, "a2", 20)  # late: the response is over, and it is noticed
     assert any("illegal while completed" in str(v) for v in core.violations)
+
+
+def test_every_class_handle_matches_is_in_its_type_gate() -> None:
+    """``handle`` skips types outside ``_STATE_EVENT_TYPES``: a new ``case`` must be added there."""
+    import inspect
+    import re
+
+    import realtime_kit.events as events
+    from realtime_kit.protocol import core as core_module
+
+    source = inspect.getsource(RealtimeProtocol.handle)
+    names = set(re.findall(r"(\w+Event)\(\)", source))
+    assert len(names) >= 15
+    types = {getattr(events, name).model_fields["type"].default for name in names}
+    assert types == set(core_module._STATE_EVENT_TYPES)

@@ -80,6 +80,31 @@ from realtime_kit.protocol.records import (
 
 __all__ = ["RealtimeProtocol"]
 
+# The event types ``handle`` acts on besides output events: checking a string first spares the
+# others a run of class patterns (each a pydantic ABCMeta isinstance, ~0.15 µs when it misses).
+_STATE_EVENT_TYPES: Final = frozenset(
+    cls.model_fields["type"].default
+    for cls in (
+        SessionCreatedEvent,
+        SessionUpdatedEvent,
+        ConversationItemAddedEvent,
+        ConversationItemCreatedEvent,
+        ConversationItemDoneEvent,
+        ConversationItemRetrievedEvent,
+        ConversationItemDeletedEvent,
+        ConversationItemTruncatedEvent,
+        ConversationItemInputAudioTranscriptionCompletedEvent,
+        InputAudioBufferCommittedEvent,
+        InputAudioBufferClearedEvent,
+        InputAudioBufferSpeechStartedEvent,
+        InputAudioBufferSpeechStoppedEvent,
+        ResponseCreatedEvent,
+        ResponseDoneEvent,
+        ErrorEvent,
+        SessionClosedEvent,
+    )
+)
+
 # Client event types some session kind knows (an unknown type is sent as it is).
 _EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
 
@@ -360,6 +385,8 @@ class RealtimeProtocol:
         if kind in OUTPUT_EVENTS:
             self._on_output(event)
             return
+        if kind not in _STATE_EVENT_TYPES:
+            return  # most events (transcript deltas, rate limits, …) change nothing here
         match event:
             case SessionCreatedEvent() | SessionUpdatedEvent():
                 self._on_session(event)
