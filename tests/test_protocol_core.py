@@ -409,7 +409,7 @@ def test_every_class_handle_matches_is_in_its_type_gate() -> None:
     import inspect
     import re
 
-    import realtime_kit.events as events
+    from realtime_kit import events
     from realtime_kit.protocol import core as core_module
 
     source = inspect.getsource(RealtimeProtocol.handle)
