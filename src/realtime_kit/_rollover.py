@@ -1,9 +1,10 @@
 """Proactive rollover: replace a session before the server's 60-minute cap.
 
 ``lead_time`` seconds before ``expires_at`` a standby session is opened and drained in the
-background; at the next turn boundary (no response in progress, the user not speaking), or at
-the hard deadline, the connection seeds it and switches to it, then closes the old socket with
-1000. These functions are the connection's own helpers, kept apart to keep files readable.
+background; at the next turn boundary (no response in progress, the user not speaking; for a
+translation session, a pause in its output), or at the hard deadline, the connection seeds it
+and switches to it, then closes the old socket with 1000. These functions are the connection's
+own helpers, kept apart to keep files readable.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect``, ``_recovery``
 and (for types) ``connection``.
@@ -12,6 +13,7 @@ and (for types) ``connection``.
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -111,7 +113,11 @@ async def _wait_for_boundary(
     poll = min(policy.poll_interval, 0.05)
     while leg is conn._leg and not conn._closing:
         core = leg.core
-        if core.active_response is None and not core.input_buffer.speaking:
+        if core.kind == "translation":
+            # No turns: switch in a pause of the translation, so no sentence is cut in two.
+            if time.monotonic() - conn._last_output >= policy.translation_quiet:
+                return
+        elif core.active_response is None and not core.input_buffer.speaking:
             return
         if conn._clock() >= deadline:
             return

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
@@ -166,6 +167,7 @@ class RealtimeConnection:
         self._dispatch_cache: dict[type[Any], list[_HandlerSlot]] = {}
         self._tasks = TaskHost(self._fail)
         self._writer_started = False
+        self._last_output = 0.0
         self._reading = False
         self._started = False
         self._closing = False
@@ -495,8 +497,8 @@ class RealtimeConnection:
             return True
         if leg is not self._leg:
             return True
-        if self.timeline is not None:
-            self.timeline.observe(event)
+        if self.timeline is not None and self.timeline.observe(event) is not None:
+            self._last_output = time.monotonic()  # a stamped delta: translation is flowing
         kind = event.type
         if kind == "input_audio_buffer.speech_stopped":
             leg.vad_end_ms = float(getattr(event, "audio_end_ms", 0))

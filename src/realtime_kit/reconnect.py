@@ -72,11 +72,14 @@ class RolloverPolicy:
         hard_deadline: seconds before ``expires_at`` at which the switch happens even in the
             middle of a turn (the in-flight response is reported lost).
         poll_interval: longest real-time sleep while waiting (keeps fake clocks responsive).
+        translation_quiet: translation sessions have no turns; their boundary is this many
+            seconds without translated output (between sentences, not inside one).
     """
 
     lead_time: float = 300.0
     hard_deadline: float = 20.0
     poll_interval: float = 30.0
+    translation_quiet: float = 0.6
 
 
 @dataclass(frozen=True, slots=True)

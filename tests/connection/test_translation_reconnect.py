@@ -93,3 +93,44 @@ async def test_drop_mid_sentence_resends_unheard_audio_and_keeps_caption_places(
         assert not [lost for lost in report.lost if "retention" in lost.reason]
         assert conn.timeline.offset_ms == report.timeline_offset_ms
     assert got == reference  # same words, same places on the original timeline
+
+
+async def test_rollover_waits_for_a_pause_and_keeps_the_timeline() -> None:
+    clock = FakeClock()
+    third = "The train leaves at noon."
+    async with FakeRealtimeServer(clock=clock, seed=5) as server:
+        first = silence(400) + server.speak(FIRST) + silence(800)
+        second = silence(600) + server.speak(SECOND) + silence(800)
+        notices: list[ConnectionRestored] = []
+        async with realtime_kit.connect(
+            translation=True,
+            api_key=KEY,
+            base_url=server.base_url,
+            session=CONFIG,
+            rollover=realtime_kit.RolloverPolicy(
+                lead_time=300, hard_deadline=20, poll_interval=0.05
+            ),
+            clock=clock.wall,
+        ) as conn:
+            old_session = conn.session_id
+            await send(conn, first)
+            got = await captions(conn, f"[de] {FIRST}", notices)
+            clock.advance(3600 - 250)  # the rollover is due from now on
+            await send(conn, second)
+            # Translation is flowing, so the switch waits: the whole sentence comes from the
+            # old session, once, and only then does the new session take over.
+            got += await captions(conn, f"[de] {SECOND}", notices)
+            async for event in conn:
+                if isinstance(event, ConnectionRestored):
+                    notices.append(event)
+                    break
+            (report,) = notices
+            assert report.cause == "rollover"
+            assert report.new_session_id == conn.session_id != old_session
+            assert report.timeline_offset_ms is not None
+            await send(conn, silence(400) + server.speak(third) + silence(800))
+            offset = report.timeline_offset_ms
+            later = [(ms + offset, d) for ms, d in await captions(conn, f"[de] {third}", notices)]
+            # One original timeline: each sentence after the one before, none repeated.
+            assert min(ms for ms, _ in later) > max(ms for ms, _ in got)
+            assert min(ms for ms, _ in later) >= (len(first) + len(second)) // 48
