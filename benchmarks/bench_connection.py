@@ -165,7 +165,6 @@ def _rss_kib() -> int:
 
 async def _ours_session(port: int, seconds: float, counts: list[int], ready: Any) -> None:
     import realtime_kit
-    from realtime_kit.events import InputAudioBufferAppendEvent
 
     async with realtime_kit.connect(
         "gpt-realtime", api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", reconnect=False
@@ -181,7 +180,7 @@ async def _ours_session(port: int, seconds: float, counts: list[int], ready: Any
         deadline = time.monotonic() + seconds
         tick = time.monotonic()
         while tick < deadline:
-            await conn.send(InputAudioBufferAppendEvent.from_audio(FRAME))
+            await conn.send_audio(FRAME)
             counts[0] += 1
             tick += APPEND_MS / 1000
             await asyncio.sleep(max(0.0, tick - time.monotonic()))

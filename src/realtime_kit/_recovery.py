@@ -102,9 +102,9 @@ async def seed_and_switch(
             lost += resume.lost_states()
             offset = resume.offset_ms
         else:
-            for event in old.uncommitted:
-                await new.transport.send_text(new.core.send(event))
-                new.appended(event)  # the replayed audio opens the new session's timeline
+            for audio in old.uncommitted:
+                await new.transport.send_text(new.core.send_audio(audio))
+                new.appended(audio)  # the replayed audio opens the new session's timeline
             replayed = new.appended_ms
         conn._requeue_lost = []
         conn._install(new)

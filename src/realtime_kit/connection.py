@@ -31,9 +31,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
+import numpy as np
+import numpy.typing as npt
 from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
@@ -56,14 +58,20 @@ from realtime_kit.errors import (
 from realtime_kit.events import (
     ClientEvent,
     ErrorEvent,
+    InputAudioBufferAppendEvent,
     ServerEvent,
     SessionInputAudioBufferAppendEvent,
     decode_client_event,
 )
+from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports.base import Transport
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Delivered", "RealtimeConnection", "SessionTarget", "TransportOpener"]
 
@@ -94,7 +102,8 @@ class _Leg:
     transport: Transport
     core: RealtimeProtocol
     generation: int
-    uncommitted: list[ClientEvent] = field(default_factory=list)
+    # The base64 audio of each append the server has not committed or cleared yet.
+    uncommitted: list[str] = field(default_factory=list)
     # Where each uncommitted append ends, in ms of this session's input audio (the timeline of
     # the server's VAD), so a VAD commit drops only the audio it took.
     uncommitted_end_ms: list[float] = field(default_factory=list)
@@ -108,11 +117,11 @@ class _Leg:
         self.try_send = getattr(self.transport, "try_send_text", None)
         self.deliver_to = getattr(self.transport, "deliver_to", None)
 
-    def appended(self, event: ClientEvent) -> None:
-        """An append was written: remember it until the server commits or clears it."""
-        audio = getattr(event, "audio", None) or ""
+    def appended(self, audio: str) -> None:
+        """An append (its base64 audio) was written: keep it until the server commits or
+        clears it."""
         self.appended_ms += len(audio) * 3 / 4 / self.core.input_bytes_per_ms
-        self.uncommitted.append(event)
+        self.uncommitted.append(audio)
         self.uncommitted_end_ms.append(self.appended_ms)
 
     def forget_uncommitted(self, up_to_ms: float | None = None) -> None:
@@ -240,7 +249,49 @@ class RealtimeConnection:
         if self._done.is_set() or leg is None:
             self._raise_closed()
             raise AssertionError("unreachable")
-        data = leg.core.send(event)
+        await self._send_checked(leg, event, leg.core.send(event))
+
+    async def send_audio(
+        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16]
+    ) -> None:
+        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, or an
+        ``int16`` array.
+
+        The cheapest way to stream a microphone: the append of this session kind
+        (``input_audio_buffer.append``, or ``session.input_audio_buffer.append`` on a
+        translation session) is written without building an event model. Same ordering,
+        backpressure and reconnect behaviour as :meth:`send`.
+
+        Raises:
+            AudioError: an array that is not ``int16``.
+            LocalProtocolError: the session is closing or closed.
+            ConnectionClosedError: the connection has ended; or the error that ended it.
+        """
+        leg = self._leg
+        if self._done.is_set() or leg is None:
+            self._raise_closed()
+            raise AssertionError("unreachable")
+        buffer = audio_buffer(audio)
+        encoded = audio_base64(buffer)
+        data = leg.core.send_audio(encoded)
+        if self._unwritten == 0 and not self._write_lock.locked() and leg.try_send is not None:
+            try:
+                sent = leg.try_send(data)
+            except ConnectionClosedError:
+                sent = False
+            if sent:
+                self._audio_written(leg, encoded, buffer)
+                return
+        # The slow way needs the event itself (a reconnect re-encodes queued events).
+        event: ClientEvent
+        if self.kind == "translation":
+            event = SessionInputAudioBufferAppendEvent(audio=encoded)
+        else:
+            event = InputAudioBufferAppendEvent(audio=encoded)
+        await self._send_checked(leg, event, data)
+
+    async def _send_checked(self, leg: _Leg, event: ClientEvent, data: bytes) -> None:
+        """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
         if self._unwritten == 0 and not self._write_lock.locked():
             # Fast path: nothing queued, nobody writing. A transport that can write at once
             # does (no event-loop round trip); on a closed socket fall through to the queue,
@@ -540,10 +591,18 @@ class RealtimeConnection:
             return False
         return True
 
+    def _audio_written(
+        self, leg: _Leg, encoded: str, buffer: bytes | bytearray | memoryview
+    ) -> None:
+        if self.timeline is not None:
+            self.timeline.append(buffer)
+        else:
+            leg.appended(encoded)
+
     def _written(self, leg: _Leg, event: ClientEvent) -> None:
         kind = event.type
         if kind in _AUDIO_APPENDS:
-            leg.appended(event)
+            leg.appended(getattr(event, "audio", None) or "")
         elif kind in _AUDIO_RESETS:
             leg.forget_uncommitted()
         elif self.timeline is not None and isinstance(event, SessionInputAudioBufferAppendEvent):

@@ -36,8 +36,13 @@ async def server() -> AsyncIterator[FakeRealtimeServer]:
 
 
 async def send(conn: realtime_kit.RealtimeConnection, pcm: bytes) -> None:
-    for start in range(0, len(pcm), FRAME):
-        await conn.send(SessionInputAudioBufferAppendEvent.from_audio(pcm[start : start + FRAME]))
+    """Both ways of appending, alternately: the timeline must see them all, in order."""
+    for number, start in enumerate(range(0, len(pcm), FRAME)):
+        chunk = pcm[start : start + FRAME]
+        if number % 2:
+            await conn.send_audio(chunk)
+        else:
+            await conn.send(SessionInputAudioBufferAppendEvent.from_audio(chunk))
 
 
 async def captions(

@@ -156,6 +156,26 @@ class _Elided:
         return f"<~{self.size} bytes of audio>"
 
 
+def audio_buffer(
+    data: bytes | bytearray | memoryview | npt.NDArray[np.int16],
+) -> bytes | bytearray | memoryview:
+    """The bytes of audio given as bytes or an ``int16`` array (written little-endian).
+
+    Raises:
+        AudioError: an array of another type.
+    """
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind != "i" or data.dtype.itemsize != 2:
+            raise AudioError(f"audio arrays must be int16, got {data.dtype}")
+        return np.ascontiguousarray(data, dtype="<i2").data.cast("B")
+    return data
+
+
+def audio_base64(buffer: bytes | bytearray | memoryview) -> str:
+    """Standard base64 of audio bytes, as the API wants it in JSON."""
+    return pybase64.b64encode(buffer).decode("ascii")
+
+
 class AudioAppendMixin(AudioPayloadMixin):
     """Adds :meth:`from_audio` to the append events."""
 
@@ -171,15 +191,7 @@ class AudioAppendMixin(AudioPayloadMixin):
         Bytes are sent as they are (PCM16 little-endian, or G.711 when the session uses it);
         an array must be ``int16`` and is written little-endian.
         """
-        if isinstance(data, np.ndarray):
-            if data.dtype.kind != "i" or data.dtype.itemsize != 2:
-                raise AudioError(f"audio arrays must be int16, got {data.dtype}")
-            buffer: bytes | bytearray | memoryview = np.ascontiguousarray(
-                data, dtype="<i2"
-            ).data.cast("B")
-        else:
-            buffer = data
-        encoded = pybase64.b64encode(buffer).decode("ascii")
+        encoded = audio_base64(audio_buffer(data))
         fields: dict[str, Any] = {cls._rk_audio_field: encoded}
         if event_id is not None:
             fields["event_id"] = event_id

@@ -105,6 +105,13 @@ _STATE_EVENT_TYPES: Final = frozenset(
     )
 )
 
+# The start of an audio append's JSON per session kind, for send_audio (ends '"}').
+_APPEND_HEADS: Final[dict[str, bytes]] = {
+    "realtime": b'{"type":"input_audio_buffer.append","audio":"',
+    "transcription": b'{"type":"input_audio_buffer.append","audio":"',
+    "translation": b'{"type":"session.input_audio_buffer.append","audio":"',
+}
+
 # Client event types some session kind knows (an unknown type is sent as it is).
 _EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
 
@@ -263,6 +270,31 @@ class RealtimeProtocol:
         data = encode_event(event)
         self._apply_sent(event)
         return data
+
+    def send_audio(self, audio: str) -> bytes:
+        """Record one audio append (standard base64 ``audio``) and return its bytes.
+
+        The append of this session kind (``session.input_audio_buffer.append`` on translation,
+        ``input_audio_buffer.append`` otherwise), written without building a model: the same
+        bytes :meth:`send` writes for that event with no ``event_id``. ``audio`` must be base64
+        (it is written into the JSON as it is); next: write the bytes as one text frame.
+
+        Raises:
+            LocalProtocolError: the session is closing or closed.
+        """
+        if self.phase in ("closing", "closed"):
+            raise LocalProtocolError(f"send {self._append_type}", f"session {self.phase}")
+        size = b64_decoded_size(audio)
+        if self.kind != "translation":
+            self.input_buffer.bytes_since_commit += size
+        self.input_buffer.bytes_total += size
+        return b"".join((_APPEND_HEADS[self.kind], audio.encode("ascii"), b'"}'))
+
+    @property
+    def _append_type(self) -> str:
+        if self.kind == "translation":
+            return "session.input_audio_buffer.append"
+        return "input_audio_buffer.append"
 
     def _require_kind(self, kind: str) -> None:
         if kind not in CLIENT_EVENT_TYPES[self.kind] and kind in _EVERY_CLIENT_TYPE:
