@@ -45,7 +45,6 @@ from realtime_kit.errors import (
 )
 from realtime_kit.events import (
     ErrorEvent,
-    InputAudioBufferAppendEvent,
     InputAudioBufferClearEvent,
     InputAudioBufferCommitEvent,
     InputAudioBufferCommittedEvent,
@@ -477,7 +476,7 @@ class Transcriber:
         pos = start
         while pos < stop:
             end = min(stop, pos + step)
-            await conn.send(InputAudioBufferAppendEvent.from_audio(self.ledger.slice(pos, end)))
+            await conn.send_audio(self.ledger.slice(pos, end))
             pos = end
         return stop - start
 
@@ -490,7 +489,7 @@ class Transcriber:
             if self._sent < limit:
                 end = min(limit, self._sent + ledger.bpm * _MAX_APPEND_MS)
                 data = ledger.slice(self._sent, end)
-                await conn.send(InputAudioBufferAppendEvent.from_audio(data))
+                await conn.send_audio(data)
                 self._sent = end
                 self._sent_high = max(self._sent_high, end)
                 continue
