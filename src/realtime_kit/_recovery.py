@@ -22,14 +22,15 @@ from realtime_kit.protocol import plan_restore
 from realtime_kit.reconnect import ConnectionRestored
 
 if TYPE_CHECKING:
-    from realtime_kit.connection import Delivered, RealtimeConnection, _Leg
+    from realtime_kit._leg import Leg
+    from realtime_kit.connection import Delivered, RealtimeConnection
 
 __all__ = ["recover", "seed_and_switch"]
 
 _log = logging.getLogger("realtime_kit.connection")
 
 
-async def recover(conn: RealtimeConnection, leg: _Leg, exc: ConnectionClosedError) -> None:
+async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError) -> None:
     """Replace ``leg``, which ended with ``exc``, as the reconnect policy allows.
 
     Raises:
@@ -73,8 +74,8 @@ async def recover(conn: RealtimeConnection, leg: _Leg, exc: ConnectionClosedErro
 
 async def seed_and_switch(
     conn: RealtimeConnection,
-    old: _Leg,
-    new: _Leg,
+    old: Leg,
+    new: Leg,
     *,
     early: list[Delivered],
     cause: Literal["reconnect", "rollover"],
@@ -106,7 +107,6 @@ async def seed_and_switch(
                 await new.transport.send_text(new.core.send_audio(audio))
                 new.appended(audio)  # the replayed audio opens the new session's timeline
             replayed = new.appended_ms
-        conn._requeue_lost = []
         conn._install(new)
     report = ConnectionRestored(
         cause=cause,
@@ -129,7 +129,7 @@ async def seed_and_switch(
     conn._attach(new)
 
 
-async def _until_updated(conn: RealtimeConnection, new: _Leg) -> list[Delivered]:
+async def _until_updated(conn: RealtimeConnection, new: Leg) -> list[Delivered]:
     """Read ``new`` until it confirms the re-applied config; the events, to deliver later."""
     seen: list[Delivered] = []
     with anyio.move_on_after(conn._open_timeout):

@@ -24,7 +24,8 @@ from realtime_kit.errors import ConnectionClosedError, DecodeError, RealtimeKitE
 from realtime_kit.reconnect import RolloverPolicy
 
 if TYPE_CHECKING:
-    from realtime_kit.connection import Delivered, RealtimeConnection, _Leg
+    from realtime_kit._leg import Leg
+    from realtime_kit.connection import Delivered, RealtimeConnection
 
 __all__ = ["rollover_loop"]
 
@@ -82,7 +83,7 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
         await leg.transport.aclose(1000, "rolled over to a new session")
 
 
-async def _nap(conn: RealtimeConnection, seconds: float, leg: _Leg) -> None:
+async def _nap(conn: RealtimeConnection, seconds: float, leg: Leg) -> None:
     with anyio.move_on_after(seconds):
         while leg is conn._leg:
             await conn._leg_changed.wait()
@@ -90,7 +91,7 @@ async def _nap(conn: RealtimeConnection, seconds: float, leg: _Leg) -> None:
 
 async def _drain(
     conn: RealtimeConnection,
-    leg: _Leg,
+    leg: Leg,
     into: list[Delivered],
     scope: anyio.CancelScope,
     done: anyio.Event,
@@ -108,7 +109,7 @@ async def _drain(
 
 
 async def _wait_for_boundary(
-    conn: RealtimeConnection, leg: _Leg, deadline: float, policy: RolloverPolicy
+    conn: RealtimeConnection, leg: Leg, deadline: float, policy: RolloverPolicy
 ) -> None:
     poll = min(policy.poll_interval, 0.05)
     while leg is conn._leg and not conn._closing:

@@ -20,27 +20,24 @@ and any events queued during the outage, and reports it all in a
 the same on purpose: a standby session is opened early and swapped in at a turn boundary.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
-``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_rollover``
-and ``_recovery`` helpers.
+``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
+``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
-import numpy as np
-import numpy.typing as npt
 from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
+from realtime_kit._leg import Leg, SessionTarget, session_update
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
@@ -61,7 +58,6 @@ from realtime_kit.events import (
     InputAudioBufferAppendEvent,
     ServerEvent,
     SessionInputAudioBufferAppendEvent,
-    decode_client_event,
 )
 from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
@@ -84,55 +80,6 @@ TransportOpener = Callable[[str, Mapping[str, str]], Awaitable[Transport]]
 
 _AUDIO_APPENDS = ("input_audio_buffer.append",)
 _AUDIO_RESETS = ("input_audio_buffer.commit", "input_audio_buffer.clear")
-
-
-@dataclass(frozen=True)
-class SessionTarget:
-    """Where a connection goes: the session kind, the URL path and its query."""
-
-    kind: SessionKind
-    path: str
-    query: dict[str, str]
-
-
-@dataclass(eq=False)
-class _Leg:
-    """One session on one transport."""
-
-    transport: Transport
-    core: RealtimeProtocol
-    generation: int
-    # The base64 audio of each append the server has not committed or cleared yet.
-    uncommitted: list[str] = field(default_factory=list)
-    # Where each uncommitted append ends, in ms of this session's input audio (the timeline of
-    # the server's VAD), so a VAD commit drops only the audio it took.
-    uncommitted_end_ms: list[float] = field(default_factory=list)
-    appended_ms: float = 0.0
-    vad_end_ms: float | None = None
-    # The transport's synchronous write and push delivery, when it has them.
-    try_send: Callable[[bytes], bool] | None = field(init=False)
-    deliver_to: Callable[..., None] | None = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.try_send = getattr(self.transport, "try_send_text", None)
-        self.deliver_to = getattr(self.transport, "deliver_to", None)
-
-    def appended(self, audio: str) -> None:
-        """An append (its base64 audio) was written: keep it until the server commits or
-        clears it."""
-        self.appended_ms += len(audio) * 3 / 4 / self.core.input_bytes_per_ms
-        self.uncommitted.append(audio)
-        self.uncommitted_end_ms.append(self.appended_ms)
-
-    def forget_uncommitted(self, up_to_ms: float | None = None) -> None:
-        """Drop uncommitted audio: all of it, or the appends that end by ``up_to_ms``."""
-        if up_to_ms is None:
-            self.uncommitted.clear()
-            self.uncommitted_end_ms.clear()
-            return
-        keep = [i for i, end in enumerate(self.uncommitted_end_ms) if end > up_to_ms]
-        self.uncommitted = [self.uncommitted[i] for i in keep]
-        self.uncommitted_end_ms = [self.uncommitted_end_ms[i] for i in keep]
 
 
 class RealtimeConnection:
@@ -164,7 +111,7 @@ class RealtimeConnection:
         self._rollover = rollover
         self._open_timeout = open_timeout
         self._clock = clock
-        self._leg: _Leg | None = None
+        self._leg: Leg | None = None
         self._generation = 0
         self._leg_changed = LazyEvent()
         # Written in order through this queue only when a send cannot go out at once.
@@ -186,6 +133,9 @@ class RealtimeConnection:
         self._handler_drain_timeout = 5.0
         self.restores: list[ConnectionRestored] = []
         """Every reconnect and rollover so far, oldest first."""
+        self.dropped_after_restore: list[LostState] = []
+        """Events queued during an outage that the new session's state refused (each with the
+        reason, e.g. a truncation of an item the new session does not have); never sent."""
         self.timeline: TranslationTimeline | None = (
             (timeline or TranslationTimeline()) if target.kind == "translation" else None
         )
@@ -290,7 +240,7 @@ class RealtimeConnection:
             event = InputAudioBufferAppendEvent(audio=encoded)
         await self._send_checked(leg, event, data)
 
-    async def _send_checked(self, leg: _Leg, event: ClientEvent, data: bytes) -> None:
+    async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
         """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
         if self._unwritten == 0 and not self._write_lock.locked():
             # Fast path: nothing queued, nobody writing. A transport that can write at once
@@ -320,7 +270,7 @@ class RealtimeConnection:
 
     async def update_session(self, session: Mapping[str, Any] | BaseModel) -> None:
         """Send a ``session.update`` built from a dict or model (``type`` filled in)."""
-        await self.send(_session_update(self.kind, session))
+        await self.send(session_update(self.kind, session))
 
     @overload
     def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
@@ -401,14 +351,14 @@ class RealtimeConnection:
         for event in early:
             await self._deliver(event)
         if session is not None:
-            update = _session_update(self.kind, session)
+            update = session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
             await self._await_update(leg)
         if self._rollover is not None:
             self._tasks.spawn(lambda: rollover_loop(self))
         self._attach(leg)
 
-    async def _await_update(self, leg: _Leg) -> None:
+    async def _await_update(self, leg: Leg) -> None:
         """Read (and deliver) until the server confirms or refuses the first session.update."""
         with anyio.fail_after(self._open_timeout):
             while True:
@@ -426,7 +376,7 @@ class RealtimeConnection:
                             f" (param {event.error.param})"
                         )
 
-    async def _open_leg(self) -> tuple[_Leg, list[Delivered]]:
+    async def _open_leg(self) -> tuple[Leg, list[Delivered]]:
         url = self._settings.ws_url(self._target.path, self._target.query)
         transport = await self._opener(url, self._settings.headers())
         core = RealtimeProtocol(self._target.kind)
@@ -445,14 +395,14 @@ class RealtimeConnection:
             await transport.aclose()
             raise
         self._generation += 1
-        return _Leg(transport, core, self._generation), early
+        return Leg(transport, core, self._generation), early
 
-    def _install(self, leg: _Leg) -> None:
+    def _install(self, leg: Leg) -> None:
         self._leg = leg
         changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
-    def _attach(self, leg: _Leg) -> None:
+    def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
         if leg.deliver_to is not None:
             leg.deliver_to(
@@ -503,7 +453,7 @@ class RealtimeConnection:
                 await leg.transport.aclose(1000, "fatal error")
                 raise fatal
 
-    def _on_pushed(self, leg: _Leg, item: str | RemoteProtocolError) -> None:
+    def _on_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
         """Push-mode receiving: called by the transport from its socket callback."""
         if leg.core.fatal is not None:
             return  # the session is over; its closing is under way
@@ -522,7 +472,7 @@ class RealtimeConnection:
 
             self._tasks.spawn(end_fatally)
 
-    def _on_end(self, leg: _Leg, closed: ConnectionClosedError) -> None:
+    def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
         """Push mode: ``leg``'s connection ended (called once by its transport)."""
         if leg is not self._leg or self._closing or self._done.is_set():
             return
@@ -533,7 +483,7 @@ class RealtimeConnection:
             return
         self._tasks.spawn(lambda: recover(self, leg, closed))
 
-    def _on_message(self, leg: _Leg, item: str | RemoteProtocolError) -> bool:
+    def _on_message(self, leg: Leg, item: str | RemoteProtocolError) -> bool:
         """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full."""
         if isinstance(item, RemoteProtocolError):
             # A frame that is not text: the server's mistake, recorded, not fatal.
@@ -584,7 +534,7 @@ class RealtimeConnection:
     # -- writing -----------------------------------------------------------------------------
 
     @staticmethod
-    async def _try_write(leg: _Leg, data: bytes) -> bool:
+    async def _try_write(leg: Leg, data: bytes) -> bool:
         try:
             await leg.transport.send_text(data)
         except ConnectionClosedError:
@@ -592,14 +542,14 @@ class RealtimeConnection:
         return True
 
     def _audio_written(
-        self, leg: _Leg, encoded: str, buffer: bytes | bytearray | memoryview
+        self, leg: Leg, encoded: str, buffer: bytes | bytearray | memoryview
     ) -> None:
         if self.timeline is not None:
             self.timeline.append(buffer)
         else:
             leg.appended(encoded)
 
-    def _written(self, leg: _Leg, event: ClientEvent) -> None:
+    def _written(self, leg: Leg, event: ClientEvent) -> None:
         kind = event.type
         if kind in _AUDIO_APPENDS:
             leg.appended(getattr(event, "audio", None) or "")
@@ -626,7 +576,8 @@ class RealtimeConnection:
                             data = leg.core.send(event)
                         except LocalProtocolError as exc:
                             _log.warning("queued %s dropped after a restore: %s", event.type, exc)
-                            self._requeue_lost.append(LostState(f"queued {event.type}", str(exc)))
+                            lost = LostState(f"queued {event.type}", str(exc))
+                            self.dropped_after_restore.append(lost)
                             break
                         generation = leg.generation
                     async with self._write_lock:
@@ -640,8 +591,6 @@ class RealtimeConnection:
                     await waiter.wait()
             finally:
                 self._unwritten -= 1
-
-    _requeue_lost: list[LostState]
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -701,14 +650,3 @@ class RealtimeConnection:
             cached = [slot for base in cls.__mro__ for slot in self._handlers.get(base, ())]
             self._dispatch_cache[cls] = cached
         return cached
-
-
-def _session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:
-    payload = (
-        session.model_dump(mode="json", exclude_unset=True)
-        if isinstance(session, BaseModel)
-        else dict(session)
-    )
-    if kind != "translation":
-        payload.setdefault("type", kind)
-    return decode_client_event(json.dumps({"type": "session.update", "session": payload}))

@@ -218,5 +218,4 @@ def connect(
         clock=clock,
         timeline=timeline,
     )
-    conn._requeue_lost = []
     return ConnectContext(conn, task_group, session)

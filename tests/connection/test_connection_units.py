@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 
@@ -12,6 +13,7 @@ from anyio import wait_all_tasks_blocked
 import realtime_kit
 from realtime_kit.errors import ConnectionClosedError, HandshakeError
 from realtime_kit.events import (
+    ConversationItemTruncateEvent,
     InputAudioBufferAppendEvent,
     RateLimitsUpdatedEvent,
     SessionCreatedEvent,
@@ -254,3 +256,58 @@ async def test_reconnect_gives_up_with_the_last_error() -> None:
             async for _ in conn:
                 pass
     assert calls == 4  # the first connection, then three attempts
+
+
+async def test_queued_events_the_new_session_refuses_are_reported() -> None:
+    first, second = MemoryTransport(), MemoryTransport()
+    await first.to_client.send(CREATED)
+    await second.to_client.send(CREATED.replace("sess_mem", "sess_new"))
+    for frame in (
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
+        {
+            "type": "response.output_audio.delta",
+            "response_id": "r1",
+            "item_id": "a1",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": base64.b64encode(bytes(4800)).decode(),
+        },
+    ):
+        await first.to_client.send(json.dumps({"event_id": "e", **frame}))
+    reopen = anyio.Event()
+    opened: list[MemoryTransport] = []
+
+    async def opener(url: str, headers: Mapping[str, str]) -> Transport:
+        if opened:
+            await reopen.wait()
+        transport = (first, second)[len(opened)]
+        opened.append(transport)
+        return transport
+
+    async with realtime_kit.connect(
+        "gpt-realtime",
+        api_key="sk-x",
+        base_url="http://fake.test/v1",
+        transport=opener,
+        reconnect=realtime_kit.ReconnectPolicy(initial_delay=0),
+    ) as conn:
+        for _ in range(3):  # session.created, response.created, the audio delta
+            await conn.__anext__()
+        first._code = 1006
+        first.to_client.close()
+        await wait_all_tasks_blocked()
+        # Fine for the old session (100 ms of a1 was heard); a1 does not exist in the new one.
+        await conn.send(
+            ConversationItemTruncateEvent(item_id="a1", content_index=0, audio_end_ms=50)
+        )
+        reopen.set()
+        async for event in conn:
+            if isinstance(event, realtime_kit.ConnectionRestored):
+                break
+        await wait_all_tasks_blocked()
+        assert [lost.what for lost in conn.dropped_after_restore] == [
+            "queued conversation.item.truncate"
+        ]
+        assert "unknown item" in conn.dropped_after_restore[0].reason
+        types = [json.loads(frame)["type"] for frame in second.sent]
+        assert "conversation.item.truncate" not in types

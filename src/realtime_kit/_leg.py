@@ -1,0 +1,81 @@
+"""One session on one transport (a connection has one at a time, two during a switch), where a
+connection goes, and the ``session.update`` built from a caller's config.
+
+Kept apart from ``connection`` to keep files readable. Imports: pydantic, the standard library,
+``events``, ``protocol`` and ``transports``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from realtime_kit.events import ClientEvent, decode_client_event
+from realtime_kit.protocol import RealtimeProtocol, SessionKind
+from realtime_kit.transports.base import Transport
+
+__all__ = ["Leg", "SessionTarget", "session_update"]
+
+
+@dataclass(frozen=True)
+class SessionTarget:
+    """Where a connection goes: the session kind, the URL path and its query."""
+
+    kind: SessionKind
+    path: str
+    query: dict[str, str]
+
+
+@dataclass(eq=False)
+class Leg:
+    """One session on one transport."""
+
+    transport: Transport
+    core: RealtimeProtocol
+    generation: int
+    # The base64 audio of each append the server has not committed or cleared yet.
+    uncommitted: list[str] = field(default_factory=list)
+    # Where each uncommitted append ends, in ms of this session's input audio (the timeline of
+    # the server's VAD), so a VAD commit drops only the audio it took.
+    uncommitted_end_ms: list[float] = field(default_factory=list)
+    appended_ms: float = 0.0
+    vad_end_ms: float | None = None
+    # The transport's synchronous write and push delivery, when it has them.
+    try_send: Callable[[bytes], bool] | None = field(init=False)
+    deliver_to: Callable[..., None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.try_send = getattr(self.transport, "try_send_text", None)
+        self.deliver_to = getattr(self.transport, "deliver_to", None)
+
+    def appended(self, audio: str) -> None:
+        """An append (its base64 audio) was written: keep it until the server commits or
+        clears it."""
+        self.appended_ms += len(audio) * 3 / 4 / self.core.input_bytes_per_ms
+        self.uncommitted.append(audio)
+        self.uncommitted_end_ms.append(self.appended_ms)
+
+    def forget_uncommitted(self, up_to_ms: float | None = None) -> None:
+        """Drop uncommitted audio: all of it, or the appends that end by ``up_to_ms``."""
+        if up_to_ms is None:
+            self.uncommitted.clear()
+            self.uncommitted_end_ms.clear()
+            return
+        keep = [i for i, end in enumerate(self.uncommitted_end_ms) if end > up_to_ms]
+        self.uncommitted = [self.uncommitted[i] for i in keep]
+        self.uncommitted_end_ms = [self.uncommitted_end_ms[i] for i in keep]
+
+
+def session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:
+    payload = (
+        session.model_dump(mode="json", exclude_unset=True)
+        if isinstance(session, BaseModel)
+        else dict(session)
+    )
+    if kind != "translation":
+        payload.setdefault("type", kind)
+    return decode_client_event(json.dumps({"type": "session.update", "session": payload}))
