@@ -1,10 +1,18 @@
-"""Shared fixtures: where the reference data lives, and the anyio backends."""
+"""Shared fixtures: where the reference data lives, and the anyio backends.
+
+Hypothesis runs without its per-example deadline: a deadline is a timing assertion, which the
+suite does not make (speed lives in benchmarks/), and on a loaded CI machine it only adds flakes.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("realtime_kit", deadline=None)
+settings.load_profile("realtime_kit")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

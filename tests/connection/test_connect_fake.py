@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from tests.connection._events import until
 
 import realtime_kit
 from realtime_kit.errors import (
@@ -47,15 +47,6 @@ def user_text(text: str) -> ConversationItemCreateEvent:
     return ConversationItemCreateEvent(
         item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
     )
-
-
-async def until(conn: realtime_kit.RealtimeConnection, cls: type[Any]) -> list[Any]:
-    seen: list[Any] = []
-    async for event in conn:
-        seen.append(event)
-        if isinstance(event, cls):
-            return seen
-    raise AssertionError(f"connection ended before {cls.__name__}: {[e.type for e in seen]}")
 
 
 async def test_turn_with_typed_handlers(server: FakeRealtimeServer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
 import pytest
@@ -54,6 +54,7 @@ class MemoryTransport:
         self.sent: list[str] = []
         self.gate = anyio.Event()
         self.gate.set()
+        self.reopen = anyio.Event()
         self.headers: Mapping[str, str] = {}
         self.url = ""
         self._code: int | None = None
@@ -190,19 +191,27 @@ async def test_server_close_ends_iteration_cleanly() -> None:
         assert conn.error is None
 
 
-async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
+async def two_sessions() -> tuple[
+    MemoryTransport, MemoryTransport, Callable[[str, Mapping[str, str]], Awaitable[Transport]]
+]:
+    """Two memory sockets; the opener hands out the second only once ``second.reopen`` is set."""
     first, second = MemoryTransport(), MemoryTransport()
     await first.to_client.send(CREATED)
     await second.to_client.send(CREATED.replace("sess_mem", "sess_new"))
-    reopen = anyio.Event()
     opened: list[MemoryTransport] = []
 
     async def opener(url: str, headers: Mapping[str, str]) -> Transport:
         if opened:
-            await reopen.wait()
+            await second.reopen.wait()
         transport = (first, second)[len(opened)]
         opened.append(transport)
         return transport
+
+    return first, second, opener
+
+
+async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
+    first, second, opener = await two_sessions()
 
     async with realtime_kit.connect(
         "gpt-realtime",
@@ -217,7 +226,7 @@ async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
         await wait_all_tasks_blocked()  # the read loop is now waiting to reopen
         await conn.send(InputAudioBufferAppendEvent.from_audio(bytes(4800)))
         assert second.sent == []
-        reopen.set()
+        second.reopen.set()
         restored = None
         async for event in conn:
             if isinstance(event, realtime_kit.ConnectionRestored):
@@ -259,9 +268,7 @@ async def test_reconnect_gives_up_with_the_last_error() -> None:
 
 
 async def test_queued_events_the_new_session_refuses_are_reported() -> None:
-    first, second = MemoryTransport(), MemoryTransport()
-    await first.to_client.send(CREATED)
-    await second.to_client.send(CREATED.replace("sess_mem", "sess_new"))
+    first, second, opener = await two_sessions()
     for frame in (
         {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
         {
@@ -274,15 +281,6 @@ async def test_queued_events_the_new_session_refuses_are_reported() -> None:
         },
     ):
         await first.to_client.send(json.dumps({"event_id": "e", **frame}))
-    reopen = anyio.Event()
-    opened: list[MemoryTransport] = []
-
-    async def opener(url: str, headers: Mapping[str, str]) -> Transport:
-        if opened:
-            await reopen.wait()
-        transport = (first, second)[len(opened)]
-        opened.append(transport)
-        return transport
 
     async with realtime_kit.connect(
         "gpt-realtime",
@@ -300,7 +298,7 @@ async def test_queued_events_the_new_session_refuses_are_reported() -> None:
         await conn.send(
             ConversationItemTruncateEvent(item_id="a1", content_index=0, audio_end_ms=50)
         )
-        reopen.set()
+        second.reopen.set()
         async for event in conn:
             if isinstance(event, realtime_kit.ConnectionRestored):
                 break

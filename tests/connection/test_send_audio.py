@@ -8,12 +8,12 @@ through the queue like any other send.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.connection._events import until
 
 import realtime_kit
 from realtime_kit.errors import AudioError
@@ -43,15 +43,7 @@ async def server() -> AsyncIterator[FakeRealtimeServer]:
         yield srv
 
 
-async def until(conn: realtime_kit.RealtimeConnection, cls: type[Any]) -> list[Any]:
-    seen: list[Any] = []
-    async for event in conn:
-        seen.append(event)
-        if isinstance(event, cls):
-            return seen
-    raise AssertionError(f"ended before {cls.__name__}: {[e.type for e in seen]}")
-
-
+@settings(deadline=None)  # three protocol cores per example; a loaded CI box is slow
 @given(pcm=st.binary(max_size=2048))
 def test_the_bytes_are_those_of_the_event(pcm: bytes) -> None:
     for kind, cls in (
