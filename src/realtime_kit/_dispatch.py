@@ -35,6 +35,8 @@ class HandlerSlot:
         self._queue: MemoryObjectSendStream[Any] | None = None
         self._receive: MemoryObjectReceiveStream[Any] | None = None
         self._finished = LazyEvent()
+        self.worker: int | None = None
+        """The id of the worker task of an async handler, once it runs."""
 
     def dispatch(self, event: Any) -> None:
         """Run a plain handler now, or queue the event for the async handler's worker."""
@@ -48,6 +50,7 @@ class HandlerSlot:
         self._queue.send_nowait(event)
 
     async def _work(self, receive: MemoryObjectReceiveStream[Any]) -> None:
+        self.worker = anyio.get_current_task().id
         try:
             async with receive:
                 async for event in receive:

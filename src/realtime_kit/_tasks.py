@@ -74,6 +74,14 @@ class TaskHost:
             scope.cancel()
 
     async def wait(self) -> None:
-        """Wait for the plain asyncio helpers to finish (task-group helpers end with it)."""
-        while self._tasks:
-            await asyncio.wait(list(self._tasks))
+        """Wait for the plain asyncio helpers to finish (task-group helpers end with it).
+
+        A helper that is itself waiting here (a handler that closes the connection) is not
+        waited for: it could never finish.
+        """
+        me = asyncio.current_task() if self._tasks else None
+        while True:
+            others = [task for task in self._tasks or () if task is not me]
+            if not others:
+                return
+            await asyncio.wait(others)

@@ -326,9 +326,11 @@ class RealtimeConnection:
             slots = [slot for slots in self._handlers.values() for slot in slots]
             for slot in slots:
                 slot.close()
+            me = anyio.get_current_task().id
             with anyio.move_on_after(self._handler_drain_timeout):
                 for slot in slots:
-                    await slot.finished()
+                    if slot.worker != me:  # a handler closing the connection: not itself
+                        await slot.finished()
             self._finish()
             await self._tasks.wait()
 

@@ -219,3 +219,22 @@ async def test_an_unseen_handler_exception_is_raised_at_the_end_of_the_block(
 
     with pytest.raises(HandlerError):
         await block()
+
+
+async def test_an_async_handler_may_close_the_connection(server: FakeRealtimeServer) -> None:
+    async with realtime_kit.connect("gpt-realtime", api_key=KEY, base_url=server.base_url) as conn:
+        closed_by_handler = anyio.Event()
+
+        async def close_on_limits(event: RateLimitsUpdatedEvent) -> None:
+            await conn.aclose()  # from inside the handler's own worker
+            closed_by_handler.set()
+
+        conn.on(RateLimitsUpdatedEvent, close_on_limits)
+        (handle,) = await server.wait_for_connections(1)
+        handle.send_soon(numbered(0))
+        # Far below the 5 s a close gives handlers to finish: the handler's own worker is not
+        # waited for (it could never finish), so the close returns at once.
+        with anyio.fail_after(2):
+            await closed_by_handler.wait()
+        assert conn.closed
+        assert conn.error is None
