@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 import anyio
 import pytest
@@ -192,9 +192,10 @@ async def test_server_close_ends_iteration_cleanly() -> None:
 
 
 async def two_sessions() -> tuple[
-    MemoryTransport, MemoryTransport, Callable[[str, Mapping[str, str]], Awaitable[Transport]]
+    MemoryTransport, MemoryTransport, realtime_kit.factory.ConnectContext
 ]:
-    """Two memory sockets; the opener hands out the second only once ``second.reopen`` is set."""
+    """Two memory sockets and a reconnecting connection over them; the second socket is handed
+    out only once ``second.reopen`` is set."""
     first, second = MemoryTransport(), MemoryTransport()
     await first.to_client.send(CREATED)
     await second.to_client.send(CREATED.replace("sess_mem", "sess_new"))
@@ -207,19 +208,20 @@ async def two_sessions() -> tuple[
         opened.append(transport)
         return transport
 
-    return first, second, opener
-
-
-async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
-    first, second, opener = await two_sessions()
-
-    async with realtime_kit.connect(
+    context = realtime_kit.connect(
         "gpt-realtime",
         api_key="sk-x",
         base_url="http://fake.test/v1",
         transport=opener,
         reconnect=realtime_kit.ReconnectPolicy(initial_delay=0),
-    ) as conn:
+    )
+    return first, second, context
+
+
+async def test_events_sent_during_an_outage_reach_the_new_session() -> None:
+    first, second, context = await two_sessions()
+
+    async with context as conn:
         assert await conn.__anext__()
         first._code = 1006  # the socket dies without a close frame
         first.to_client.close()
@@ -268,7 +270,7 @@ async def test_reconnect_gives_up_with_the_last_error() -> None:
 
 
 async def test_queued_events_the_new_session_refuses_are_reported() -> None:
-    first, second, opener = await two_sessions()
+    first, second, context = await two_sessions()
     for frame in (
         {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
         {
@@ -282,13 +284,7 @@ async def test_queued_events_the_new_session_refuses_are_reported() -> None:
     ):
         await first.to_client.send(json.dumps({"event_id": "e", **frame}))
 
-    async with realtime_kit.connect(
-        "gpt-realtime",
-        api_key="sk-x",
-        base_url="http://fake.test/v1",
-        transport=opener,
-        reconnect=realtime_kit.ReconnectPolicy(initial_delay=0),
-    ) as conn:
+    async with context as conn:
         for _ in range(3):  # session.created, response.created, the audio delta
             await conn.__anext__()
         first._code = 1006
