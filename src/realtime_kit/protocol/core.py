@@ -38,6 +38,7 @@ from realtime_kit.events import (
     ConversationItemDeletedEvent,
     ConversationItemDoneEvent,
     ConversationItemInputAudioTranscriptionCompletedEvent,
+    ConversationItemInputAudioTranscriptionDeltaEvent,
     ConversationItemRetrievedEvent,
     ConversationItemTruncatedEvent,
     ErrorEvent,
@@ -77,6 +78,7 @@ from realtime_kit.protocol.records import (
     ResponseRecord,
     b64_decoded_size,
 )
+from realtime_kit.protocol.transcripts import cut_transcript
 
 __all__ = ["RealtimeProtocol"]
 
@@ -94,6 +96,7 @@ _STATE_EVENT_TYPES: Final = frozenset(
         ConversationItemDeletedEvent,
         ConversationItemTruncatedEvent,
         ConversationItemInputAudioTranscriptionCompletedEvent,
+        ConversationItemInputAudioTranscriptionDeltaEvent,
         InputAudioBufferCommittedEvent,
         InputAudioBufferClearedEvent,
         InputAudioBufferSpeechStartedEvent,
@@ -304,10 +307,12 @@ class RealtimeProtocol:
         kind = event.type
         if kind == "response.create":
             out_of_band = _out_of_band_request(event)
-            # Only a response the server confirmed blocks a new one: a request the server
-            # never answered must not wedge the session (its error, if any, names the cause).
+            # A request not yet answered blocks a new one too: the server answers every
+            # response.create with response.created or an error (which releases it), and a
+            # second request in between is exactly the conversation_already_has_active_response
+            # race. A reconnect starts a new core, so a lost request cannot wedge a session.
             active = self.active_response
-            if not out_of_band and active is not None and active.state != "requested":
+            if not out_of_band and active is not None:
                 raise LocalProtocolError(
                     "create a response",
                     f"response {active.id or '(requested)'} is {active.state}",
@@ -427,28 +432,43 @@ class RealtimeProtocol:
             case ConversationItemDoneEvent() | ConversationItemRetrievedEvent():
                 record = self._upsert(event.item.model_dump(mode="json", exclude_unset=True))
                 record.done = record.done or isinstance(event, ConversationItemDoneEvent)
-                _collect_texts(record)
+                if record.truncated_ms is None:
+                    _collect_texts(record)
             case ConversationItemDeletedEvent():
                 if self._items.pop(event.item_id, None) is not None:
                     self._order.remove(event.item_id)
             case ConversationItemTruncatedEvent():
                 cut = self._items.get(event.item_id)
                 if cut is not None:
-                    cut.truncated_ms = event.audio_end_ms
                     index = event.content_index
-                    cut.audio_ms[index] = min(
-                        cut.audio_ms.get(index, 0.0), float(event.audio_end_ms)
-                    )
-                    # The server drops the unheard part of the transcript; ours is now stale.
-                    cut.texts.pop(index, None)
+                    received = cut.audio_ms.get(index, 0.0)
+                    cut.truncated_ms = event.audio_end_ms
+                    cut.audio_ms[index] = min(received, float(event.audio_end_ms))
+                    # The server drops the unheard part of the transcript: keep the heard words
+                    # (by time share; the same cut the Conversation shows) so a restore replays
+                    # what the listener heard, not what the model had planned to say.
+                    text = cut.texts.get(index)
+                    if text is not None:
+                        cut.texts[index] = cut_transcript(text, event.audio_end_ms, received)
             case ConversationItemInputAudioTranscriptionCompletedEvent():
                 record = self._placeholder(event.item_id, "user")
                 record.texts[event.content_index] = event.transcript
+                record.partial.pop(event.content_index, None)
+            case ConversationItemInputAudioTranscriptionDeltaEvent():
+                # Partials add up to the transcript so far (a restore mid-turn replays them).
+                record = self._placeholder(event.item_id, "user")
+                index = event.content_index or 0
+                if index not in record.texts or index in record.partial:
+                    text = record.partial.get(index, "") + (event.delta or "")
+                    record.partial[index] = text
+                    record.texts[index] = text
             case InputAudioBufferCommittedEvent():
                 self.input_buffer.commits += 1
                 if not self.manual_turns:
                     self.input_buffer.bytes_since_commit = 0
-                if event.item_id not in self._items:
+                explicit = "previous_item_id" in event.model_fields_set
+                existing = self._items.get(event.item_id)
+                if existing is None:
                     self._insert(
                         ItemRecord(
                             event.item_id,
@@ -456,8 +476,14 @@ class RealtimeProtocol:
                             event.previous_item_id,
                         ),
                         event.previous_item_id,
-                        "previous_item_id" in event.model_fields_set,
+                        explicit,
                     )
+                elif existing.previous_item_id is None and explicit:
+                    # A transcript arrived before the commit and made a placeholder at the end;
+                    # the commit says where the turn really goes.
+                    self._order.remove(existing.id)
+                    existing.previous_item_id = event.previous_item_id
+                    self._insert(existing, event.previous_item_id, explicit)
             case InputAudioBufferClearedEvent():
                 self.input_buffer.bytes_since_commit = 0
             case InputAudioBufferSpeechStartedEvent():
@@ -633,7 +659,8 @@ class RealtimeProtocol:
                     # More output changes nothing but the count until some other event.
                     self._streaming = (item_id, response_id, item_record)
             case ResponseOutputAudioTranscriptDoneEvent():
-                item_record.texts[event.content_index] = event.transcript
+                if item_record.truncated_ms is None:
+                    item_record.texts[event.content_index] = event.transcript
             case ResponseOutputTextDoneEvent():
                 item_record.texts[event.content_index] = event.text
             case _:

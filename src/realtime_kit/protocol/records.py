@@ -40,6 +40,8 @@ class ItemRecord:
     audio_ms: dict[int, float] = field(default_factory=dict)
     truncated_ms: int | None = None
     response_id: str | None = None
+    partial: dict[int, str] = field(default_factory=dict)
+    """User transcripts still growing (deltas so far), by content index."""
 
     @property
     def type(self) -> str:

@@ -1,0 +1,1170 @@
+"""``realtime_kit.Conversation``: a voice agent on gpt-realtime-2 in one object.
+
+Four kinds of task run in a task group the ``async with`` block owns:
+
+* the **driver** reads the connection (``async for event in conn``), meters each event, feeds the
+  :class:`~realtime_kit.conversation._engine.ConversationEngine`, then sends what the engine and
+  the response scheduler want sent and hands the engine's events to the app;
+* the **player** moves assistant audio from the engine's play queue to the playback sink (a
+  speaker may make it wait; the driver never does);
+* one task per **tool call** (the tools never block audio or barge-in);
+* a **ticker** that wakes only while assistant words are held back for a late user transcript.
+
+Sends from all of them go through one lock, in order. The session config, tools and history
+survive reconnects and rollovers: the connection re-applies the config and replays the history;
+the conversation re-anchors the model, re-sends tool outputs that were still running, and
+reports it as a :class:`~realtime_kit.conversation.Reconnected` event.
+
+Imports: anyio, the standard library, ``errors``, ``events``, ``audio``, ``cost``,
+``connection``, ``factory``, ``reconnect`` and sibling modules. Never a concrete transport.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+
+import anyio
+import numpy as np
+from anyio.abc import TaskGroup
+
+from realtime_kit.audio import PCMFrame, PlaybackClock
+from realtime_kit.connection import RealtimeConnection, TransportOpener
+from realtime_kit.conversation._engine import ConversationEngine, EngineSettings, ToolStart
+from realtime_kit.conversation._events import (
+    AssistantAudio,
+    BudgetAlert,
+    ConversationClosed,
+    ConversationError,
+    ConversationEvent,
+    Interrupted,
+    RawServerEvent,
+    Reconnected,
+    ResponseDone,
+    SessionChanged,
+    ToolCallFinished,
+    UserIdle,
+)
+from realtime_kit.conversation._log import ConversationLog, MessageEntry
+from realtime_kit.conversation._options import (
+    DEFAULT_INPUT_TRANSCRIPTION,
+    AudioFormat,
+    TurnDetection,
+    build_session,
+    merge_session,
+    turn_detection_payload,
+)
+from realtime_kit.conversation._playout import AppPlayback, InputConverter, PlaybackSink
+from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
+from realtime_kit.conversation._tools import (
+    ToolCallRequest,
+    ToolContext,
+    ToolResult,
+    ToolSet,
+)
+from realtime_kit.cost import Budget, BudgetEvent, CostMeter
+from realtime_kit.errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    LocalProtocolError,
+    RealtimeKitError,
+)
+from realtime_kit.events import (
+    ClientEvent,
+    ConversationItemCreateEvent,
+    ErrorEvent,
+    InputAudioBufferClearEvent,
+    InputAudioBufferCommitEvent,
+    ServerEvent,
+    SessionUpdateEvent,
+)
+from realtime_kit.factory import connect
+from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+
+__all__ = ["Conversation", "ResponseHandle"]
+
+_log = logging.getLogger("realtime_kit.conversation")
+
+E = TypeVar("E")
+Handler = Callable[[E], Awaitable[None] | None]
+
+_DEFAULT_REANCHOR = (
+    "The connection was briefly interrupted and has been restored. Continue the conversation from"
+    " where it left off; do not greet the user again or repeat what you already said."
+)
+_DEFAULT_WRAP_UP = (
+    "The time for this call is nearly over. Politely wrap up now: briefly summarise, thank the"
+    " user and say goodbye."
+)
+_EVENT_BUFFER = 10_000
+
+
+class ResponseHandle:
+    """A requested response: await :meth:`wait` for its :class:`ResponseDone`."""
+
+    def __init__(self, conv: Conversation, request: ResponseRequest) -> None:
+        self._conv = conv
+        self._request = request
+        self._done = anyio.Event()
+        self._result: ResponseDone | None = None
+
+    @property
+    def request_id(self) -> str:
+        """Our id for the request (``req_…``)."""
+        return self._request.request_id
+
+    @property
+    def response_id(self) -> str | None:
+        """The server's ``resp_…`` id once the response started."""
+        return self._request.response_id
+
+    @property
+    def state(self) -> str:
+        """``queued``, ``sent``, ``active``, ``done``, ``cancelled``, ``failed`` or ``superseded``."""
+        return self._request.state
+
+    @property
+    def result(self) -> ResponseDone | None:
+        """The response's :class:`ResponseDone` once it finished."""
+        return self._result
+
+    async def wait(self) -> ResponseDone | None:
+        """Wait until the response finished (None if it never ran: cancelled while queued,
+        refused, or lost in a reconnect — :attr:`state` says which)."""
+        await self._done.wait()
+        return self._result
+
+    async def cancel(self) -> bool:
+        """Cancel it (queued: dropped; running: ``response.cancel``). False if already over."""
+        return await self._conv.cancel(self.request_id)
+
+    def _finish(self, result: ResponseDone | None) -> None:
+        self._result = result
+        self._done.set()
+
+
+class Conversation:
+    """A voice agent: audio in, audio and events out, tools, barge-in, the ordered log, cost.
+
+    ``async with Conversation("gpt-realtime-2", instructions=..., tools=[...]) as conv:`` opens
+    a session (or, with ``connection=``, drives one you opened). See ``docs/conversation.md``.
+
+    Args:
+        model: the realtime model (``gpt-realtime-2`` by default).
+        connection: drive this already open connection instead of opening one (its session is
+            updated with the options given here).
+        instructions, voice, speed, tools, tool_choice, parallel_tool_calls, reasoning_effort,
+            max_output_tokens, truncation, prompt, tracing, include, output_modalities: the
+            session options of the same names (PROTOCOL.md §2.1). ``tools`` takes plain Python
+            functions (sync or async), :class:`Tool` objects and MCP tool dicts.
+        turn_detection: ``"server_vad"`` (default), ``"semantic_vad"``, a
+            :class:`TurnDetection`, or None for push-to-talk (:meth:`start_turn`/:meth:`end_turn`).
+        input_transcription: the model that transcribes the user (default
+            ``gpt-4o-mini-transcribe``), a mapping, or None (then spoken user turns have no text
+            and cannot be replayed after a reconnect).
+        noise_reduction: ``"near_field"``, ``"far_field"``, a mapping or None.
+        audio_format: the wire format: ``"pcm16"`` (24 kHz) or G.711 ``"pcmu"``/``"pcma"``.
+        input_rate: the rate of audio given to :meth:`send_audio` as bytes or arrays
+            (:class:`~realtime_kit.audio.PCMFrame` carries its own rate).
+        output_rate: the rate of the assistant audio handed out.
+        playback: where assistant audio is played: a :class:`PlaybackSink` (a
+            :class:`~realtime_kit.audio.Speaker`, the testing kit's simulated listener, a
+            telephony bridge), ``"wall_clock"`` (default: :meth:`audio` hands it to you and
+            playback is assumed to run in real time — barge-in positions are flagged
+            ``estimated``), or ``"reported"`` (you report what you played with
+            :meth:`played`).
+        audio_output: False to ignore assistant audio (transcripts only; no decoding cost).
+        history: a :class:`ConversationLog` (or its JSON dict) to seed the new session with.
+        meter, budget: the cost meter (one is created by default) and a dollar budget: warn →
+            wrap up (the model is asked to close politely) → hard stop (the call ends).
+        tool_timeout: default seconds per tool call (a tool may set its own).
+        approve: ``async (ToolCallRequest) -> bool`` asked before a tool that needs approval.
+        transcript_hold_s: how long the assistant's words wait for a late user transcript.
+        reanchor: the system note added after a reconnect (None: none).
+        wrap_up_instructions: what the model is told when the budget says wrap up.
+        idle_hangup_after: end the call after this many consecutive user-idle timeouts.
+        session: extra session fields, merged last (for options without a keyword here).
+        reconnect, rollover: as for :func:`realtime_kit.connect` (both on by default).
+        call_id: drive the sideband of a SIP/WebRTC call (the server plays the audio).
+        api_key, base_url, organization, project, safety_identifier, transport, open_timeout,
+            clock: as for :func:`realtime_kit.connect`.
+        now: monotonic seconds for latencies and the wall-clock playback (default
+            ``time.monotonic``).
+    """
+
+    def __init__(
+        self,
+        model: str = "gpt-realtime-2",
+        *,
+        connection: RealtimeConnection | None = None,
+        instructions: str | None = None,
+        voice: str | Mapping[str, Any] | None = None,
+        speed: float | None = None,
+        tools: Sequence[Any] = (),
+        tool_choice: str | Mapping[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        turn_detection: TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None = "server_vad",
+        input_transcription: str | Mapping[str, Any] | None = DEFAULT_INPUT_TRANSCRIPTION,
+        noise_reduction: str | Mapping[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        max_output_tokens: int | Literal["inf"] | None = None,
+        truncation: str | Mapping[str, Any] | None = None,
+        prompt: Mapping[str, Any] | None = None,
+        tracing: str | Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        output_modalities: Sequence[str] | None = None,
+        audio_format: AudioFormat = "pcm16",
+        input_rate: int = 24000,
+        output_rate: int = 24000,
+        playback: PlaybackSink | Literal["wall_clock", "reported"] = "wall_clock",
+        audio_output: bool = True,
+        history: ConversationLog | Mapping[str, Any] | None = None,
+        meter: CostMeter | None = None,
+        budget: Budget | None = None,
+        tool_timeout: float | None = 30.0,
+        approve: Callable[[ToolCallRequest], Awaitable[bool]] | None = None,
+        transcript_hold_s: float = 2.0,
+        reanchor: str | None = _DEFAULT_REANCHOR,
+        wrap_up_instructions: str = _DEFAULT_WRAP_UP,
+        idle_hangup_after: int | None = None,
+        session: Mapping[str, Any] | None = None,
+        reconnect: ReconnectPolicy | bool = True,
+        rollover: RolloverPolicy | bool = True,
+        call_id: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        safety_identifier: str | None = None,
+        transport: TransportOpener | None = None,
+        open_timeout: float = 15.0,
+        clock: Callable[[], float] = time.time,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._tools = ToolSet(list(tools), default_timeout=tool_timeout)
+        self._session_config = build_session(
+            model=None if call_id is not None or connection is not None else model,
+            instructions=instructions,
+            voice=voice,
+            speed=speed,
+            output_modalities=output_modalities,
+            audio_format=audio_format,
+            turn_detection=turn_detection,
+            input_transcription=input_transcription,
+            noise_reduction=noise_reduction,
+            tools=self._tools.definitions or None,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            reasoning_effort=reasoning_effort,
+            max_output_tokens=max_output_tokens,
+            truncation=truncation,
+            prompt=prompt,
+            tracing=tracing,
+            include=include,
+            extra=session,
+        )
+        if input_rate <= 0 or output_rate <= 0:
+            raise ConfigurationError("input_rate and output_rate must be positive")
+        if isinstance(history, Mapping):
+            history = ConversationLog.from_dict(history)
+        if idle_hangup_after is not None and idle_hangup_after < 1:
+            raise ConfigurationError("idle_hangup_after must be at least 1")
+        self._model = model
+        self._connection = connection
+        self._audio_format: AudioFormat = audio_format
+        self._input_rate = input_rate
+        self._output_rate = output_rate
+        self._playback_arg = playback
+        self._audio_output = audio_output and (output_modalities is None or list(output_modalities) == ["audio"])
+        self._history = history
+        self._approve = approve
+        self._transcript_hold_s = transcript_hold_s
+        self._reanchor = reanchor
+        self._wrap_up_instructions = wrap_up_instructions
+        self._idle_hangup_after = idle_hangup_after
+        self._call_id = call_id
+        self._connect_args: dict[str, Any] = {
+            "api_key": api_key,
+            "base_url": base_url,
+            "organization": organization,
+            "project": project,
+            "safety_identifier": safety_identifier,
+            "reconnect": reconnect,
+            "rollover": rollover,
+            "transport": transport,
+            "open_timeout": open_timeout,
+            "clock": clock,
+        }
+        self._now = now
+        if meter is None:
+            meter = CostMeter(model, budget=budget, strict=budget is not None)
+        elif budget is not None:
+            raise ConfigurationError("pass budget= to the CostMeter you give, or let the conversation make one")
+        self._meter = meter
+        self.log = ConversationLog()
+        """The ordered conversation log (see :class:`ConversationLog`)."""
+        self._scheduler = ResponseScheduler()
+        self._engine: ConversationEngine | None = None
+        self._conn: RealtimeConnection | None = None
+        self._connect_cm: Any = None
+        self._tg: TaskGroup | None = None
+        self._send_lock: anyio.Lock | None = None  # created in __aenter__ (needs a running loop)
+        self._sink: PlaybackSink | None = None
+        self._app_playback: AppPlayback | None = None
+        self._input: InputConverter | None = None
+        self._events: deque[ConversationEvent] = deque()
+        self._events_waiter: anyio.Event | None = None
+        self.events_dropped = 0
+        """Events dropped because :meth:`events` was not read (the oldest beyond 10,000)."""
+        self._handlers: dict[type[Any], list[Handler[Any]]] = {}
+        self._handles: dict[str, ResponseHandle] = {}
+        self._tool_scopes: dict[str, anyio.CancelScope] = {}
+        self._play_wakeup: anyio.Event | None = None
+        self._tick_wakeup: anyio.Event | None = None
+        self._update_waiters: list[tuple[str, anyio.Event, list[BaseException]]] = []
+        self._closed = False
+        self._closing = False
+        self._error: BaseException | None = None
+        self._done: anyio.Event | None = None
+        self._budget_action: str | None = None
+        self.restores: list[Reconnected] = []
+        """Every reconnect and rollover so far."""
+        self._meter.add_budget_callback(self._on_budget)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Conversation:
+        self._send_lock = anyio.Lock()
+        self._done = anyio.Event()
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        self._tg = tg
+        try:
+            await self._open()
+        except BaseException as exc:
+            tg.cancel_scope.cancel()
+            with contextlib.suppress(BaseException):
+                await tg.__aexit__(type(exc), exc, exc.__traceback__)
+            await self._close_connection()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+        tg, self._tg = self._tg, None
+        if tg is not None:
+            tg.cancel_scope.cancel()
+            await tg.__aexit__(None, None, None)
+        if exc is None and self._error is not None and not isinstance(self._error, _Hangup):
+            raise self._error
+
+    async def _open(self) -> None:
+        assert self._tg is not None
+        if self._connection is not None:
+            conn = self._connection
+        else:
+            target: dict[str, Any] = {"call_id": self._call_id} if self._call_id else {"model": self._model}
+            self._connect_cm = connect(**target, session=self._session_config, **self._connect_args)
+            conn = await self._connect_cm.__aenter__()
+        self._conn = conn
+        capabilities = conn.transport.capabilities
+        server_playback = capabilities.server_playback or self._call_id is not None
+        self._sink = self._make_sink(server_playback)
+        self._input = InputConverter(self._audio_format, self._input_rate)
+        self._engine = ConversationEngine(
+            EngineSettings(
+                wire_format=self._audio_format,
+                output_rate=self._output_rate,
+                audio_output=self._audio_output and not server_playback,
+                server_playback=server_playback,
+                transcript_hold_s=self._transcript_hold_s,
+            ),
+            sink=self._sink,
+            scheduler=self._scheduler,
+            log=self.log,
+            now=self._now,
+        )
+        self._meter.set_audio_formats(
+            input_format=_format_name(self._audio_format), output_format=_format_name(self._audio_format)
+        )
+        if self._connection is not None:
+            # Someone else's connection: apply our options and wait for the server to take them.
+            await self._send_session_update(self._session_config)
+        self._tg.start_soon(self._drive)
+        self._tg.start_soon(self._play)
+        self._tg.start_soon(self._tick)
+        if self._connection is not None:
+            await self._wait_update()
+        if self._history is not None:
+            await self._seed(self._history)
+
+    def _make_sink(self, server_playback: bool) -> PlaybackSink | None:
+        arg = self._playback_arg
+        if server_playback or not self._audio_output:
+            return None
+        if isinstance(arg, str):
+            self._app_playback = AppPlayback(self._output_rate, mode=arg, now=self._now)
+            return self._app_playback
+        if arg.clock.rate != self._output_rate:
+            raise ConfigurationError(
+                f"the playback sink's clock counts at {arg.clock.rate} Hz but output_rate is {self._output_rate}"
+            )
+        return arg
+
+    async def aclose(self) -> None:
+        """End the conversation: cancel running tools, close the session, finish the streams."""
+        if self._closing:
+            if self._done is not None:
+                await self._done.wait()
+            return
+        self._closing = True
+        for scope in list(self._tool_scopes.values()):
+            scope.cancel()
+        await self._close_connection()
+        self._finish(None)
+
+    async def _close_connection(self) -> None:
+        cm, self._connect_cm = self._connect_cm, None
+        if cm is not None:
+            with anyio.CancelScope(shield=True):
+                try:
+                    await cm.__aexit__(None, None, None)
+                except RealtimeKitError as exc:
+                    # The session had already failed; that failure is reported once, by us.
+                    if self._error is None:
+                        self._error = exc
+
+    def _finish(self, error: BaseException | None) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if error is not None and self._error is None:
+            self._error = error
+        if self._app_playback is not None:
+            self._app_playback.close()
+        self._emit(ConversationClosed(self._error if not isinstance(self._error, _Hangup) else None))
+        if self._done is not None:
+            self._done.set()
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+
+    # -- public state --------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> RealtimeConnection:
+        """The live connection (raw events, protocol state, ``send`` for anything else)."""
+        if self._conn is None:
+            raise LocalProtocolError("use the connection", "the conversation is not open")
+        return self._conn
+
+    @property
+    def meter(self) -> CostMeter:
+        """The cost meter of this conversation."""
+        return self._meter
+
+    @property
+    def cost_usd(self) -> Decimal:
+        """Dollars so far (actual usage plus estimates for responses still running)."""
+        return self._meter.priced_usd
+
+    @property
+    def session(self) -> dict[str, Any] | None:
+        """The session config as the server last confirmed it."""
+        return self._engine.session if self._engine is not None else None
+
+    @property
+    def playback(self) -> PlaybackSink | None:
+        """The playback sink (None when the server plays the audio, or audio is off)."""
+        return self._sink
+
+    @property
+    def clock(self) -> PlaybackClock | None:
+        """The playback clock barge-in reads (None when the server plays the audio)."""
+        return self._sink.clock if self._sink is not None else None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the conversation has ended."""
+        return self._closed
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the conversation ended, when it ended by failure."""
+        return self._error if not isinstance(self._error, _Hangup) else None
+
+    # -- events --------------------------------------------------------------------------------
+
+    async def events(self, *, raw: bool = False) -> AsyncIterator[ConversationEvent]:
+        """Every conversation event in order, until :class:`ConversationClosed` (included).
+
+        Assistant audio is not in this stream (read :meth:`audio`, or ``on(AssistantAudio)``).
+        With ``raw=True`` every server event also comes as a :class:`RawServerEvent`. One
+        reader at a time: several readers share (split) the stream.
+        """
+        self._raw = raw
+        while True:
+            while not self._events:
+                if self._closed and not self._events:
+                    return
+                waiter = self._events_waiter = anyio.Event()
+                await waiter.wait()
+            event = self._events.popleft()
+            if isinstance(event, RawServerEvent) and not raw:
+                continue
+            yield event
+            if isinstance(event, ConversationClosed):
+                return
+
+    _raw = False
+
+    async def audio(self) -> AsyncIterator[AssistantAudio]:
+        """Assistant audio at ``output_rate``, in playback order, when no sink was given.
+
+        Interruptions flush what you have not read; the frames you did read and still buffer are
+        yours to drop when an :class:`Interrupted` event arrives (or use a sink).
+        """
+        playback = self._app_playback
+        if playback is None:
+            raise LocalProtocolError(
+                "read conversation.audio()", "audio goes to the playback sink you gave (or audio is off)"
+            )
+        engine = self._engine
+        while True:
+            item = await playback.next_frame()
+            if item is None:
+                return
+            frame, item_id, content_index = item
+            response_id = engine.response_of(item_id) if engine is not None else ""
+            yield AssistantAudio(item_id, response_id, content_index, frame)
+
+    def played(self, samples: int | PCMFrame) -> int:
+        """``playback="reported"``: you played ``samples`` of the audio read from :meth:`audio`."""
+        if self._app_playback is None:
+            raise LocalProtocolError("report playback", "no app playback (a sink was given, or audio is off)")
+        return self._app_playback.played(samples)
+
+    @overload
+    def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
+
+    @overload
+    def on(self, event_type: type[E], handler: Handler[E]) -> Callable[[], None]: ...
+
+    def on(
+        self, event_type: type[E], handler: Handler[E] | None = None
+    ) -> Callable[[], None] | Callable[[Handler[E]], Handler[E]]:
+        """Call ``handler`` for every event of ``event_type`` (assistant audio included).
+
+        Plain functions run inline (keep them quick); ``async`` ones run as tasks, in order.
+        Returns an unsubscribe function, or works as a decorator.
+        """
+        if handler is None:
+
+            def decorator(fn: Handler[E]) -> Handler[E]:
+                self._handlers.setdefault(event_type, []).append(fn)
+                return fn
+
+            return decorator
+        self._handlers.setdefault(event_type, []).append(handler)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._handlers.get(event_type, []).remove(handler)
+
+        return unsubscribe
+
+    def _emit(self, event: ConversationEvent) -> None:
+        for cls in type(event).__mro__:
+            for handler in self._handlers.get(cls, ()):
+                self._call_handler(handler, event)
+        if isinstance(event, AssistantAudio):
+            return
+        if isinstance(event, RawServerEvent) and not self._raw:
+            return
+        if len(self._events) >= _EVENT_BUFFER:
+            self._events.popleft()
+            self.events_dropped += 1
+            if self.events_dropped == 1:
+                _log.warning("conversation events are not being read; dropping the oldest")
+        self._events.append(event)
+        waiter, self._events_waiter = self._events_waiter, None
+        if waiter is not None:
+            waiter.set()
+
+    def _call_handler(self, handler: Handler[Any], event: Any) -> None:
+        try:
+            result = handler(event)
+        except Exception:  # noqa: BLE001 (a handler's bug is reported, the call goes on)
+            _log.exception("conversation handler %r failed on %s", handler, type(event).__name__)
+            return
+        if result is not None and self._tg is not None:
+            self._tg.start_soon(_await_handler, handler, result)
+
+    # -- audio in ------------------------------------------------------------------------------
+
+    async def send_audio(self, audio: PCMFrame | bytes | bytearray | memoryview | np.ndarray) -> None:
+        """Send the user's audio: PCM16 bytes or an ``int16`` array at ``input_rate``, or a
+        :class:`~realtime_kit.audio.PCMFrame` at any rate (resampled once, statefully).
+
+        Raises:
+            AudioError: audio of the wrong type or shape.
+            LocalProtocolError, ConnectionClosedError: the conversation is closed.
+        """
+        conn = self._require_open()
+        assert self._input is not None
+        data = self._input.convert(audio)
+        if data:
+            await conn.send_audio(data)
+            self._meter.record_input_audio(len(data))
+
+    async def stream_audio(self, source: AsyncIterable[PCMFrame | bytes | np.ndarray]) -> None:
+        """Send every chunk of ``source`` (a microphone, a paced WAV) until it ends."""
+        async for chunk in source:
+            if self._closed:
+                return
+            await self.send_audio(chunk)
+
+    async def start_turn(self) -> None:
+        """Push-to-talk: the user starts speaking (assistant audio is cut, the buffer cleared)."""
+        engine = self._require_engine()
+        engine.barge_in("app")
+        await self._send(InputAudioBufferClearEvent())
+        await self._flush()
+
+    async def end_turn(self, *, respond: bool = True) -> ResponseHandle | None:
+        """Push-to-talk: the user stopped: commit the audio and (by default) ask for a reply."""
+        conn = self._require_open()
+        assert self._input is not None
+        tail = self._input.flush()
+        if tail:
+            await conn.send_audio(tail)
+            self._meter.record_input_audio(len(tail))
+        await self._send(InputAudioBufferCommitEvent())
+        handle = self.respond() if respond else None
+        await self._flush()
+        return handle
+
+    async def interrupt(self) -> bool:
+        """Barge in now (your own VAD, a button): cut playback at the heard position, cancel the
+        response. Returns whether anything was interrupted."""
+        engine = self._require_engine()
+        interrupted = engine.barge_in("app")
+        await self._flush()
+        return interrupted
+
+    # -- responses -----------------------------------------------------------------------------
+
+    def respond(
+        self,
+        *,
+        instructions: str | None = None,
+        out_of_band: bool = False,
+        metadata: Mapping[str, str] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        input: Sequence[Mapping[str, Any]] | None = None,  # noqa: A002 (the API's name)
+        output_modalities: Sequence[str] | None = None,
+        max_output_tokens: int | Literal["inf"] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ResponseHandle:
+        """Ask for a response; it is sent as soon as the conversation is free (never while
+        another one writes to it). ``out_of_band`` runs it outside the conversation (not in
+        the history; may run beside others). Returns a :class:`ResponseHandle` at once."""
+        params: dict[str, Any] = {}
+        if instructions is not None:
+            params["instructions"] = instructions
+        if out_of_band:
+            params["conversation"] = "none"
+        if metadata is not None:
+            params["metadata"] = dict(metadata)
+        if tool_choice is not None:
+            params["tool_choice"] = tool_choice if isinstance(tool_choice, str) and tool_choice in ("none", "auto", "required") else (
+                dict(tool_choice) if isinstance(tool_choice, Mapping) else {"type": "function", "name": tool_choice}
+            )
+        if input is not None:
+            params["input"] = [dict(item) for item in input]
+        if output_modalities is not None:
+            params["output_modalities"] = list(output_modalities)
+        if max_output_tokens is not None:
+            params["max_output_tokens"] = max_output_tokens
+        if extra:
+            params = merge_session(params, extra)
+        return self._request(params, "app")
+
+    def _request(self, params: Mapping[str, Any], kind: Any) -> ResponseHandle:
+        self._require_open()
+        request = self._scheduler.request(params, kind=kind, now=self._now())
+        handle = ResponseHandle(self, request)
+        self._handles[request.request_id] = handle
+        self._kick()
+        return handle
+
+    def say(self, text: str) -> ResponseHandle:
+        """Have the assistant speak a fixed line (a greeting, a legal notice).
+
+        A speech-to-speech model has no text-to-speech mode: it is asked to say the text word
+        for word, with tools off. It almost always does; when the words it spoke differ, the
+        response's ``ResponseDone`` still comes and the log shows what was actually said.
+        """
+        if not text.strip():
+            raise ConfigurationError("say() needs some text")
+        instructions = (
+            "Say exactly the following text, word for word, in the conversation's voice and language,"
+            " and nothing else. Do not add anything before or after it.\n\nTEXT:\n" + text
+        )
+        return self._request({"instructions": instructions, "tool_choice": "none"}, "say")
+
+    async def cancel(self, target: str | None = None) -> bool:
+        """Cancel a request (``req_…``) or response (``resp_…``; None = the active one).
+
+        Returns False when there was nothing to cancel (already finished or cancelled).
+        """
+        self._require_open()
+        before = self._scheduler.get(target) if target is not None else None
+        event = self._scheduler.cancel(target)
+        if event is not None:
+            await self._send(event)
+            await self._flush()
+            return True
+        if before is not None and before.state == "cancelled":
+            handle = self._handles.pop(before.request_id, None)
+            if handle is not None:
+                handle._finish(None)
+            return True
+        return before is not None and before.cancel_requested
+
+    # -- session changes and items -------------------------------------------------------------
+
+    async def update(
+        self,
+        *,
+        instructions: str | None = None,
+        voice: str | None = None,
+        speed: float | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        turn_detection: TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None | Literal[False] = False,
+        reasoning_effort: str | None = None,
+        max_output_tokens: int | Literal["inf"] | None = None,
+        truncation: str | Mapping[str, Any] | None = None,
+        session: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Change session options mid-call; returns once the server confirmed them.
+
+        Only the options given change (``turn_detection=None`` switches to push-to-talk;
+        leave it out to keep it). ``voice`` cannot change after the assistant has spoken.
+
+        Raises:
+            ConfigurationError: a bad option, or the server refused the change.
+        """
+        patch: dict[str, Any] = {"type": "realtime"}
+        if instructions is not None:
+            patch["instructions"] = instructions
+        if tools is not None:
+            self._tools = ToolSet(list(tools), default_timeout=self._tools.default_timeout)
+            patch["tools"] = self._tools.definitions
+        if tool_choice is not None:
+            patch["tool_choice"] = tool_choice if isinstance(tool_choice, (str,)) and tool_choice in (
+                "none",
+                "auto",
+                "required",
+            ) else (dict(tool_choice) if isinstance(tool_choice, Mapping) else {"type": "function", "name": tool_choice})
+        audio_out: dict[str, Any] = {}
+        if voice is not None:
+            audio_out["voice"] = voice
+        if speed is not None:
+            if not 0.25 <= speed <= 1.5:
+                raise ConfigurationError(f"speed must lie in 0.25…1.5, not {speed!r}")
+            audio_out["speed"] = speed
+        if audio_out:
+            patch["audio"] = {"output": audio_out}
+        if turn_detection is not False:
+            patch.setdefault("audio", {})["input"] = {"turn_detection": turn_detection_payload(turn_detection)}
+        if reasoning_effort is not None:
+            patch["reasoning"] = {"effort": reasoning_effort}
+        if max_output_tokens is not None:
+            patch["max_output_tokens"] = max_output_tokens
+        if truncation is not None:
+            patch["truncation"] = truncation
+        if session:
+            patch = merge_session(patch, session)
+        self._require_open()
+        event_id = await self._send_session_update(patch)
+        return await self._wait_update(event_id)
+
+    async def add_message(self, text: str, *, role: Literal["user", "system", "assistant"] = "user") -> str:
+        """Insert a text message into the conversation (a typed user message, a system note).
+
+        Returns the item id. It does not ask for a response; call :meth:`respond` for that.
+        """
+        part = "output_text" if role == "assistant" else "input_text"
+        item_id = f"item_rk{next(_ITEM_IDS)}"
+        await self._send(
+            _create_item({"id": item_id, "type": "message", "role": role, "content": [{"type": part, "text": text}]})
+        )
+        self.log.place(MessageEntry(item_id, role, text), None)
+        await self._flush()
+        return item_id
+
+    async def _seed(self, history: ConversationLog) -> None:
+        for item in history.seed_items():
+            await self._send(_create_item(item))
+        for entry in history.entries:
+            self.log.place(entry, None)
+        self.log.responses.update(history.responses)
+        await self._flush()
+
+    async def _send_session_update(self, session: Mapping[str, Any]) -> str:
+        event = SessionUpdateEvent.model_validate({"type": "session.update", "session": dict(session)})
+        await self._send(event)
+        return event.event_id or ""
+
+    async def _wait_update(self, event_id: str | None = None) -> dict[str, Any]:
+        waiter = anyio.Event()
+        failures: list[BaseException] = []
+        self._update_waiters.append((event_id or "", waiter, failures))
+        await waiter.wait()
+        if failures:
+            raise failures[0]
+        return dict(self.session or {})
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _require_open(self) -> RealtimeConnection:
+        if self._conn is None or self._closed or self._closing:
+            raise LocalProtocolError("use the conversation", "it is closed" if self._closed else "it is not open")
+        return self._conn
+
+    def _require_engine(self) -> ConversationEngine:
+        self._require_open()
+        assert self._engine is not None
+        return self._engine
+
+    async def _send(self, event: ClientEvent) -> None:
+        conn = self._require_open()
+        assert self._send_lock is not None
+        async with self._send_lock:
+            await conn.send(event)
+        self._meter.observe(event)
+
+    def _kick(self) -> None:
+        """Something may be ready to send: let the driver flush soon."""
+        if self._tg is not None and not self._closed:
+            self._tg.start_soon(self._flush)
+
+    async def _flush(self) -> None:
+        """Send what the engine and the scheduler want sent, then hand out events."""
+        engine = self._engine
+        conn = self._conn
+        if engine is None or conn is None or self._closed:
+            return
+        assert self._send_lock is not None
+        async with self._send_lock:
+            while True:
+                batch: list[tuple[ClientEvent, ResponseRequest | None]] = [(e, None) for e in engine.outbox]
+                engine.outbox.clear()
+                for request, event in self._scheduler.ready(self._now()):
+                    batch.append((event, request))
+                if not batch:
+                    break
+                for event, request in batch:
+                    await self._send_one(conn, event, request)
+        self._deliver()
+
+    async def _send_one(self, conn: RealtimeConnection, event: ClientEvent, request: ResponseRequest | None) -> None:
+        try:
+            await conn.send(event)
+        except LocalProtocolError as exc:
+            # The session state refused it (e.g. truncating an item a reconnect did not carry).
+            if request is not None:
+                request.state = "failed"
+                request.error = str(exc)
+                self._finish_handle(request.request_id, None)
+            assert self._engine is not None
+            self._engine.events.append(ConversationError(str(exc), None, True, event.type, exception=exc))
+            return
+        if request is not None:
+            self._scheduler.sent(request, event.event_id)
+        self._meter.observe(event)
+
+    def _deliver(self) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        events, engine.events = engine.events, []
+        for event in events:
+            if isinstance(event, ResponseDone):
+                event = self._with_cost(event)
+                if event.request_id is not None:
+                    self._finish_handle(event.request_id, event)
+            elif isinstance(event, SessionChanged):
+                self._update_confirmed()
+            elif isinstance(event, UserIdle):
+                event = self._on_idle(event)
+            self._emit(event)
+        for request in list(self._handles.values()):
+            if request._request.state in ("failed", "superseded", "cancelled") and request._request.response_id is None:
+                self._finish_handle(request.request_id, None)
+        if engine.playout and self._play_wakeup is not None:
+            self._play_wakeup.set()
+        if engine.tool_starts:
+            starts, engine.tool_starts = engine.tool_starts, []
+            for start in starts:
+                self._start_tool(start)
+        if engine.tool_cancels:
+            cancels, engine.tool_cancels = engine.tool_cancels, []
+            for call_id, name in cancels:
+                self._cancel_tool(call_id, name)
+        if engine.holding and self._tick_wakeup is not None:
+            self._tick_wakeup.set()
+
+    def _finish_handle(self, request_id: str, result: ResponseDone | None) -> None:
+        handle = self._handles.pop(request_id, None)
+        if handle is not None:
+            handle._finish(result)
+
+    def _with_cost(self, event: ResponseDone) -> ResponseDone:
+        cost = self._meter.responses.get(event.response_id)
+        usd = cost.usd if cost is not None else None
+        if usd is not None:
+            self.log.response(event.response_id).cost_usd = str(usd)
+        return ResponseDone(
+            event.response_id,
+            event.status,
+            event.reason,
+            event.out_of_band,
+            event.request_id,
+            event.usage,
+            usd,
+            event.latency,
+            event.error,
+            event.raw,
+        )
+
+    def _update_confirmed(self) -> None:
+        waiters, self._update_waiters = self._update_waiters, []
+        for _, waiter, _ in waiters:
+            waiter.set()
+
+    # -- the driver ----------------------------------------------------------------------------
+
+    async def _drive(self) -> None:
+        conn = self._conn
+        engine = self._engine
+        assert conn is not None and engine is not None
+        try:
+            async for event in conn:
+                if isinstance(event, ConnectionRestored):
+                    await self._on_restored(event)
+                    continue
+                self._on_server_event(conn, engine, event)
+                await self._flush()
+        except RealtimeKitError as exc:
+            self._finish(exc)
+            return
+        self._finish(None)
+
+    def _on_server_event(self, conn: RealtimeConnection, engine: ConversationEngine, event: ServerEvent) -> None:
+        try:
+            self._meter.observe(event)
+        except BudgetExceededError:
+            pass  # the budget callback already acted
+        except RealtimeKitError as exc:
+            engine.events.append(ConversationError(f"cost meter: {exc}", None, True, exception=exc))
+        if self._raw or RawServerEvent in self._handlers:
+            engine.events.append(RawServerEvent(event))
+        if isinstance(event, ErrorEvent):
+            cause = conn.cause_of(event)
+            if cause is not None and cause.type == "session.update":
+                self._refuse_updates(event)
+            engine.on_error_with_cause(event, cause.type if cause else None, cause.event_id if cause else None)
+            return
+        engine.receive(event)
+
+    def _refuse_updates(self, event: ErrorEvent) -> None:
+        waiters, self._update_waiters = self._update_waiters, []
+        error = ConfigurationError(
+            f"the server refused the session change: {event.error.message} (param {event.error.param})"
+        )
+        for _, waiter, failures in waiters:
+            failures.append(error)
+            waiter.set()
+
+    async def _on_restored(self, restored: ConnectionRestored) -> None:
+        engine = self._engine
+        assert engine is not None
+        lost_requests, pending_calls = engine.session_replaced()
+        for request in lost_requests:
+            self._finish_handle(request.request_id, None)
+        if self._reanchor:
+            with contextlib.suppress(LocalProtocolError):
+                await self._send(
+                    _create_item(
+                        {"type": "message", "role": "system", "content": [{"type": "input_text", "text": self._reanchor}]}
+                    )
+                )
+        event = Reconnected(restored.cause, restored, restored.lost, tuple(pending_calls))
+        self.restores.append(event)
+        engine.events.append(event)
+        await self._flush()
+
+    # -- the player ----------------------------------------------------------------------------
+
+    async def _play(self) -> None:
+        engine = self._engine
+        sink = self._sink
+        assert engine is not None
+        while True:
+            if not engine.playout:
+                waiter = self._play_wakeup = anyio.Event()
+                if not engine.playout:
+                    await waiter.wait()
+                continue
+            op = engine.playout.popleft()
+            if sink is None:
+                continue
+            if op.kind == "end":
+                sink.end_item(op.item_id, content_index=op.content_index)
+                continue
+            assert op.frame is not None
+            epoch = engine.epoch
+            await sink.play(op.frame, op.item_id, content_index=op.content_index)
+            if engine.epoch != epoch:
+                sink.flush()  # a barge-in came while this frame waited: it must not play
+                continue
+            engine.heard_started(op.item_id)
+            if self._handlers:
+                self._emit(
+                    AssistantAudio(op.item_id, engine.response_of(op.item_id), op.content_index, op.frame)
+                )
+
+    # -- the ticker ----------------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        engine = self._engine
+        assert engine is not None
+        while True:
+            if not engine.holding:
+                waiter = self._tick_wakeup = anyio.Event()
+                await waiter.wait()
+                continue
+            await anyio.sleep(self._transcript_hold_s / 4)
+            engine.tick()
+            self._deliver()
+
+    # -- tools ---------------------------------------------------------------------------------
+
+    def _start_tool(self, start: ToolStart) -> None:
+        assert self._tg is not None
+        scope = anyio.CancelScope()
+        self._tool_scopes[start.call_id] = scope
+        self._tg.start_soon(self._run_tool, start, scope)
+
+    def _cancel_tool(self, call_id: str, name: str) -> None:
+        """The user interrupted the response that called ``name``: stop it if it says so."""
+        scope = self._tool_scopes.get(call_id)
+        tool = self._tools.get(name)
+        if scope is not None and tool is not None and tool.on_interrupt == "cancel":
+            scope.cancel()
+
+    async def _run_tool(self, start: ToolStart, scope: anyio.CancelScope) -> None:
+        request = ToolCallRequest(call_id=start.call_id, name=start.name, arguments=start.arguments)
+        context = ToolContext(
+            call_id=start.call_id, name=start.name, arguments=start.arguments, extras={"conversation": self}
+        )
+        began = self._now()
+        result: ToolResult | None = None
+        with scope:
+            result = await self._tools.run(request, context=context, approve=self._approve)
+        self._tool_scopes.pop(start.call_id, None)
+        if result is None or scope.cancelled_caught:
+            status, output, error = "cancelled", '{"error": "cancelled: the user interrupted"}', None
+        else:
+            status, output, error = result.status, result.output, result.error
+        engine = self._engine
+        if engine is None or self._closed:
+            return
+        event = engine.tool_finished(start.call_id, status=status, output=output)
+        engine.events.append(
+            ToolCallFinished(start.call_id, start.name, status, output, self._now() - began, error)
+        )
+        if event is not None:
+            with contextlib.suppress(LocalProtocolError):
+                await self._send(event)
+        await self._flush()
+
+    # -- budget and idle -----------------------------------------------------------------------
+
+    def _on_budget(self, budget_event: BudgetEvent) -> None:
+        level = budget_event.level
+        engine = self._engine
+        if level == "warn":
+            action: Literal["warned", "wrapping_up", "stopped"] = "warned"
+        elif level == "wrap_up":
+            action = "wrapping_up"
+            if self._conn is not None and not self._closed:
+                self._scheduler.request(
+                    {"instructions": self._wrap_up_instructions, "tool_choice": "none"},
+                    kind="wrap_up",
+                    now=self._now(),
+                )
+                self._kick()
+        else:
+            action = "stopped"
+            if self._tg is not None and not self._closing:
+                self._tg.start_soon(self._hang_up, "budget")
+        alert = BudgetAlert(budget_event, action)
+        if engine is not None:
+            engine.events.append(alert)
+        else:
+            self._emit(alert)
+
+    def _on_idle(self, event: UserIdle) -> UserIdle:
+        limit = self._idle_hangup_after
+        if limit is not None and event.count >= limit:
+            if self._tg is not None and not self._closing:
+                self._tg.start_soon(self._hang_up, "idle")
+            return UserIdle(event.count, "hung_up", event.at)
+        return event
+
+    async def _hang_up(self, reason: str) -> None:
+        _log.info("conversation ending: %s", reason)
+        engine = self._engine
+        if engine is not None and self._conn is not None and not self._closed:
+            with contextlib.suppress(RealtimeKitError):
+                await self.cancel()
+        if self._error is None:
+            self._error = _Hangup(reason)
+        await self.aclose()
+
+
+class _Hangup(RealtimeKitError):
+    """Internal: the conversation ended itself on purpose (budget, idle)."""
+
+
+async def _await_handler(handler: Handler[Any], result: Awaitable[None]) -> None:
+    try:
+        await result
+    except Exception:  # noqa: BLE001 (a handler's bug is reported, the call goes on)
+        _log.exception("conversation handler %r failed", handler)
+
+
+def _format_name(audio_format: str) -> str:
+    return {"pcm16": "audio/pcm", "pcmu": "audio/pcmu", "pcma": "audio/pcma"}[audio_format]
+
+
+def _create_item(item: Mapping[str, Any]) -> ConversationItemCreateEvent:
+    return ConversationItemCreateEvent.model_validate({"type": "conversation.item.create", "item": dict(item)})
+
+
+_ITEM_IDS = itertools.count(1)
