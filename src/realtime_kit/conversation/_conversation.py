@@ -63,12 +63,8 @@ from realtime_kit.conversation._options import (
 )
 from realtime_kit.conversation._playout import AppPlayback, InputConverter, PlaybackSink
 from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
-from realtime_kit.conversation._tools import (
-    ToolCallRequest,
-    ToolContext,
-    ToolResult,
-    ToolSet,
-)
+from realtime_kit.conversation._calls import ToolCallRequest
+from realtime_kit.conversation._toolset import ToolSet
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter
 from realtime_kit.errors import (
     BudgetExceededError,
@@ -325,7 +321,8 @@ class Conversation:
         """Events dropped because :meth:`events` was not read (the oldest beyond 10,000)."""
         self._handlers: dict[type[Any], list[Handler[Any]]] = {}
         self._handles: dict[str, ResponseHandle] = {}
-        self._tool_scopes: dict[str, anyio.CancelScope] = {}
+        self._interrupts: dict[str, anyio.Event] = {}
+        self._running_tools: set[str] = set()
         self._play_wakeup: anyio.Event | None = None
         self._tick_wakeup: anyio.Event | None = None
         self._update_waiters: list[tuple[str, anyio.Event, list[BaseException]]] = []
@@ -430,8 +427,6 @@ class Conversation:
                 await self._done.wait()
             return
         self._closing = True
-        for scope in list(self._tool_scopes.values()):
-            scope.cancel()
         await self._close_connection()
         self._finish(None)
 
@@ -923,8 +918,10 @@ class Conversation:
                 self._start_tool(start)
         if engine.tool_cancels:
             cancels, engine.tool_cancels = engine.tool_cancels, []
-            for call_id, name in cancels:
-                self._cancel_tool(call_id, name)
+            for call_id, _name in cancels:
+                start = engine.call(call_id)
+                if start is not None:
+                    self._cancel_tools(start.response_id)
         if engine.holding and self._tick_wakeup is not None:
             self._tick_wakeup.set()
 
@@ -1066,42 +1063,66 @@ class Conversation:
 
     def _start_tool(self, start: ToolStart) -> None:
         assert self._tg is not None
-        scope = anyio.CancelScope()
-        self._tool_scopes[start.call_id] = scope
-        self._tg.start_soon(self._run_tool, start, scope)
+        interrupt = self._interrupts.get(start.response_id)
+        if interrupt is None:
+            interrupt = self._interrupts[start.response_id] = anyio.Event()
+        self._running_tools.add(start.call_id)
+        self._tg.start_soon(self._run_tool, start, interrupt)
+        tool = self._tools.get(start.name)
+        if tool is not None and tool.filler:
+            self._tg.start_soon(self._filler, start, tool.filler)
 
-    def _cancel_tool(self, call_id: str, name: str) -> None:
-        """The user interrupted the response that called ``name``: stop it if it says so."""
-        scope = self._tool_scopes.get(call_id)
-        tool = self._tools.get(name)
-        if scope is not None and tool is not None and tool.on_interrupt == "cancel":
-            scope.cancel()
+    def _cancel_tools(self, response_id: str) -> None:
+        """The user interrupted ``response_id``: its tools with ``on_interrupt="cancel"`` stop."""
+        interrupt = self._interrupts.get(response_id)
+        if interrupt is not None:
+            interrupt.set()
 
-    async def _run_tool(self, start: ToolStart, scope: anyio.CancelScope) -> None:
-        request = ToolCallRequest(call_id=start.call_id, name=start.name, arguments=start.arguments)
-        context = ToolContext(
-            call_id=start.call_id, name=start.name, arguments=start.arguments, extras={"conversation": self}
+    async def _run_tool(self, start: ToolStart, interrupt: anyio.Event) -> None:
+        request = ToolCallRequest(
+            call_id=start.call_id,
+            name=start.name,
+            arguments=start.arguments,
+            item_id=start.item_id,
+            response_id=start.response_id,
         )
-        began = self._now()
-        result: ToolResult | None = None
-        with scope:
-            result = await self._tools.run(request, context=context, approve=self._approve)
-        self._tool_scopes.pop(start.call_id, None)
-        if result is None or scope.cancelled_caught:
-            status, output, error = "cancelled", '{"error": "cancelled: the user interrupted"}', None
-        else:
-            status, output, error = result.status, result.output, result.error
+        result = await self._tools.run(
+            request, extras={"conversation": self}, approve=self._approve, interrupt=interrupt
+        )
+        self._running_tools.discard(start.call_id)
         engine = self._engine
         if engine is None or self._closed:
             return
-        event = engine.tool_finished(start.call_id, status=status, output=output)
+        status = str(result.outcome)
+        event = engine.tool_finished(start.call_id, status=status, output=result.output)
         engine.events.append(
-            ToolCallFinished(start.call_id, start.name, status, output, self._now() - began, error)
+            ToolCallFinished(start.call_id, start.name, status, result.output, result.duration, result.exception)
         )
         if event is not None:
             with contextlib.suppress(LocalProtocolError):
                 await self._send(event)
         await self._flush()
+
+    async def _filler(self, start: ToolStart, text: str) -> None:
+        """Say the tool's filler line if it is still running after the delay and the listener
+        hears nothing (no dead air while a slow tool works)."""
+        await anyio.sleep(self._tools.filler_delay)
+        if start.call_id not in self._running_tools or self._closed:
+            return
+        engine = self._engine
+        busy_audio = self._sink is not None and self._sink.clock.queued_ms > 0
+        if engine is None or busy_audio:
+            return
+        # Out of band: the filler is heard but does not enter the history the model reasons on.
+        self._request(
+            {
+                "conversation": "none",
+                "input": [],
+                "tool_choice": "none",
+                "instructions": "Say exactly this short sentence and nothing else: " + text,
+            },
+            "filler",
+        )
 
     # -- budget and idle -----------------------------------------------------------------------
 

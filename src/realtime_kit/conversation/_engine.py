@@ -726,6 +726,10 @@ class ConversationEngine:
         request = self.scheduler.request(kind="tool_followup", now=self.now())
         self._followups[request.request_id] = record.response_id
 
+    def call(self, call_id: str) -> ToolStart | None:
+        """A tool call by id."""
+        return self._calls.get(call_id)
+
     def calls_of(self, response_id: str) -> list[str]:
         """Tool calls started by a response and still running."""
         record = self._responses.get(response_id)
