@@ -28,6 +28,10 @@ RealtimeKitError
 ├── WebhookVerificationError      a webhook whose signature, id or timestamp does not verify
 ├── AudioError                    audio in the wrong shape (rate, width, channels, length)
 │   └── AudioDeviceError          PortAudio or a device is missing
+├── ToolError                     a tool call that could not give the model a normal result
+│   ├── ToolArgumentsError        the model's arguments do not fit the tool's schema
+│   ├── ToolTimeoutError          the tool ran past its timeout and was stopped (or abandoned)
+│   └── ToolOutputError           the tool's result cannot be written as an output string
 └── CostError
     ├── UnpricedModelError        no price card for a model
     └── BudgetExceededError       a hard budget stop was reached
@@ -61,6 +65,10 @@ __all__ = [
     "RemoteProtocolError",
     "SessionExpiredError",
     "SessionFatalError",
+    "ToolArgumentsError",
+    "ToolError",
+    "ToolOutputError",
+    "ToolTimeoutError",
     "TransportError",
     "UnpricedModelError",
     "WebhookVerificationError",
@@ -243,6 +251,64 @@ class AudioError(RealtimeKitError, ValueError):
 
 class AudioDeviceError(AudioError):
     """No audio device, or no PortAudio library."""
+
+
+class ToolError(RealtimeKitError):
+    """Base of the errors of a tool call. ``tool`` names the tool, ``call_id`` the call if known.
+
+    The message is written for the model as well as for the app: it never carries argument
+    values, tracebacks or credentials.
+    """
+
+    def __init__(self, message: str, *, tool: str, call_id: str | None = None) -> None:
+        self.tool = tool
+        self.call_id = call_id
+        super().__init__(message)
+
+
+class ToolArgumentsError(ToolError, ValueError):
+    """The model's arguments are not valid JSON, not an object, or do not fit the schema.
+
+    ``problems`` lists ``(dotted path, message)`` pairs, one per offending field (the path is
+    empty when the arguments as a whole are wrong).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool: str,
+        problems: tuple[tuple[str, str], ...] = (),
+        call_id: str | None = None,
+    ) -> None:
+        self.problems = problems
+        super().__init__(message, tool=tool, call_id=call_id)
+
+
+class ToolTimeoutError(ToolError, TimeoutError):
+    """The tool did not finish within ``timeout`` seconds and was stopped.
+
+    A synchronous tool runs in a worker thread that Python cannot kill: ``thread_abandoned``
+    says the thread was still running when the call was given up (it runs on, its result is
+    discarded).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool: str,
+        timeout: float,
+        thread_abandoned: bool = False,
+        call_id: str | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.thread_abandoned = thread_abandoned
+        super().__init__(message, tool=tool, call_id=call_id)
+
+
+class ToolOutputError(ToolError, TypeError):
+    """The tool returned a value that cannot be serialised to the output string (not JSON)."""
 
 
 class CostError(RealtimeKitError):

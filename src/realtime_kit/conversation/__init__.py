@@ -1,12 +1,24 @@
 """realtime_kit.conversation: a voice agent on gpt-realtime-2 — turns, tools, barge-in on the
 heard position, one ordered log, cost.
 
+* :class:`Conversation` — the agent: audio in and out at the app's rate, typed events, tools,
+  barge-in where the listener really is, the response scheduler, reconnect without amnesia;
+* :func:`tool` / :class:`Tool` / :class:`ToolSet` — Python functions as tools, run safely;
+* :class:`ConversationLog` — the conversation in spoken order, exportable and reusable.
+
 Imports: anyio, numpy, ``errors``, ``events``, ``audio``, ``cost``, ``protocol``,
 ``connection``, ``factory``, ``reconnect``. Never ``testing``, never a concrete transport.
 """
 
 from __future__ import annotations
 
+from realtime_kit.conversation._calls import (
+    ToolCallRequest,
+    ToolContext,
+    ToolOutcome,
+    ToolResult,
+)
+from realtime_kit.conversation._conversation import Conversation, ResponseHandle
 from realtime_kit.conversation._events import (
     AssistantAudio,
     AssistantTranscript,
@@ -43,21 +55,30 @@ from realtime_kit.conversation._log import (
 )
 from realtime_kit.conversation._options import AudioFormat, TurnDetection
 from realtime_kit.conversation._playout import AppPlayback, PlaybackSink
+from realtime_kit.conversation._runner import Approver
 from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
+from realtime_kit.conversation._tools import ApprovalPolicy, InterruptPolicy, Tool, tool
+from realtime_kit.conversation._toolset import CallHook, FillerHook, ResultHook, ToolSet
 
 __all__ = [
     "AppPlayback",
+    "ApprovalPolicy",
+    "Approver",
     "AssistantAudio",
     "AssistantTranscript",
     "AssistantTranscriptDelta",
     "AssistantTurn",
     "AudioFormat",
     "BudgetAlert",
+    "CallHook",
+    "Conversation",
     "ConversationClosed",
     "ConversationError",
     "ConversationEvent",
     "ConversationLog",
     "DtmfReceived",
+    "FillerHook",
+    "InterruptPolicy",
     "Interrupted",
     "LogEntry",
     "MessageEntry",
@@ -65,14 +86,22 @@ __all__ = [
     "RawServerEvent",
     "Reconnected",
     "ResponseDone",
+    "ResponseHandle",
     "ResponseRequest",
     "ResponseScheduler",
     "ResponseStarted",
     "ResponseSummary",
+    "ResultHook",
     "SessionChanged",
+    "Tool",
     "ToolCallEntry",
     "ToolCallFinished",
+    "ToolCallRequest",
     "ToolCallStarted",
+    "ToolContext",
+    "ToolOutcome",
+    "ToolResult",
+    "ToolSet",
     "TurnDetection",
     "TurnLatency",
     "UserIdle",
@@ -82,4 +111,5 @@ __all__ = [
     "UserTranscriptDelta",
     "UserTranscriptFailed",
     "UserTurn",
+    "tool",
 ]

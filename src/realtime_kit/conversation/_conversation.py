@@ -206,7 +206,10 @@ class Conversation:
         tools: Sequence[Any] = (),
         tool_choice: str | Mapping[str, Any] | None = None,
         parallel_tool_calls: bool | None = None,
-        turn_detection: TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None = "server_vad",
+        turn_detection: TurnDetection
+        | Literal["server_vad", "semantic_vad"]
+        | Mapping[str, Any]
+        | None = "server_vad",
         input_transcription: str | Mapping[str, Any] | None = DEFAULT_INPUT_TRANSCRIPTION,
         noise_reduction: str | Mapping[str, Any] | None = None,
         reasoning_effort: str | None = None,
@@ -278,7 +281,9 @@ class Conversation:
         self._input_rate = input_rate
         self._output_rate = output_rate
         self._playback_arg = playback
-        self._audio_output = audio_output and (output_modalities is None or list(output_modalities) == ["audio"])
+        self._audio_output = audio_output and (
+            output_modalities is None or list(output_modalities) == ["audio"]
+        )
         self._history = history
         self._approve = approve
         self._transcript_hold_s = transcript_hold_s
@@ -302,7 +307,9 @@ class Conversation:
         if meter is None:
             meter = CostMeter(model, budget=budget, strict=budget is not None)
         elif budget is not None:
-            raise ConfigurationError("pass budget= to the CostMeter you give, or let the conversation make one")
+            raise ConfigurationError(
+                "pass budget= to the CostMeter you give, or let the conversation make one"
+            )
         self._meter = meter
         self.log = ConversationLog()
         """The ordered conversation log (see :class:`ConversationLog`)."""
@@ -372,7 +379,9 @@ class Conversation:
         if self._connection is not None:
             conn = self._connection
         else:
-            target: dict[str, Any] = {"call_id": self._call_id} if self._call_id else {"model": self._model}
+            target: dict[str, Any] = (
+                {"call_id": self._call_id} if self._call_id else {"model": self._model}
+            )
             self._connect_cm = connect(**target, session=self._session_config, **self._connect_args)
             conn = await self._connect_cm.__aenter__()
         self._conn = conn
@@ -394,7 +403,8 @@ class Conversation:
             now=self._now,
         )
         self._meter.set_audio_formats(
-            input_format=_format_name(self._audio_format), output_format=_format_name(self._audio_format)
+            input_format=_format_name(self._audio_format),
+            output_format=_format_name(self._audio_format),
         )
         if self._connection is not None:
             # Someone else's connection: apply our options and wait for the server to take them.
@@ -449,7 +459,9 @@ class Conversation:
             self._error = error
         if self._app_playback is not None:
             self._app_playback.close()
-        self._emit(ConversationClosed(self._error if not isinstance(self._error, _Hangup) else None))
+        self._emit(
+            ConversationClosed(self._error if not isinstance(self._error, _Hangup) else None)
+        )
         if self._done is not None:
             self._done.set()
         if self._tg is not None:
@@ -533,7 +545,8 @@ class Conversation:
         playback = self._app_playback
         if playback is None:
             raise LocalProtocolError(
-                "read conversation.audio()", "audio goes to the playback sink you gave (or audio is off)"
+                "read conversation.audio()",
+                "audio goes to the playback sink you gave (or audio is off)",
             )
         engine = self._engine
         while True:
@@ -547,7 +560,9 @@ class Conversation:
     def played(self, samples: int | PCMFrame) -> int:
         """``playback="reported"``: you played ``samples`` of the audio read from :meth:`audio`."""
         if self._app_playback is None:
-            raise LocalProtocolError("report playback", "no app playback (a sink was given, or audio is off)")
+            raise LocalProtocolError(
+                "report playback", "no app playback (a sink was given, or audio is off)"
+            )
         return self._app_playback.played(samples)
 
     @overload
@@ -608,7 +623,9 @@ class Conversation:
 
     # -- audio in ------------------------------------------------------------------------------
 
-    async def send_audio(self, audio: PCMFrame | bytes | bytearray | memoryview | np.ndarray) -> None:
+    async def send_audio(
+        self, audio: PCMFrame | bytes | bytearray | memoryview | np.ndarray
+    ) -> None:
         """Send the user's audio: PCM16 bytes or an ``int16`` array at ``input_rate``, or a
         :class:`~realtime_kit.audio.PCMFrame` at any rate (resampled once, statefully).
 
@@ -683,8 +700,14 @@ class Conversation:
         if metadata is not None:
             params["metadata"] = dict(metadata)
         if tool_choice is not None:
-            params["tool_choice"] = tool_choice if isinstance(tool_choice, str) and tool_choice in ("none", "auto", "required") else (
-                dict(tool_choice) if isinstance(tool_choice, Mapping) else {"type": "function", "name": tool_choice}
+            params["tool_choice"] = (
+                tool_choice
+                if isinstance(tool_choice, str) and tool_choice in ("none", "auto", "required")
+                else (
+                    dict(tool_choice)
+                    if isinstance(tool_choice, Mapping)
+                    else {"type": "function", "name": tool_choice}
+                )
             )
         if input is not None:
             params["input"] = [dict(item) for item in input]
@@ -748,7 +771,11 @@ class Conversation:
         speed: float | None = None,
         tools: Sequence[Any] | None = None,
         tool_choice: str | Mapping[str, Any] | None = None,
-        turn_detection: TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None | Literal[False] = False,
+        turn_detection: TurnDetection
+        | Literal["server_vad", "semantic_vad"]
+        | Mapping[str, Any]
+        | None
+        | Literal[False] = False,
         reasoning_effort: str | None = None,
         max_output_tokens: int | Literal["inf"] | None = None,
         truncation: str | Mapping[str, Any] | None = None,
@@ -769,11 +796,21 @@ class Conversation:
             self._tools = ToolSet(list(tools), default_timeout=self._tools.default_timeout)
             patch["tools"] = self._tools.definitions
         if tool_choice is not None:
-            patch["tool_choice"] = tool_choice if isinstance(tool_choice, (str,)) and tool_choice in (
-                "none",
-                "auto",
-                "required",
-            ) else (dict(tool_choice) if isinstance(tool_choice, Mapping) else {"type": "function", "name": tool_choice})
+            patch["tool_choice"] = (
+                tool_choice
+                if isinstance(tool_choice, (str,))
+                and tool_choice
+                in (
+                    "none",
+                    "auto",
+                    "required",
+                )
+                else (
+                    dict(tool_choice)
+                    if isinstance(tool_choice, Mapping)
+                    else {"type": "function", "name": tool_choice}
+                )
+            )
         audio_out: dict[str, Any] = {}
         if voice is not None:
             audio_out["voice"] = voice
@@ -784,7 +821,9 @@ class Conversation:
         if audio_out:
             patch["audio"] = {"output": audio_out}
         if turn_detection is not False:
-            patch.setdefault("audio", {})["input"] = {"turn_detection": turn_detection_payload(turn_detection)}
+            patch.setdefault("audio", {})["input"] = {
+                "turn_detection": turn_detection_payload(turn_detection)
+            }
         if reasoning_effort is not None:
             patch["reasoning"] = {"effort": reasoning_effort}
         if max_output_tokens is not None:
@@ -797,7 +836,9 @@ class Conversation:
         event_id = await self._send_session_update(patch)
         return await self._wait_update(event_id)
 
-    async def add_message(self, text: str, *, role: Literal["user", "system", "assistant"] = "user") -> str:
+    async def add_message(
+        self, text: str, *, role: Literal["user", "system", "assistant"] = "user"
+    ) -> str:
         """Insert a text message into the conversation (a typed user message, a system note).
 
         Returns the item id. It does not ask for a response; call :meth:`respond` for that.
@@ -805,7 +846,14 @@ class Conversation:
         part = "output_text" if role == "assistant" else "input_text"
         item_id = f"item_rk{next(_ITEM_IDS)}"
         await self._send(
-            _create_item({"id": item_id, "type": "message", "role": role, "content": [{"type": part, "text": text}]})
+            _create_item(
+                {
+                    "id": item_id,
+                    "type": "message",
+                    "role": role,
+                    "content": [{"type": part, "text": text}],
+                }
+            )
         )
         self.log.place(MessageEntry(item_id, role, text), None)
         await self._flush()
@@ -820,7 +868,9 @@ class Conversation:
         await self._flush()
 
     async def _send_session_update(self, session: Mapping[str, Any]) -> str:
-        event = SessionUpdateEvent.model_validate({"type": "session.update", "session": dict(session)})
+        event = SessionUpdateEvent.model_validate(
+            {"type": "session.update", "session": dict(session)}
+        )
         await self._send(event)
         return event.event_id or ""
 
@@ -837,7 +887,9 @@ class Conversation:
 
     def _require_open(self) -> RealtimeConnection:
         if self._conn is None or self._closed or self._closing:
-            raise LocalProtocolError("use the conversation", "it is closed" if self._closed else "it is not open")
+            raise LocalProtocolError(
+                "use the conversation", "it is closed" if self._closed else "it is not open"
+            )
         return self._conn
 
     def _require_engine(self) -> ConversationEngine:
@@ -866,7 +918,9 @@ class Conversation:
         assert self._send_lock is not None
         async with self._send_lock:
             while True:
-                batch: list[tuple[ClientEvent, ResponseRequest | None]] = [(e, None) for e in engine.outbox]
+                batch: list[tuple[ClientEvent, ResponseRequest | None]] = [
+                    (e, None) for e in engine.outbox
+                ]
                 engine.outbox.clear()
                 for request, event in self._scheduler.ready(self._now()):
                     batch.append((event, request))
@@ -876,7 +930,9 @@ class Conversation:
                     await self._send_one(conn, event, request)
         self._deliver()
 
-    async def _send_one(self, conn: RealtimeConnection, event: ClientEvent, request: ResponseRequest | None) -> None:
+    async def _send_one(
+        self, conn: RealtimeConnection, event: ClientEvent, request: ResponseRequest | None
+    ) -> None:
         try:
             await conn.send(event)
         except LocalProtocolError as exc:
@@ -886,7 +942,9 @@ class Conversation:
                 request.error = str(exc)
                 self._finish_handle(request.request_id, None)
             assert self._engine is not None
-            self._engine.events.append(ConversationError(str(exc), None, True, event.type, exception=exc))
+            self._engine.events.append(
+                ConversationError(str(exc), None, True, event.type, exception=exc)
+            )
             return
         if request is not None:
             self._scheduler.sent(request, event.event_id)
@@ -908,7 +966,10 @@ class Conversation:
                 event = self._on_idle(event)
             self._emit(event)
         for request in list(self._handles.values()):
-            if request._request.state in ("failed", "superseded", "cancelled") and request._request.response_id is None:
+            if (
+                request._request.state in ("failed", "superseded", "cancelled")
+                and request._request.response_id is None
+            ):
                 self._finish_handle(request.request_id, None)
         if engine.playout and self._play_wakeup is not None:
             self._play_wakeup.set()
@@ -971,7 +1032,9 @@ class Conversation:
             return
         self._finish(None)
 
-    def _on_server_event(self, conn: RealtimeConnection, engine: ConversationEngine, event: ServerEvent) -> None:
+    def _on_server_event(
+        self, conn: RealtimeConnection, engine: ConversationEngine, event: ServerEvent
+    ) -> None:
         try:
             self._meter.observe(event)
         except BudgetExceededError:
@@ -984,7 +1047,9 @@ class Conversation:
             cause = conn.cause_of(event)
             if cause is not None and cause.type == "session.update":
                 self._refuse_updates(event)
-            engine.on_error_with_cause(event, cause.type if cause else None, cause.event_id if cause else None)
+            engine.on_error_with_cause(
+                event, cause.type if cause else None, cause.event_id if cause else None
+            )
             return
         engine.receive(event)
 
@@ -1007,7 +1072,11 @@ class Conversation:
             with contextlib.suppress(LocalProtocolError):
                 await self._send(
                     _create_item(
-                        {"type": "message", "role": "system", "content": [{"type": "input_text", "text": self._reanchor}]}
+                        {
+                            "type": "message",
+                            "role": "system",
+                            "content": [{"type": "input_text", "text": self._reanchor}],
+                        }
                     )
                 )
         event = Reconnected(restored.cause, restored, restored.lost, tuple(pending_calls))
@@ -1042,7 +1111,9 @@ class Conversation:
             engine.heard_started(op.item_id)
             if self._handlers:
                 self._emit(
-                    AssistantAudio(op.item_id, engine.response_of(op.item_id), op.content_index, op.frame)
+                    AssistantAudio(
+                        op.item_id, engine.response_of(op.item_id), op.content_index, op.frame
+                    )
                 )
 
     # -- the ticker ----------------------------------------------------------------------------
@@ -1096,7 +1167,9 @@ class Conversation:
         status = str(result.outcome)
         event = engine.tool_finished(start.call_id, status=status, output=result.output)
         engine.events.append(
-            ToolCallFinished(start.call_id, start.name, status, result.output, result.duration, result.exception)
+            ToolCallFinished(
+                start.call_id, start.name, status, result.output, result.duration, result.exception
+            )
         )
         if event is not None:
             with contextlib.suppress(LocalProtocolError):
@@ -1185,7 +1258,9 @@ def _format_name(audio_format: str) -> str:
 
 
 def _create_item(item: Mapping[str, Any]) -> ConversationItemCreateEvent:
-    return ConversationItemCreateEvent.model_validate({"type": "conversation.item.create", "item": dict(item)})
+    return ConversationItemCreateEvent.model_validate(
+        {"type": "conversation.item.create", "item": dict(item)}
+    )
 
 
 _ITEM_IDS = itertools.count(1)

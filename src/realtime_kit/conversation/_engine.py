@@ -247,7 +247,11 @@ class ConversationEngine:
             case InputAudioBufferTimeoutTriggeredEvent():
                 self._idle_count += 1
                 self.events.append(UserIdle(self._idle_count, "none", self.now()))
-            case ConversationItemAddedEvent() | ConversationItemCreatedEvent() | ConversationItemDoneEvent():
+            case (
+                ConversationItemAddedEvent()
+                | ConversationItemCreatedEvent()
+                | ConversationItemDoneEvent()
+            ):
                 self._on_item(event)
             case ConversationItemInputAudioTranscriptionDeltaEvent():
                 self._on_user_delta(event)
@@ -268,7 +272,9 @@ class ConversationEngine:
             case ResponseOutputTextDoneEvent():
                 self._on_assistant_text_done(event.item_id, event.response_id, event.text)
             case ResponseFunctionCallArgumentsDoneEvent():
-                self._start_call(event.call_id, event.name, event.arguments, event.item_id, event.response_id)
+                self._start_call(
+                    event.call_id, event.name, event.arguments, event.item_id, event.response_id
+                )
             case ResponseDoneEvent():
                 self._on_response_done(event)
             case ConversationItemTruncatedEvent():
@@ -403,7 +409,10 @@ class ConversationEngine:
     # -- items ---------------------------------------------------------------------------------
 
     def _on_item(
-        self, event: ConversationItemAddedEvent | ConversationItemCreatedEvent | ConversationItemDoneEvent
+        self,
+        event: ConversationItemAddedEvent
+        | ConversationItemCreatedEvent
+        | ConversationItemDoneEvent,
     ) -> None:
         item = event.item.model_dump(mode="json", exclude_unset=True)
         item_id = item.get("id")
@@ -429,7 +438,13 @@ class ConversationEngine:
                 out_of_band = self._items[item_id].out_of_band if item_id in self._items else False
                 text = _text_of(item.get("content") or [])
                 self.log.place(
-                    AssistantTurn(item_id, response_id, text=text, generated_text=text, out_of_band=out_of_band),
+                    AssistantTurn(
+                        item_id,
+                        response_id,
+                        text=text,
+                        generated_text=text,
+                        out_of_band=out_of_band,
+                    ),
                     previous,
                     explicit=explicit,
                 )
@@ -458,7 +473,9 @@ class ConversationEngine:
             if entry is not None and entry.output is None:
                 entry.output = str(item.get("output", ""))
 
-    def _on_output_item(self, event: ResponseOutputItemAddedEvent | ResponseOutputItemDoneEvent) -> None:
+    def _on_output_item(
+        self, event: ResponseOutputItemAddedEvent | ResponseOutputItemDoneEvent
+    ) -> None:
         item = event.item.model_dump(mode="json", exclude_unset=True)
         item_id = item.get("id")
         if not isinstance(item_id, str):
@@ -475,7 +492,10 @@ class ConversationEngine:
                     self.log.place(entry, None)
             if isinstance(entry, AssistantTurn):
                 entry.response_id = event.response_id
-            if response is not None and item_id not in self.log.response(event.response_id).item_ids:
+            if (
+                response is not None
+                and item_id not in self.log.response(event.response_id).item_ids
+            ):
                 self.log.response(event.response_id).item_ids.append(item_id)
         elif kind == "function_call" and isinstance(event, ResponseOutputItemDoneEvent):
             call_id = item.get("call_id")
@@ -492,7 +512,9 @@ class ConversationEngine:
         item = self._items.get(item_id)
         if item is None:
             response = self._responses.get(response_id)
-            item = _Item(item_id, response_id, response.out_of_band if response is not None else False)
+            item = _Item(
+                item_id, response_id, response.out_of_band if response is not None else False
+            )
             if response is not None and response.interrupted:
                 item.dropped = True
                 if not item.out_of_band and not self.settings.server_playback:
@@ -547,7 +569,9 @@ class ConversationEngine:
         if isinstance(entry, AssistantTurn) and not entry.interrupted:
             entry.generated_text = item.text
             entry.text = item.text
-        self._emit_words(AssistantTranscriptDelta(item_id, response_id, delta, item.text, item.out_of_band))
+        self._emit_words(
+            AssistantTranscriptDelta(item_id, response_id, delta, item.text, item.out_of_band)
+        )
 
     def _on_assistant_text_done(self, item_id: str, response_id: str, text: str) -> None:
         item = self._item(item_id, response_id)
@@ -586,7 +610,9 @@ class ConversationEngine:
         request = self.scheduler.created(event)
         response = event.response
         response_id = response.id or ""
-        out_of_band = "conversation_id" in response.model_fields_set and response.conversation_id is None
+        out_of_band = (
+            "conversation_id" in response.model_fields_set and response.conversation_id is None
+        )
         user_item = self._last_stop[0] if self._last_stop is not None and not out_of_band else None
         source = self._followups.pop(request.request_id, None) if request is not None else None
         if source is not None and source in self._responses:
@@ -631,8 +657,16 @@ class ConversationEngine:
         status = response.status or "completed"
         details = response.status_details
         reason = details.reason if details is not None else None
-        error = details.error.model_dump(mode="json") if details is not None and details.error is not None else None
-        usage = response.usage.model_dump(mode="json", exclude_none=True) if response.usage is not None else None
+        error = (
+            details.error.model_dump(mode="json")
+            if details is not None and details.error is not None
+            else None
+        )
+        usage = (
+            response.usage.model_dump(mode="json", exclude_none=True)
+            if response.usage is not None
+            else None
+        )
         summary = self.log.response(response_id)
         summary.status = status
         summary.reason = reason
@@ -663,7 +697,11 @@ class ConversationEngine:
     def _latency(self, record: _Response) -> TurnLatency | None:
         if record.out_of_band:
             return None
-        stopped = self._last_stop[1] if self._last_stop is not None and self._last_stop[0] == record.user_item_id else None
+        stopped = (
+            self._last_stop[1]
+            if self._last_stop is not None and self._last_stop[0] == record.user_item_id
+            else None
+        )
         source = self._responses.get(record.tool_source) if record.tool_source else None
         tool_time = sum(
             (e.duration_s or 0.0)
@@ -673,14 +711,20 @@ class ConversationEngine:
         return TurnLatency(
             record.user_item_id,
             record.response_id,
-            (record.first_audio_at - stopped) if stopped is not None and record.first_audio_at is not None else None,
-            (record.first_heard_at - stopped) if stopped is not None and record.first_heard_at is not None else None,
+            (record.first_audio_at - stopped)
+            if stopped is not None and record.first_audio_at is not None
+            else None,
+            (record.first_heard_at - stopped)
+            if stopped is not None and record.first_heard_at is not None
+            else None,
             tool_time,
         )
 
     # -- tools ---------------------------------------------------------------------------------
 
-    def _start_call(self, call_id: str, name: str, arguments: str, item_id: str, response_id: str) -> None:
+    def _start_call(
+        self, call_id: str, name: str, arguments: str, item_id: str, response_id: str
+    ) -> None:
         if call_id in self._calls:
             return
         start = ToolStart(call_id, name, arguments, item_id, response_id)
@@ -697,7 +741,9 @@ class ConversationEngine:
         if record is not None:
             record.calls.append(call_id)
         self.tool_starts.append(start)
-        self.events.append(ToolCallStarted(call_id, name, arguments, item_id, response_id, self.now()))
+        self.events.append(
+            ToolCallStarted(call_id, name, arguments, item_id, response_id, self.now())
+        )
 
     def tool_finished(self, call_id: str, *, status: str, output: str) -> ClientEvent | None:
         """A tool call ended: log it and return the ``function_call_output`` item to send."""
@@ -711,7 +757,9 @@ class ConversationEngine:
         if start is None:
             return None
         item = {"type": "function_call_output", "call_id": call_id, "output": output}
-        event = ConversationItemCreateEvent.model_validate({"type": "conversation.item.create", "item": item})
+        event = ConversationItemCreateEvent.model_validate(
+            {"type": "conversation.item.create", "item": item}
+        )
         record = self._responses.get(start.response_id)
         if record is not None:
             self._maybe_follow_up(record)
@@ -805,7 +853,9 @@ class ConversationEngine:
                 heard_text = cut_transcript(item.text, heard, wire_ms)
                 if not (item.audio_done and heard >= wire_ms):
                     self.outbox.append(
-                        ConversationItemTruncateEvent(item_id=item_id, content_index=index, audio_end_ms=heard)
+                        ConversationItemTruncateEvent(
+                            item_id=item_id, content_index=index, audio_end_ms=heard
+                        )
                     )
                     truncated = True
                 entry = self.log.get(item_id)
@@ -843,8 +893,10 @@ class ConversationEngine:
                 cancel = self.scheduler.cancel(response_id)
                 if cancel is not None:
                     self.outbox.append(cancel)
-        response_of_heard = self._items[heard_item].response_id if heard_item is not None else (
-            active.response_id if active is not None else None
+        response_of_heard = (
+            self._items[heard_item].response_id
+            if heard_item is not None
+            else (active.response_id if active is not None else None)
         )
         self.events.append(
             Interrupted(
@@ -875,7 +927,11 @@ class ConversationEngine:
             return
         if self.settings.server_playback and not entry.interrupted:
             # The server cut its own playback (WebRTC/SIP barge-in): report what was heard.
-            total = self._wire_ms(item) if item is not None and item.wire_bytes else max(entry.audio_ms, event.audio_end_ms)
+            total = (
+                self._wire_ms(item)
+                if item is not None and item.wire_bytes
+                else max(entry.audio_ms, event.audio_end_ms)
+            )
             text = item.text if item is not None else entry.generated_text
             heard_text = cut_transcript(text, event.audio_end_ms, total) if total else text
             entry.interrupted = True
@@ -905,7 +961,9 @@ class ConversationEngine:
 
     # -- errors --------------------------------------------------------------------------------
 
-    def _on_error(self, event: ErrorEvent, cause_type: str | None = None, cause_event_id: str | None = None) -> None:
+    def _on_error(
+        self, event: ErrorEvent, cause_type: str | None = None, cause_event_id: str | None = None
+    ) -> None:
         error = event.error
         if error.code in _BENIGN:
             _log.debug("benign server error: %s", error.code)
@@ -913,13 +971,15 @@ class ConversationEngine:
         if cause_type == "response.create" and cause_event_id is not None:
             req = self.scheduler.refused(cause_event_id, error.code, error.message)
             if req is not None and req.state == "queued":
-                _log.info("response request %s raced an active response; queued again", req.request_id)
+                _log.info(
+                    "response request %s raced an active response; queued again", req.request_id
+                )
                 return
-        self.events.append(
-            ConversationError(error.message, error.code, True, cause_type, event)
-        )
+        self.events.append(ConversationError(error.message, error.code, True, cause_type, event))
 
-    def on_error_with_cause(self, event: ErrorEvent, cause_type: str | None, cause_event_id: str | None) -> None:
+    def on_error_with_cause(
+        self, event: ErrorEvent, cause_type: str | None, cause_event_id: str | None
+    ) -> None:
         """An ``error`` whose cause (the client event it answers) the connection knows."""
         self._on_error(event, cause_type, cause_event_id)
 

@@ -206,7 +206,9 @@ class ConversationLog:
 
     # -- writing (the conversation engine calls these) ----------------------------------------
 
-    def place(self, entry: LogEntry, previous_item_id: str | None, *, explicit: bool = False) -> LogEntry:
+    def place(
+        self, entry: LogEntry, previous_item_id: str | None, *, explicit: bool = False
+    ) -> LogEntry:
         """Insert ``entry`` after ``previous_item_id`` (or at the end); an existing id is kept."""
         existing = self._entries.get(entry.item_id)
         if existing is not None:
@@ -277,7 +279,9 @@ class ConversationLog:
                 raise ConfigurationError(f"malformed conversation log entry: {str(raw)[:80]!r}")
             entry_cls = _KINDS[str(raw["kind"])]
             try:
-                entry = entry_cls(**{k: v for k, v in raw.items() if k in entry_cls.__dataclass_fields__})
+                entry = entry_cls(
+                    **{k: v for k, v in raw.items() if k in entry_cls.__dataclass_fields__}
+                )
             except TypeError as exc:
                 raise ConfigurationError(f"malformed conversation log entry: {exc}") from None
             log.place(entry, None)
@@ -330,7 +334,11 @@ class ConversationLog:
                     }
                 )
                 items.append(
-                    {"type": "function_call_output", "call_id": entry.call_id, "output": entry.output}
+                    {
+                        "type": "function_call_output",
+                        "call_id": entry.call_id,
+                        "output": entry.output,
+                    }
                 )
             elif entry.text.strip():
                 part = "output_text" if entry.role == "assistant" else "input_text"

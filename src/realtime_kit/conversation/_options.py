@@ -76,7 +76,9 @@ class TurnDetection:
 
     def __post_init__(self) -> None:
         if self.type not in ("server_vad", "semantic_vad"):
-            raise ConfigurationError(f"turn detection type must be server_vad or semantic_vad, not {self.type!r}")
+            raise ConfigurationError(
+                f"turn detection type must be server_vad or semantic_vad, not {self.type!r}"
+            )
         server_only = {
             "threshold": self.threshold,
             "prefix_padding_ms": self.prefix_padding_ms,
@@ -86,22 +88,34 @@ class TurnDetection:
         if self.type == "semantic_vad":
             bad = [name for name, value in server_only.items() if value is not None]
             if bad:
-                raise ConfigurationError(f"semantic_vad takes no {', '.join(bad)} (server_vad only)")
+                raise ConfigurationError(
+                    f"semantic_vad takes no {', '.join(bad)} (server_vad only)"
+                )
             if self.eagerness is not None and self.eagerness not in _EAGERNESS:
-                raise ConfigurationError(f"eagerness must be one of {_EAGERNESS}, not {self.eagerness!r}")
+                raise ConfigurationError(
+                    f"eagerness must be one of {_EAGERNESS}, not {self.eagerness!r}"
+                )
         elif self.eagerness is not None:
             raise ConfigurationError("eagerness is for semantic_vad only")
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise ConfigurationError(f"threshold must lie in 0…1, not {self.threshold!r}")
         for name in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
             value = server_only[name]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
                 raise ConfigurationError(f"{name} must be a non-negative int, not {value!r}")
 
     def payload(self) -> dict[str, Any]:
         """The ``turn_detection`` object of a ``session.update``."""
         out: dict[str, Any] = {"type": self.type}
-        for name in ("threshold", "prefix_padding_ms", "silence_duration_ms", "eagerness", "idle_timeout_ms"):
+        for name in (
+            "threshold",
+            "prefix_padding_ms",
+            "silence_duration_ms",
+            "eagerness",
+            "idle_timeout_ms",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -110,7 +124,9 @@ class TurnDetection:
         return out
 
 
-TurnDetectionArg: TypeAlias = TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None
+TurnDetectionArg: TypeAlias = (
+    TurnDetection | Literal["server_vad", "semantic_vad"] | Mapping[str, Any] | None
+)
 
 
 def turn_detection_payload(value: TurnDetectionArg) -> dict[str, Any] | None:
@@ -126,7 +142,9 @@ def turn_detection_payload(value: TurnDetectionArg) -> dict[str, Any] | None:
         extra = {k: v for k, v in value.items() if k not in known}
         typed = TurnDetection(**{k: v for k, v in value.items() if k in known})
         return {**typed.payload(), **extra}
-    raise ConfigurationError(f"turn_detection must be a TurnDetection, a type name, a mapping or None, not {value!r}")
+    raise ConfigurationError(
+        f"turn_detection must be a TurnDetection, a type name, a mapping or None, not {value!r}"
+    )
 
 
 def _transcription(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -138,7 +156,9 @@ def _transcription(value: str | Mapping[str, Any] | None) -> dict[str, Any] | No
         return {"model": value}
     if isinstance(value, Mapping):
         return dict(value)
-    raise ConfigurationError(f"input_transcription must be a model name, a mapping or None, not {value!r}")
+    raise ConfigurationError(
+        f"input_transcription must be a model name, a mapping or None, not {value!r}"
+    )
 
 
 def _noise(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -146,7 +166,9 @@ def _noise(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     if isinstance(value, str):
         if value not in _NOISE:
-            raise ConfigurationError(f"noise_reduction must be one of {_NOISE} or None, not {value!r}")
+            raise ConfigurationError(
+                f"noise_reduction must be one of {_NOISE} or None, not {value!r}"
+            )
         return {"type": value}
     if isinstance(value, Mapping):
         out = dict(value)
@@ -154,7 +176,9 @@ def _noise(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
         if strength is not None and not 0.0 <= float(strength) <= 1.0:
             raise ConfigurationError(f"noise_reduction strength must lie in 0…1, not {strength!r}")
         return out
-    raise ConfigurationError(f"noise_reduction must be a type name, a mapping or None, not {value!r}")
+    raise ConfigurationError(
+        f"noise_reduction must be a type name, a mapping or None, not {value!r}"
+    )
 
 
 def _tool_choice(value: str | Mapping[str, Any] | None) -> str | dict[str, Any] | None:
@@ -194,7 +218,9 @@ def build_session(
         ConfigurationError: an option out of range or of the wrong shape.
     """
     if audio_format not in AUDIO_FORMATS:
-        raise ConfigurationError(f"audio_format must be one of {sorted(AUDIO_FORMATS)}, not {audio_format!r}")
+        raise ConfigurationError(
+            f"audio_format must be one of {sorted(AUDIO_FORMATS)}, not {audio_format!r}"
+        )
     session: dict[str, Any] = {"type": "realtime"}
     if model is not None:
         session["model"] = model
@@ -203,7 +229,9 @@ def build_session(
     if output_modalities is not None:
         modes = list(output_modalities)
         if modes not in (["audio"], ["text"]):
-            raise ConfigurationError(f"output_modalities must be ['audio'] or ['text'], not {modes!r}")
+            raise ConfigurationError(
+                f"output_modalities must be ['audio'] or ['text'], not {modes!r}"
+            )
         session["output_modalities"] = modes
     audio_in: dict[str, Any] = {"format": dict(AUDIO_FORMATS[audio_format])}
     audio_in["turn_detection"] = turn_detection_payload(turn_detection)
@@ -226,13 +254,19 @@ def build_session(
         session["parallel_tool_calls"] = parallel_tool_calls
     if reasoning_effort is not None:
         if reasoning_effort not in _EFFORTS:
-            raise ConfigurationError(f"reasoning_effort must be one of {_EFFORTS}, not {reasoning_effort!r}")
+            raise ConfigurationError(
+                f"reasoning_effort must be one of {_EFFORTS}, not {reasoning_effort!r}"
+            )
         session["reasoning"] = {"effort": reasoning_effort}
     if max_output_tokens is not None:
         if max_output_tokens != "inf" and (
-            isinstance(max_output_tokens, bool) or not isinstance(max_output_tokens, int) or max_output_tokens < 1
+            isinstance(max_output_tokens, bool)
+            or not isinstance(max_output_tokens, int)
+            or max_output_tokens < 1
         ):
-            raise ConfigurationError(f"max_output_tokens must be a positive int or 'inf', not {max_output_tokens!r}")
+            raise ConfigurationError(
+                f"max_output_tokens must be a positive int or 'inf', not {max_output_tokens!r}"
+            )
         session["max_output_tokens"] = max_output_tokens
     if truncation is not None:
         session["truncation"] = _truncation(truncation)
@@ -252,7 +286,9 @@ def build_session(
 def _truncation(value: str | Mapping[str, Any]) -> str | dict[str, Any]:
     if isinstance(value, str):
         if value not in ("auto", "disabled"):
-            raise ConfigurationError(f"truncation must be 'auto', 'disabled' or a retention_ratio mapping, not {value!r}")
+            raise ConfigurationError(
+                f"truncation must be 'auto', 'disabled' or a retention_ratio mapping, not {value!r}"
+            )
         return value
     out = dict(value)
     if out.get("type") == "retention_ratio":

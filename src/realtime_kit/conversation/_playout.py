@@ -90,7 +90,9 @@ class OutputConverter:
         self._wire_rate = WIRE_RATES[wire_format]
         self._law = {"pcmu": "ulaw", "pcma": "alaw"}.get(wire_format)
         self._out_rate = out_rate
-        self._resampler = Resampler(self._wire_rate, out_rate) if out_rate != self._wire_rate else None
+        self._resampler = (
+            Resampler(self._wire_rate, out_rate) if out_rate != self._wire_rate else None
+        )
 
     def convert(self, data: bytes) -> PCMFrame:
         """Convert one delta's bytes (may return an empty frame while the resampler fills)."""
@@ -195,7 +197,9 @@ class AppPlayback:
     ) -> None:
         if mode == "wall_clock":
             self._clock = (
-                PlaybackClock.wall_clock(rate, now=now) if now is not None else PlaybackClock.wall_clock(rate)
+                PlaybackClock.wall_clock(rate, now=now)
+                if now is not None
+                else PlaybackClock.wall_clock(rate)
             )
         elif mode == "reported":
             self._clock = PlaybackClock(rate, source="device")

@@ -199,7 +199,9 @@ class ResponseScheduler:
         req.state = "sent"
         if not req.params:
             return ResponseCreateEvent()
-        return ResponseCreateEvent.model_validate({"type": "response.create", "response": req.params})
+        return ResponseCreateEvent.model_validate(
+            {"type": "response.create", "response": req.params}
+        )
 
     # -- what the server said ----------------------------------------------------------------
 
@@ -207,10 +209,17 @@ class ResponseScheduler:
         """A response started; returns our request it answers, if any."""
         response = event.response
         response_id = response.id or ""
-        out_of_band = "conversation_id" in response.model_fields_set and response.conversation_id is None
+        out_of_band = (
+            "conversation_id" in response.model_fields_set and response.conversation_id is None
+        )
         tag = (response.metadata or {}).get(TAG) if response.metadata else None
         req = self._requests.get(tag) if tag else None
-        if req is None and not out_of_band and self._default_sent is not None and not self._default_sent.tagged:
+        if (
+            req is None
+            and not out_of_band
+            and self._default_sent is not None
+            and not self._default_sent.tagged
+        ):
             req = self._default_sent
         if req is not None:
             req.state = "active"
@@ -248,7 +257,10 @@ class ResponseScheduler:
         ``conversation_already_has_active_response`` puts the request back at the head of the
         queue (it raced a server response); anything else fails it.
         """
-        req = next((r for r in self._requests.values() if r.event_id == event_id and r.state == "sent"), None)
+        req = next(
+            (r for r in self._requests.values() if r.event_id == event_id and r.state == "sent"),
+            None,
+        )
         if req is None:
             return None
         if self._default_sent is req:
