@@ -322,12 +322,14 @@ class Conversation:
         self._sink: PlaybackSink | None = None
         self._app_playback: AppPlayback | None = None
         self._input: InputConverter | None = None
+        self._raw = False
         self._events: deque[ConversationEvent] = deque()
         self._events_waiter: anyio.Event | None = None
         self.events_dropped = 0
         """Events dropped because :meth:`events` was not read (the oldest beyond 10,000)."""
         self._handlers: dict[type[Any], list[Handler[Any]]] = {}
         self._handles: dict[str, ResponseHandle] = {}
+        self._scopes: set[anyio.CancelScope] = set()
         self._interrupts: dict[str, anyio.Event] = {}
         self._running_tools: set[str] = set()
         self._play_wakeup: anyio.Event | None = None
@@ -340,7 +342,8 @@ class Conversation:
         self._budget_action: str | None = None
         self.restores: list[Reconnected] = []
         """Every reconnect and rollover so far."""
-        self._meter.add_budget_callback(self._on_budget)
+        if self._meter.budget is not None:
+            self._meter.add_budget_callback(self._on_budget)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -409,9 +412,9 @@ class Conversation:
         if self._connection is not None:
             # Someone else's connection: apply our options and wait for the server to take them.
             await self._send_session_update(self._session_config)
-        self._tg.start_soon(self._drive)
-        self._tg.start_soon(self._play)
-        self._tg.start_soon(self._tick)
+        self._spawn(self._drive)
+        self._spawn(self._play)
+        self._spawn(self._tick)
         if self._connection is not None:
             await self._wait_update()
         if self._history is not None:
@@ -441,15 +444,16 @@ class Conversation:
         self._finish(None)
 
     async def _close_connection(self) -> None:
+        # No shield around the exit: it leaves the connection's task group, which was entered
+        # before any scope opened here (the connection shields its own closing handshake).
         cm, self._connect_cm = self._connect_cm, None
         if cm is not None:
-            with anyio.CancelScope(shield=True):
-                try:
-                    await cm.__aexit__(None, None, None)
-                except RealtimeKitError as exc:
-                    # The session had already failed; that failure is reported once, by us.
-                    if self._error is None:
-                        self._error = exc
+            try:
+                await cm.__aexit__(None, None, None)
+            except RealtimeKitError as exc:
+                # The session had already failed; that failure is reported once, by us.
+                if self._error is None:
+                    self._error = exc
 
     def _finish(self, error: BaseException | None) -> None:
         if self._closed:
@@ -464,8 +468,27 @@ class Conversation:
         )
         if self._done is not None:
             self._done.set()
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
+        # Not the task group's own scope: the app's ``async with`` body runs inside it.
+        for scope in list(self._scopes):
+            scope.cancel()
+
+    def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``fn(*args)`` in the task group, in a scope the conversation can cancel."""
+        if self._tg is None:
+            return
+        scope = anyio.CancelScope()
+        if self._closed:
+            scope.cancel()
+        self._scopes.add(scope)
+
+        async def run() -> None:
+            try:
+                with scope:
+                    await fn(*args)
+            finally:
+                self._scopes.discard(scope)
+
+        self._tg.start_soon(run)
 
     # -- public state --------------------------------------------------------------------------
 
@@ -513,49 +536,41 @@ class Conversation:
 
     # -- events --------------------------------------------------------------------------------
 
-    async def events(self, *, raw: bool = False) -> AsyncIterator[ConversationEvent]:
+    def events(self, *, raw: bool = False) -> AsyncIterator[ConversationEvent]:
         """Every conversation event in order, until :class:`ConversationClosed` (included).
 
         Assistant audio is not in this stream (read :meth:`audio`, or ``on(AssistantAudio)``).
         With ``raw=True`` every server event also comes as a :class:`RawServerEvent`. One
         reader at a time: several readers share (split) the stream.
         """
-        self._raw = raw
-        while True:
-            while not self._events:
-                if self._closed and not self._events:
-                    return
-                waiter = self._events_waiter = anyio.Event()
-                await waiter.wait()
-            event = self._events.popleft()
-            if isinstance(event, RawServerEvent) and not raw:
-                continue
-            yield event
-            if isinstance(event, ConversationClosed):
-                return
+        if raw:
+            self._raw = True
+        return _EventStream(self, raw)
 
-    _raw = False
-
-    async def audio(self) -> AsyncIterator[AssistantAudio]:
+    def audio(self) -> AsyncIterator[AssistantAudio]:
         """Assistant audio at ``output_rate``, in playback order, when no sink was given.
 
         Interruptions flush what you have not read; the frames you did read and still buffer are
         yours to drop when an :class:`Interrupted` event arrives (or use a sink).
         """
-        playback = self._app_playback
-        if playback is None:
+        if self._app_playback is None:
             raise LocalProtocolError(
                 "read conversation.audio()",
                 "audio goes to the playback sink you gave (or audio is off)",
             )
-        engine = self._engine
+        return _AudioStream(self, self._app_playback)
+
+    async def _next_event(self, raw: bool) -> ConversationEvent:
         while True:
-            item = await playback.next_frame()
-            if item is None:
-                return
-            frame, item_id, content_index = item
-            response_id = engine.response_of(item_id) if engine is not None else ""
-            yield AssistantAudio(item_id, response_id, content_index, frame)
+            while not self._events:
+                if self._closed:
+                    raise StopAsyncIteration
+                waiter = self._events_waiter = anyio.Event()
+                await waiter.wait()
+            event = self._events.popleft()
+            if isinstance(event, RawServerEvent) and not raw:
+                continue
+            return event
 
     def played(self, samples: int | PCMFrame) -> int:
         """``playback="reported"``: you played ``samples`` of the audio read from :meth:`audio`."""
@@ -619,7 +634,7 @@ class Conversation:
             _log.exception("conversation handler %r failed on %s", handler, type(event).__name__)
             return
         if result is not None and self._tg is not None:
-            self._tg.start_soon(_await_handler, handler, result)
+            self._spawn(_await_handler, handler, result)
 
     # -- audio in ------------------------------------------------------------------------------
 
@@ -907,7 +922,7 @@ class Conversation:
     def _kick(self) -> None:
         """Something may be ready to send: let the driver flush soon."""
         if self._tg is not None and not self._closed:
-            self._tg.start_soon(self._flush)
+            self._spawn(self._flush)
 
     async def _flush(self) -> None:
         """Send what the engine and the scheduler want sent, then hand out events."""
@@ -922,8 +937,8 @@ class Conversation:
                     (e, None) for e in engine.outbox
                 ]
                 engine.outbox.clear()
-                for request, event in self._scheduler.ready(self._now()):
-                    batch.append((event, request))
+                for ready_request, create in self._scheduler.ready(self._now()):
+                    batch.append((create, ready_request))
                 if not batch:
                     break
                 for event, request in batch:
@@ -980,9 +995,9 @@ class Conversation:
         if engine.tool_cancels:
             cancels, engine.tool_cancels = engine.tool_cancels, []
             for call_id, _name in cancels:
-                start = engine.call(call_id)
-                if start is not None:
-                    self._cancel_tools(start.response_id)
+                call = engine.call(call_id)
+                if call is not None:
+                    self._cancel_tools(call.response_id)
         if engine.holding and self._tick_wakeup is not None:
             self._tick_wakeup.set()
 
@@ -1138,10 +1153,10 @@ class Conversation:
         if interrupt is None:
             interrupt = self._interrupts[start.response_id] = anyio.Event()
         self._running_tools.add(start.call_id)
-        self._tg.start_soon(self._run_tool, start, interrupt)
+        self._spawn(self._run_tool, start, interrupt)
         tool = self._tools.get(start.name)
         if tool is not None and tool.filler:
-            self._tg.start_soon(self._filler, start, tool.filler)
+            self._spawn(self._filler, start, tool.filler)
 
     def _cancel_tools(self, response_id: str) -> None:
         """The user interrupted ``response_id``: its tools with ``on_interrupt="cancel"`` stop."""
@@ -1216,7 +1231,7 @@ class Conversation:
         else:
             action = "stopped"
             if self._tg is not None and not self._closing:
-                self._tg.start_soon(self._hang_up, "budget")
+                self._spawn(self._hang_up, "budget")
         alert = BudgetAlert(budget_event, action)
         if engine is not None:
             engine.events.append(alert)
@@ -1227,7 +1242,7 @@ class Conversation:
         limit = self._idle_hangup_after
         if limit is not None and event.count >= limit:
             if self._tg is not None and not self._closing:
-                self._tg.start_soon(self._hang_up, "idle")
+                self._spawn(self._hang_up, "idle")
             return UserIdle(event.count, "hung_up", event.at)
         return event
 
@@ -1240,6 +1255,47 @@ class Conversation:
         if self._error is None:
             self._error = _Hangup(reason)
         await self.aclose()
+
+
+class _EventStream:
+    """``conversation.events()``: an iterator object (not a generator), so leaving an
+    ``async for`` early never leaves a half-finished generator for the garbage collector."""
+
+    def __init__(self, conv: Conversation, raw: bool) -> None:
+        self._conv = conv
+        self._raw = raw
+        self._ended = False
+
+    def __aiter__(self) -> _EventStream:
+        return self
+
+    async def __anext__(self) -> ConversationEvent:
+        if self._ended:
+            raise StopAsyncIteration
+        event = await self._conv._next_event(self._raw)
+        if isinstance(event, ConversationClosed):
+            self._ended = True
+        return event
+
+
+class _AudioStream:
+    """``conversation.audio()``: assistant audio frames as :class:`AssistantAudio`."""
+
+    def __init__(self, conv: Conversation, playback: AppPlayback) -> None:
+        self._conv = conv
+        self._playback = playback
+
+    def __aiter__(self) -> _AudioStream:
+        return self
+
+    async def __anext__(self) -> AssistantAudio:
+        item = await self._playback.next_frame()
+        if item is None:
+            raise StopAsyncIteration
+        frame, item_id, content_index = item
+        engine = self._conv._engine
+        response_id = engine.response_of(item_id) if engine is not None else ""
+        return AssistantAudio(item_id, response_id, content_index, frame)
 
 
 class _Hangup(RealtimeKitError):

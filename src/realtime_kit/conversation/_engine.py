@@ -731,7 +731,7 @@ class ConversationEngine:
         self._calls[call_id] = start
         entry = self.log.get(item_id)
         if not isinstance(entry, ToolCallEntry):
-            entry = self.log.place(ToolCallEntry(item_id, call_id, name, arguments), None)  # type: ignore[assignment]
+            entry = self.log.place(ToolCallEntry(item_id, call_id, name, arguments), None)
         assert isinstance(entry, ToolCallEntry)
         entry.arguments = arguments
         entry.response_id = response_id
@@ -839,9 +839,10 @@ class ConversationEngine:
         deleted: list[str] = []
         responses_hit: set[str] = set()
         for item_id, index, heard, _ in cut_items:
-            item = self._items.get(item_id)
-            if item is None:
+            found = self._items.get(item_id)
+            if found is None:
                 continue
+            item = found
             responses_hit.add(item.response_id)
             wire_ms = self._wire_ms(item)
             heard = min(heard, wire_ms)

@@ -134,7 +134,7 @@ def turn_detection_payload(value: TurnDetectionArg) -> dict[str, Any] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return TurnDetection(type=value).payload()  # type: ignore[arg-type]
+        return TurnDetection(type=value).payload()
     if isinstance(value, TurnDetection):
         return value.payload()
     if isinstance(value, Mapping):
