@@ -51,3 +51,147 @@ async def test_a_spoken_turn_end_to_end() -> None:
             assert conv.log.transcript() == (
                 "User: What is the weather in Paris?\nAssistant: Hello! How can I help you today?"
             )
+
+
+async def _reply_received(conv: Conversation, seen: list[ConversationEvent]) -> ResponseDone:
+    done: ResponseDone = await _until(conv, ResponseDone, seen)
+    return done
+
+
+@pytest.mark.parametrize("heard_ms", [0, 700, None])
+async def test_barge_in_truncates_where_the_listener_is(heard_ms: int | None) -> None:
+    """The listener heard ``heard_ms`` of the reply (None: all of it), then the user spoke."""
+    from realtime_kit.conversation import Interrupted
+
+    server_clock = FakeClock()
+    listener_clock = FakeClock(auto_advance=False)
+    brain = ScriptedBrain(["The weather in Paris is sunny and warm, with a light breeze.", "Sure."])
+    async with FakeRealtimeServer(clock=server_clock, brain=brain) as server:
+        listener = SimulatedListener(listener_clock.now)
+        async with Conversation(
+            api_key="sk-test", base_url=server.base_url, playback=listener, clock=server_clock.wall
+        ) as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(server.speak("What is the weather in Paris?") + SILENCE_1S)
+            await _reply_received(conv, seen)
+            reply = conv.log.turns()[-1]
+            with anyio.fail_after(10):
+                while listener.clock.queued_ms < 1000:  # the player hands the audio over
+                    await anyio.sleep(0.01)
+            total = listener.clock.queued_ms
+            listener_clock.advance((total + 1000 if heard_ms is None else heard_ms) / 1000)
+            await conv.send_audio(server.speak("Thanks, that is all.") + SILENCE_1S)
+            await _until(conv, ResponseDone, seen)
+            # The whole second utterance was sent at once, so the server may finish its reply
+            # before it handles our truncate or delete: wait for the acknowledgement itself.
+            record = conv.connection.protocol.item(reply.item_id)
+            with anyio.fail_after(10):
+                while heard_ms is not None and record is not None and record.truncated_ms is None:
+                    if conv.connection.protocol.item(reply.item_id) is None:
+                        break  # deleted
+                    await anyio.sleep(0.01)
+            cuts = [e for e in seen if isinstance(e, Interrupted)]
+            if heard_ms is None:
+                assert cuts == []  # heard to the end: nothing is truncated
+                assert conv.log.get(reply.item_id).text == reply.text  # type: ignore[union-attr]
+                return
+            [cut] = cuts
+            entry = conv.log.get(reply.item_id)
+            if heard_ms == 0:
+                assert cut.deleted_item_ids == (reply.item_id,) and not cut.truncated
+                assert entry.deleted  # type: ignore[union-attr]
+            else:
+                assert (cut.item_id, cut.heard_ms, cut.truncated) == (reply.item_id, heard_ms, True)
+                assert cut.heard_text and "breeze" not in cut.heard_text
+                assert entry.text == cut.heard_text  # type: ignore[union-attr]
+                record = conv.connection.protocol.item(reply.item_id)
+                assert record is not None and record.truncated_ms == heard_ms
+
+
+async def test_tools_run_concurrently_and_one_follow_up_answers_them() -> None:
+    import time as _time
+
+    from realtime_kit.conversation import ToolCallFinished, tool
+    from realtime_kit.testing import Reply, ToolCall
+
+    def get_weather(city: str) -> dict[str, object]:
+        """Current weather for a city.
+
+        Args:
+            city: the city name.
+        """
+        _time.sleep(0.05)  # a blocking call: runs in a worker thread, audio keeps flowing
+        return {"city": city, "sky": "sunny"}
+
+    async def get_time(zone: str) -> str:
+        """The time in a zone."""
+        return f"12:00 in {zone}"
+
+    def broken() -> str:
+        """Always fails."""
+        raise RuntimeError("database is down")
+
+    @tool(timeout=0.2)
+    async def slow() -> str:
+        """Never answers in time."""
+        await anyio.sleep(60)
+        return "late"
+
+    brain = ScriptedBrain(
+        [
+            Reply(
+                tool_calls=[
+                    ToolCall("get_weather", {"city": "Paris"}),
+                    ToolCall("get_time", {"zone": "CET"}),
+                    ToolCall("broken", {}),
+                    ToolCall("slow", {}),
+                ]
+            )
+        ]
+    )
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            tools=[get_weather, get_time, broken, slow],
+            audio_output=False,
+            clock=clock.wall,
+        ) as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(server.speak("What is the weather in Paris?") + SILENCE_1S)
+            await _until(conv, ResponseDone, seen)  # the response that called the tools
+            second = await _until(conv, ResponseDone, seen)  # the one follow-up
+            finished = {e.name: e for e in seen if isinstance(e, ToolCallFinished)}
+            assert set(finished) == {"get_weather", "get_time", "broken", "slow"}
+            assert finished["get_weather"].status == "ok"
+            assert finished["get_weather"].output == '{"city":"Paris","sky":"sunny"}'
+            assert finished["broken"].status == "error" and "database is down" in finished["broken"].output
+            assert finished["slow"].status == "timeout"
+            assert second.status == "completed"
+            entries = [e for e in conv.log.entries if e.kind == "tool_call"]
+            assert [e.status for e in entries] == ["ok", "ok", "error", "timeout"]  # type: ignore[union-attr]
+            assert all(e.output for e in entries)  # type: ignore[union-attr]
+            # Exactly one follow-up: two responses in all.
+            assert len([e for e in seen if isinstance(e, ResponseDone)]) == 2
+
+
+async def test_two_requests_while_one_is_active_are_answered_in_order() -> None:
+    brain = ScriptedBrain(["First.", "Second.", "Third."])
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            audio_output=False,
+            turn_detection=None,
+            clock=clock.wall,
+        ) as conv:
+            a = conv.respond(instructions="one")
+            b = conv.respond(instructions="two")
+            c = conv.respond(instructions="three")
+            results = [await h.wait() for h in (a, b, c)]
+            assert [r.status for r in results if r] == ["completed"] * 3
+            texts = [t.text for t in conv.log.turns()]
+            assert texts == ["First.", "Second.", "Third."]
+            assert not [e for e in conv.log.entries if e.kind == "tool_call"]
