@@ -1,7 +1,7 @@
 """One session on one transport (a connection has one at a time, two during a switch), where a
 connection goes, and the ``session.update`` built from a caller's config.
 
-Kept apart from ``connection`` to keep files readable. Imports: pydantic, the standard library,
+Kept apart from ``connection`` to keep files readable. Imports: pybase64, pydantic, the standard library,
 ``events``, ``protocol`` and ``transports``.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pybase64
 from pydantic import BaseModel
 
 from realtime_kit.events import ClientEvent, decode_client_event
@@ -60,14 +61,32 @@ class Leg:
         self.uncommitted_end_ms.append(self.appended_ms)
 
     def forget_uncommitted(self, up_to_ms: float | None = None) -> None:
-        """Drop uncommitted audio: all of it, or the appends that end by ``up_to_ms``."""
+        """Drop uncommitted audio: all of it, or what lies before ``up_to_ms``.
+
+        An append that straddles ``up_to_ms`` keeps only its part after it: a VAD commit takes
+        the audio up to the end of speech, and a reconnect must not send that speech again (an
+        app that appends a whole utterance at once would otherwise be heard twice).
+        """
         if up_to_ms is None:
             self.uncommitted.clear()
             self.uncommitted_end_ms.clear()
             return
-        keep = [i for i, end in enumerate(self.uncommitted_end_ms) if end > up_to_ms]
-        self.uncommitted = [self.uncommitted[i] for i in keep]
-        self.uncommitted_end_ms = [self.uncommitted_end_ms[i] for i in keep]
+        per_ms = self.core.input_bytes_per_ms
+        kept: list[str] = []
+        ends: list[float] = []
+        for audio, end in zip(self.uncommitted, self.uncommitted_end_ms, strict=True):
+            if end <= up_to_ms:
+                continue
+            begin = end - len(audio) * 3 / 4 / per_ms
+            if begin < up_to_ms:
+                data = pybase64.b64decode(audio)
+                cut = int((up_to_ms - begin) * per_ms)
+                cut -= cut % (2 if per_ms % 2 == 0 else 1)  # whole PCM16 samples
+                audio = pybase64.b64encode(data[cut:]).decode("ascii")
+            kept.append(audio)
+            ends.append(end)
+        self.uncommitted = kept
+        self.uncommitted_end_ms = ends
 
 
 def session_update(kind: SessionKind, session: Mapping[str, Any] | BaseModel) -> ClientEvent:

@@ -195,3 +195,80 @@ async def test_two_requests_while_one_is_active_are_answered_in_order() -> None:
             texts = [t.text for t in conv.log.turns()]
             assert texts == ["First.", "Second.", "Third."]
             assert not [e for e in conv.log.entries if e.kind == "tool_call"]
+
+
+async def test_reconnect_mid_turn_keeps_instructions_tools_and_history() -> None:
+    from realtime_kit import ReconnectPolicy
+    from realtime_kit.conversation import Reconnected
+
+    def lookup(order: str) -> str:
+        """Look up an order."""
+        return f"order {order} ships tomorrow"
+
+    clock = FakeClock()
+    brain = ScriptedBrain(
+        ["Hello, I can help with orders.", "This answer gets cut by a network drop.", "Still here."]
+    )
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            instructions="You are the order desk.",
+            tools=[lookup],
+            audio_output=False,
+            reconnect=ReconnectPolicy(initial_delay=0.01),
+            clock=clock.wall,
+        ) as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(server.speak("Hello there.") + SILENCE_1S)
+            await _until(conv, ResponseDone, seen)
+            server.faults.drop_on("response.output_audio_transcript.delta", nth=12)
+            await conv.send_audio(server.speak("Where is my order?") + SILENCE_1S)
+            restored = await _until(conv, Reconnected, seen)
+            assert restored.cause == "reconnect"
+            assert restored.restored.restored_config
+            old, new = await server.wait_for_connections(2)
+            # The new session has the agent's instructions, tools and the history as text.
+            with anyio.fail_after(10):
+                while not new.items:
+                    await anyio.sleep(0.01)
+            assert new.config["instructions"] == "You are the order desk."
+            assert [t["name"] for t in new.config["tools"]] == ["lookup"]
+            texts = [p.get("text") for item in new.items for p in item.get("content", [])]
+            assert texts[:2] == ["Hello there.", "Hello, I can help with orders."]
+            # And it goes on: the next turn is answered in the new session.
+            await conv.send_audio(server.speak("Are you there?") + SILENCE_1S)
+            done = await _until(conv, ResponseDone, seen)
+            assert done.status == "completed"
+            assert conv.log.turns()[0].text == "Hello there."
+            assert any(e.text == "Where is my order?" for e in conv.log.turns())
+
+
+async def test_rollover_before_the_60_minute_cap() -> None:
+    from realtime_kit import RolloverPolicy
+    from realtime_kit.conversation import Reconnected
+
+    clock = FakeClock()
+    brain = ScriptedBrain(["First answer.", "Second answer."])
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            instructions="Be brief.",
+            audio_output=False,
+            rollover=RolloverPolicy(lead_time=300, hard_deadline=20, poll_interval=0.05),
+            clock=clock.wall,
+        ) as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(server.speak("Remember the word teapot.") + SILENCE_1S)
+            await _until(conv, ResponseDone, seen)
+            clock.advance(3600 - 250)
+            rolled = await _until(conv, Reconnected, seen)
+            assert rolled.cause == "rollover" and rolled.lost == ()
+            await conv.send_audio(server.speak("What was the word?") + SILENCE_1S)
+            done = await _until(conv, ResponseDone, seen)
+            assert done.status == "completed"
+            _, new = await server.wait_for_connections(2)
+            texts = [p.get("text") for item in new.items for p in item.get("content", [])]
+            assert texts[:2] == ["Remember the word teapot.", "First answer."]
+            assert new.config["instructions"] == "Be brief."
