@@ -45,6 +45,9 @@ class Leg:
     uncommitted_end_ms: list[float] = field(default_factory=list)
     appended_ms: float = 0.0
     vad_end_ms: float | None = None
+    # The connection's clock when the session opened, for the rollover deadline.
+    opened_at: float = 0.0
+    skew_reported: bool = False
     # The transport's synchronous write and push delivery, when it has them.
     try_send: Callable[[bytes], bool] | None = field(init=False)
     deliver_to: Callable[..., None] | None = field(init=False)

@@ -31,6 +31,9 @@ __all__ = ["rollover_loop"]
 
 _log = logging.getLogger("realtime_kit.connection")
 
+SESSION_CAP_S = 3600  # PROTOCOL.md §5: a session lasts at most 60 minutes
+_SKEW_TOLERANCE_S = 120
+
 
 async def rollover_loop(conn: RealtimeConnection) -> None:
     """Watch ``expires_at`` and roll the connection over; runs until the connection ends."""
@@ -39,7 +42,7 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
     while not conn._closing:
         leg = conn._leg
         assert leg is not None
-        expires = leg.core.expires_at
+        expires = _deadline(leg, policy)
         if expires is None:
             return
         remaining = expires - conn._clock()
@@ -81,6 +84,33 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
             await standby.transport.aclose()
             continue
         await leg.transport.aclose(1000, "rolled over to a new session")
+
+
+def _deadline(leg: Leg, policy: RolloverPolicy) -> float | None:
+    """When ``leg``'s session ends, on the connection's clock.
+
+    ``expires_at`` is the server's clock; a session is given 60 minutes. When the window it
+    implies from the moment the session opened here is implausible (no longer than the lead time,
+    or longer than the cap), the two clocks disagree, and the deadline is taken as 60 minutes
+    after the session opened instead: a skewed clock must not roll over in a loop, or never.
+    """
+    expires = leg.core.expires_at
+    if expires is None:
+        return None
+    window = expires - leg.opened_at
+    if window <= policy.lead_time or window > SESSION_CAP_S + _SKEW_TOLERANCE_S:
+        if not leg.skew_reported:
+            leg.skew_reported = True
+            _log.warning(
+                "rollover: the session's expires_at is %.0f s from when it opened by this clock"
+                " (expected ~%d s): the clocks disagree; assuming the session ends %d s after it"
+                " opened",
+                window,
+                SESSION_CAP_S,
+                SESSION_CAP_S,
+            )
+        return leg.opened_at + SESSION_CAP_S
+    return float(expires)
 
 
 async def _nap(conn: RealtimeConnection, seconds: float, leg: Leg) -> None:

@@ -397,7 +397,7 @@ class RealtimeConnection:
             await transport.aclose()
             raise
         self._generation += 1
-        return Leg(transport, core, self._generation), early
+        return Leg(transport, core, self._generation, opened_at=self._clock()), early
 
     def _install(self, leg: Leg) -> None:
         self._leg = leg
