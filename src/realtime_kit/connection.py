@@ -510,8 +510,6 @@ class RealtimeConnection:
             # it is still in the server's buffer and must survive a reconnect.
             leg.forget_uncommitted(leg.vad_end_ms)
             leg.vad_end_ms = None
-        elif kind == "input_audio_buffer.cleared":
-            leg.forget_uncommitted()
         return self._deliver_now(event)
 
     def _deliver_now(self, event: Delivered) -> bool:

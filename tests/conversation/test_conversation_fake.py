@@ -272,3 +272,78 @@ async def test_rollover_before_the_60_minute_cap() -> None:
             texts = [p.get("text") for item in new.items for p in item.get("content", [])]
             assert texts[:2] == ["Remember the word teapot.", "First answer."]
             assert new.config["instructions"] == "Be brief."
+
+
+async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
+    from realtime_kit.conversation import SessionChanged
+
+    clock = FakeClock()
+    brain = ScriptedBrain(["Welcome to the desk.", "You said something."])
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            turn_detection=None,
+            output_rate=16000,
+            clock=clock.wall,
+        ) as conv:
+            greeting = conv.say("Welcome to the desk.")
+            frames = []
+            async for chunk in conv.audio():
+                frames.append(chunk.frame)
+                if sum(f.duration_ms for f in frames) > 900:
+                    break
+            done = await greeting.wait()
+            assert done is not None and done.status == "completed"
+            assert all(f.rate == 16000 for f in frames)
+            await conv.start_turn()
+            await conv.send_audio(server.speak("Hello."))
+            handle = await conv.end_turn()
+            assert handle is not None
+            reply = await handle.wait()
+            assert reply is not None and reply.status == "completed"
+            assert [t.kind for t in conv.log.turns()] == ["assistant", "user", "assistant"]
+            session = await conv.update(instructions="Now be terse.")
+            assert session["instructions"] == "Now be terse."
+            await conv.aclose()
+            changes = [e async for e in conv.events() if isinstance(e, SessionChanged)]
+            assert changes[-1].session["instructions"] == "Now be terse."
+
+
+async def test_a_refused_update_raises_configuration_error() -> None:
+    from realtime_kit.errors import ConfigurationError
+
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock) as server:
+        async with Conversation(
+            api_key="sk-test", base_url=server.base_url, audio_output=False, clock=clock.wall
+        ) as conv:
+            with pytest.raises(ConfigurationError, match="refused"):
+                await conv.update(session={"audio": {"input": {"colour": "blue"}}})
+            # The conversation goes on.
+            await conv.update(instructions="fine")
+            assert conv.session is not None and conv.session["instructions"] == "fine"
+
+
+async def test_budget_wraps_up_then_hangs_up() -> None:
+    from decimal import Decimal
+
+    from realtime_kit import Budget
+    from realtime_kit.conversation import BudgetAlert, ConversationClosed
+
+    clock = FakeClock()
+    brain = ScriptedBrain(["A long answer " * 30, "Goodbye and thank you.", "More."])
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        async with Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            budget=Budget(Decimal("0.02"), warn_percent=10, wrap_up_percent=20),
+            audio_output=False,
+            clock=clock.wall,
+        ) as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(server.speak("Tell me everything.") + SILENCE_1S)
+            await _until(conv, ConversationClosed, seen)
+            actions = [e.action for e in seen if isinstance(e, BudgetAlert)]
+            assert actions[:2] == ["warned", "wrapping_up"]
+            assert conv.closed and conv.error is None

@@ -334,7 +334,11 @@ class Conversation:
         self._running_tools: set[str] = set()
         self._play_wakeup: anyio.Event | None = None
         self._tick_wakeup: anyio.Event | None = None
-        self._update_waiters: list[tuple[str, anyio.Event, list[BaseException]]] = []
+        # Every session.update gets exactly one answer (session.updated, or an error caused by
+        # it), in order: update number n is answered by answer number n.
+        self._updates_sent = 0
+        self._updates_answered = 0
+        self._update_waiters: dict[int, tuple[anyio.Event, list[BaseException]]] = {}
         self._closed = False
         self._closing = False
         self._error: BaseException | None = None
@@ -370,6 +374,7 @@ class Conversation:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+        await self._close_connection()
         tg, self._tg = self._tg, None
         if tg is not None:
             tg.cancel_scope.cancel()
@@ -387,6 +392,7 @@ class Conversation:
             )
             self._connect_cm = connect(**target, session=self._session_config, **self._connect_args)
             conn = await self._connect_cm.__aenter__()
+            self._updates_sent = 1  # connect() sent the config; its answer is still to come
         self._conn = conn
         capabilities = conn.transport.capabilities
         server_playback = capabilities.server_playback or self._call_id is not None
@@ -411,12 +417,12 @@ class Conversation:
         )
         if self._connection is not None:
             # Someone else's connection: apply our options and wait for the server to take them.
-            await self._send_session_update(self._session_config)
+            number = await self._send_session_update(self._session_config)
         self._spawn(self._drive)
         self._spawn(self._play)
         self._spawn(self._tick)
         if self._connection is not None:
-            await self._wait_update()
+            await self._wait_update(number)
         if self._history is not None:
             await self._seed(self._history)
 
@@ -440,7 +446,11 @@ class Conversation:
                 await self._done.wait()
             return
         self._closing = True
-        await self._close_connection()
+        conn = self._conn
+        if conn is not None and self._connect_cm is not None:
+            # Close the session from whichever task asked; leaving connect()'s block (and its
+            # task group) is the opening task's job, in ``__aexit__``.
+            await conn.aclose()
         self._finish(None)
 
     async def _close_connection(self) -> None:
@@ -848,8 +858,8 @@ class Conversation:
         if session:
             patch = merge_session(patch, session)
         self._require_open()
-        event_id = await self._send_session_update(patch)
-        return await self._wait_update(event_id)
+        number = await self._send_session_update(patch)
+        return await self._wait_update(number)
 
     async def add_message(
         self, text: str, *, role: Literal["user", "system", "assistant"] = "user"
@@ -882,21 +892,39 @@ class Conversation:
         self.log.responses.update(history.responses)
         await self._flush()
 
-    async def _send_session_update(self, session: Mapping[str, Any]) -> str:
-        event = SessionUpdateEvent.model_validate(
-            {"type": "session.update", "session": dict(session)}
-        )
+    async def _send_session_update(self, session: Mapping[str, Any]) -> int:
+        """Send a ``session.update``; returns its number (see :meth:`_wait_update`)."""
+        event = SessionUpdateEvent.model_validate({"type": "session.update", "session": dict(session)})
         await self._send(event)
-        return event.event_id or ""
+        self._updates_sent += 1
+        return self._updates_sent
 
-    async def _wait_update(self, event_id: str | None = None) -> dict[str, Any]:
+    async def _wait_update(self, number: int) -> dict[str, Any]:
+        """Wait for the answer to update ``number``; raise if the server refused it."""
+        if number <= self._updates_answered:
+            return dict(self.session or {})
         waiter = anyio.Event()
         failures: list[BaseException] = []
-        self._update_waiters.append((event_id or "", waiter, failures))
+        self._update_waiters[number] = (waiter, failures)
         await waiter.wait()
         if failures:
             raise failures[0]
         return dict(self.session or {})
+
+    def _update_answered(self, error: ErrorEvent | None) -> None:
+        self._updates_answered += 1
+        waiter = self._update_waiters.pop(self._updates_answered, None)
+        if waiter is None:
+            return
+        event, failures = waiter
+        if error is not None:
+            failures.append(
+                ConfigurationError(
+                    f"the server refused the session change: {error.error.message}"
+                    f" (param {error.error.param})"
+                )
+            )
+        event.set()
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -975,8 +1003,6 @@ class Conversation:
                 event = self._with_cost(event)
                 if event.request_id is not None:
                     self._finish_handle(event.request_id, event)
-            elif isinstance(event, SessionChanged):
-                self._update_confirmed()
             elif isinstance(event, UserIdle):
                 event = self._on_idle(event)
             self._emit(event)
@@ -1024,10 +1050,6 @@ class Conversation:
             event.raw,
         )
 
-    def _update_confirmed(self) -> None:
-        waiters, self._update_waiters = self._update_waiters, []
-        for _, waiter, _ in waiters:
-            waiter.set()
 
     # -- the driver ----------------------------------------------------------------------------
 
@@ -1058,29 +1080,29 @@ class Conversation:
             engine.events.append(ConversationError(f"cost meter: {exc}", None, True, exception=exc))
         if self._raw or RawServerEvent in self._handlers:
             engine.events.append(RawServerEvent(event))
+        if event.type == "session.updated":
+            self._update_answered(None)
         if isinstance(event, ErrorEvent):
             cause = conn.cause_of(event)
             if cause is not None and cause.type == "session.update":
-                self._refuse_updates(event)
+                self._update_answered(event)
             engine.on_error_with_cause(
                 event, cause.type if cause else None, cause.event_id if cause else None
             )
             return
         engine.receive(event)
 
-    def _refuse_updates(self, event: ErrorEvent) -> None:
-        waiters, self._update_waiters = self._update_waiters, []
-        error = ConfigurationError(
-            f"the server refused the session change: {event.error.message} (param {event.error.param})"
-        )
-        for _, waiter, failures in waiters:
-            failures.append(error)
-            waiter.set()
-
     async def _on_restored(self, restored: ConnectionRestored) -> None:
         engine = self._engine
         assert engine is not None
         lost_requests, pending_calls = engine.session_replaced()
+        if restored.restored_config:
+            # The restore re-applied the config with a session.update of its own, sent before
+            # any update of ours still queued: its answer comes first.
+            self._updates_sent += 1
+            self._update_waiters = {
+                number + 1: waiter for number, waiter in self._update_waiters.items()
+            }
         for request in lost_requests:
             self._finish_handle(request.request_id, None)
         if self._reanchor:

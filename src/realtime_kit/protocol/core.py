@@ -44,7 +44,6 @@ from realtime_kit.events import (
     ErrorEvent,
     EventDecoder,
     InputAudioBufferAppendEvent,
-    InputAudioBufferClearedEvent,
     InputAudioBufferCommittedEvent,
     InputAudioBufferSpeechStartedEvent,
     InputAudioBufferSpeechStoppedEvent,
@@ -98,7 +97,8 @@ _STATE_EVENT_TYPES: Final = frozenset(
         ConversationItemInputAudioTranscriptionCompletedEvent,
         ConversationItemInputAudioTranscriptionDeltaEvent,
         InputAudioBufferCommittedEvent,
-        InputAudioBufferClearedEvent,
+        # Not input_audio_buffer.cleared: the count is reset when the clear is *sent*; audio
+        # appended before the acknowledgement arrives is already in the server's new buffer.
         InputAudioBufferSpeechStartedEvent,
         InputAudioBufferSpeechStoppedEvent,
         ResponseCreatedEvent,
@@ -484,8 +484,6 @@ class RealtimeProtocol:
                     self._order.remove(existing.id)
                     existing.previous_item_id = event.previous_item_id
                     self._insert(existing, event.previous_item_id, explicit)
-            case InputAudioBufferClearedEvent():
-                self.input_buffer.bytes_since_commit = 0
             case InputAudioBufferSpeechStartedEvent():
                 self.input_buffer.speaking = True
             case InputAudioBufferSpeechStoppedEvent():
