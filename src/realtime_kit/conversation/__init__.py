@@ -18,7 +18,7 @@ from realtime_kit.conversation._calls import (
     ToolOutcome,
     ToolResult,
 )
-from realtime_kit.conversation._conversation import Conversation, ResponseHandle
+from realtime_kit.conversation._conversation import Conversation
 from realtime_kit.conversation._events import (
     AssistantAudio,
     AssistantTranscript,
@@ -57,6 +57,7 @@ from realtime_kit.conversation._options import AudioFormat, TurnDetection
 from realtime_kit.conversation._playout import AppPlayback, PlaybackSink
 from realtime_kit.conversation._runner import Approver
 from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
+from realtime_kit.conversation._streams import ResponseHandle
 from realtime_kit.conversation._tools import ApprovalPolicy, InterruptPolicy, Tool, tool
 from realtime_kit.conversation._toolset import CallHook, FillerHook, ResultHook, ToolSet
 

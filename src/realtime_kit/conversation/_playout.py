@@ -32,12 +32,12 @@ from realtime_kit.audio.g711 import decode_alaw, decode_ulaw, encode_alaw, encod
 from realtime_kit.errors import AudioError
 
 __all__ = [
+    "WIRE_RATES",
     "AppPlayback",
     "InputConverter",
     "OutputConverter",
     "PlayOp",
     "PlaybackSink",
-    "WIRE_RATES",
 ]
 
 _log = logging.getLogger("realtime_kit.conversation")

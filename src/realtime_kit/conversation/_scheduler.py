@@ -30,8 +30,8 @@ from typing import Any, Final, Literal
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.events import (
     ResponseCancelEvent,
-    ResponseCreateEvent,
     ResponseCreatedEvent,
+    ResponseCreateEvent,
     ResponseDoneEvent,
 )
 
