@@ -27,21 +27,14 @@ sibling modules.
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pybase64
 
-from realtime_kit.audio import PlaybackPosition
+from realtime_kit.conversation._bargein import BargeIn
 from realtime_kit.conversation._events import (
-    AssistantTranscript,
-    AssistantTranscriptDelta,
     ConversationError,
-    ConversationEvent,
     DtmfReceived,
-    Interrupted,
     ResponseDone,
     ResponseStarted,
     SessionChanged,
@@ -50,32 +43,32 @@ from realtime_kit.conversation._events import (
     UserIdle,
     UserSpeechStarted,
     UserSpeechStopped,
-    UserTranscript,
-    UserTranscriptDelta,
-    UserTranscriptFailed,
 )
 from realtime_kit.conversation._log import (
     AssistantTurn,
-    ConversationLog,
     MessageEntry,
     ToolCallEntry,
     UserTurn,
 )
-from realtime_kit.conversation._playout import OutputConverter, PlaybackSink, PlayOp
-from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
+from realtime_kit.conversation._playout import OutputConverter, PlayOp
+from realtime_kit.conversation._scheduler import ResponseRequest
+from realtime_kit.conversation._state import (
+    EngineSettings,
+    ResponseState,
+    ToolStart,
+)
+from realtime_kit.conversation._words import Words
 from realtime_kit.events import (
     ClientEvent,
     ConversationItemAddedEvent,
     ConversationItemCreatedEvent,
     ConversationItemCreateEvent,
     ConversationItemDeletedEvent,
-    ConversationItemDeleteEvent,
     ConversationItemDoneEvent,
     ConversationItemInputAudioTranscriptionCompletedEvent,
     ConversationItemInputAudioTranscriptionDeltaEvent,
     ConversationItemInputAudioTranscriptionFailedEvent,
     ConversationItemTruncatedEvent,
-    ConversationItemTruncateEvent,
     ErrorEvent,
     InputAudioBufferCommittedEvent,
     InputAudioBufferDtmfEventReceivedEvent,
@@ -98,9 +91,9 @@ from realtime_kit.events import (
     SessionCreatedEvent,
     SessionUpdatedEvent,
 )
-from realtime_kit.protocol.transcripts import cut_transcript
 
 __all__ = ["ConversationEngine", "EngineSettings", "ToolStart"]
+
 
 _log = logging.getLogger("realtime_kit.conversation")
 
@@ -108,72 +101,7 @@ _log = logging.getLogger("realtime_kit.conversation")
 _BENIGN = frozenset({"response_cancel_not_active"})
 
 
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    """What the engine needs to know about the session and the app.
-
-    Attributes:
-        wire_format: ``pcm16``, ``pcmu`` or ``pcma``.
-        output_rate: the app's output sample rate.
-        audio_output: decode and play assistant audio (False: transcripts only).
-        server_playback: the server plays the audio and truncates on barge-in itself
-            (WebRTC, SIP); the engine then never truncates or deletes.
-        transcript_hold_s: longest wait for a late user transcript before the assistant's words
-            are released out of order (the log is in order regardless).
-    """
-
-    wire_format: str = "pcm16"
-    output_rate: int = 24000
-    audio_output: bool = True
-    server_playback: bool = False
-    transcript_hold_s: float = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class ToolStart:
-    """A function call whose arguments are complete: the driver runs it."""
-
-    call_id: str
-    name: str
-    arguments: str
-    item_id: str
-    response_id: str
-
-
-@dataclass(slots=True)
-class _Item:
-    """An assistant message item of some response, as far as playback is concerned."""
-
-    item_id: str
-    response_id: str
-    out_of_band: bool
-    audio_index: int = 0
-    wire_bytes: int = 0
-    audio_done: bool = False
-    text: str = ""
-    text_done: bool = False
-    converter: OutputConverter | None = None
-    dropped: bool = False  # its response was interrupted: audio no longer played
-
-
-@dataclass(slots=True)
-class _Response:
-    response_id: str
-    out_of_band: bool
-    request: ResponseRequest | None
-    user_item_id: str | None
-    started_at: float
-    first_audio_at: float | None = None
-    first_heard_at: float | None = None
-    interrupted: bool = False
-    done: bool = False
-    followed_up: bool = False
-    tool_source: str | None = None  # the response whose tool outputs this one answers
-    calls: list[str] = field(default_factory=list)
-    deletes: list[str] = field(default_factory=list)
-
-
-class ConversationEngine:
+class ConversationEngine(BargeIn, Words):
     """See the module docstring.
 
     Args:
@@ -183,45 +111,6 @@ class ConversationEngine:
         log: the conversation log to write.
         now: monotonic seconds.
     """
-
-    def __init__(
-        self,
-        settings: EngineSettings,
-        *,
-        sink: PlaybackSink | None,
-        scheduler: ResponseScheduler,
-        log: ConversationLog,
-        now: Callable[[], float],
-    ) -> None:
-        self.settings = settings
-        self.sink = sink
-        self.scheduler = scheduler
-        self.log = log
-        self.now = now
-        self.events: list[ConversationEvent] = []
-        self.outbox: list[ClientEvent] = []
-        self.playout: deque[PlayOp] = deque()
-        self.tool_starts: list[ToolStart] = []
-        self.tool_cancels: list[tuple[str, str]] = []  # (call_id, tool name)
-        self.epoch = 0  # bumped by every flush, so the player can spot a stale frame
-        self.session: dict[str, Any] | None = None
-        self.barge_in_enabled = True
-        self.server_creates_responses = True
-        self._items: dict[str, _Item] = {}
-        self._responses: dict[str, _Response] = {}
-        self._user_items: list[str] = []  # user audio items in commit order
-        self._pending_transcripts: set[str] = set()
-        self._transcripts: dict[str, str] = {}
-        self._held: list[tuple[float, ConversationEvent]] = []
-        self._held_for: set[str] = set()
-        self._speech_item: str | None = None
-        self._handled_speech: str | None = None
-        self._last_stop: tuple[str, float] | None = None
-        self._idle_count = 0
-        self._calls: dict[str, ToolStart] = {}
-        self._finished_calls: set[str] = set()
-        self._transcription_on = False
-        self._followups: dict[str, str] = {}  # request id → response whose tool outputs it answers
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -293,21 +182,6 @@ class ConversationEngine:
             case _:
                 return
 
-    def tick(self) -> None:
-        """Release held assistant words whose wait for a user transcript has run out."""
-        if self._held and self.now() - self._held[0][0] >= self.settings.transcript_hold_s:
-            self._release_held(force=True)
-
-    @property
-    def holding(self) -> bool:
-        """Assistant words are held back for a late user transcript."""
-        return bool(self._held)
-
-    def response_of(self, item_id: str) -> str:
-        """The response an assistant item belongs to (``""`` when unknown)."""
-        item = self._items.get(item_id)
-        return item.response_id if item is not None else ""
-
     def heard_started(self, item_id: str) -> None:
         """The player handed the first audio of ``item_id`` to the sink (latency)."""
         item = self._items.get(item_id)
@@ -335,13 +209,6 @@ class ConversationEngine:
 
     # -- the user ------------------------------------------------------------------------------
 
-    def log_user(self, item_id: str) -> UserTurn:
-        """The log entry of a user audio turn (created, placed at the end, when first seen)."""
-        entry = self.log.get(item_id)
-        if isinstance(entry, UserTurn):
-            return entry
-        return self.log.place(UserTurn(item_id), None)  # type: ignore[return-value]
-
     def _on_speech_started(self, event: InputAudioBufferSpeechStartedEvent) -> None:
         self.scheduler.user_speaking(True)
         self._speech_item = event.item_id
@@ -368,43 +235,6 @@ class ConversationEngine:
             self.scheduler.expect_server_response(self.now())
         self.scheduler.user_speaking(False)
         self._speech_item = None
-
-    def _on_user_delta(self, event: ConversationItemInputAudioTranscriptionDeltaEvent) -> None:
-        delta = event.delta or ""
-        text = self._transcripts.get(event.item_id, "") + delta
-        self._transcripts[event.item_id] = text
-        turn = self.log_user(event.item_id)
-        if not turn.final:
-            turn.text = text
-        self.events.append(
-            UserTranscriptDelta(event.item_id, delta, text, self.log.position(event.item_id))
-        )
-
-    def _on_user_final(self, item_id: str, transcript: str) -> None:
-        turn = self.log_user(item_id)
-        turn.text = transcript
-        turn.final = True
-        self._transcripts[item_id] = transcript
-        late = item_id in self._held_for
-        self._pending_transcripts.discard(item_id)
-        self.events.append(UserTranscript(item_id, transcript, self.log.position(item_id), late))
-        self._release_held()
-
-    def _on_user_failed(self, event: ConversationItemInputAudioTranscriptionFailedEvent) -> None:
-        turn = self.log_user(event.item_id)
-        turn.failed = True
-        turn.final = True
-        self._pending_transcripts.discard(event.item_id)
-        error = event.error
-        self.events.append(
-            UserTranscriptFailed(
-                event.item_id,
-                getattr(error, "message", None) or "transcription failed",
-                getattr(error, "code", None),
-                self.log.position(event.item_id),
-            )
-        )
-        self._release_held()
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -508,20 +338,6 @@ class ConversationEngine:
                     event.response_id,
                 )
 
-    def _item(self, item_id: str, response_id: str) -> _Item:
-        item = self._items.get(item_id)
-        if item is None:
-            response = self._responses.get(response_id)
-            item = _Item(
-                item_id, response_id, response.out_of_band if response is not None else False
-            )
-            if response is not None and response.interrupted:
-                item.dropped = True
-                if not item.out_of_band and not self.settings.server_playback:
-                    response.deletes.append(item_id)
-            self._items[item_id] = item
-        return item
-
     # -- assistant audio -----------------------------------------------------------------------
 
     def _on_audio(self, event: ResponseOutputAudioDeltaEvent) -> None:
@@ -556,54 +372,6 @@ class ConversationEngine:
                 self.playout.append(PlayOp("audio", item_id, content_index, tail))
         self.playout.append(PlayOp("end", item_id, content_index))
 
-    def _wire_ms(self, item: _Item) -> int:
-        per_ms = 48 if self.settings.wire_format == "pcm16" else 8
-        return item.wire_bytes // per_ms
-
-    # -- assistant words -----------------------------------------------------------------------
-
-    def _on_assistant_delta(self, item_id: str, response_id: str, delta: str) -> None:
-        item = self._item(item_id, response_id)
-        item.text += delta
-        entry = self.log.get(item_id)
-        if isinstance(entry, AssistantTurn) and not entry.interrupted:
-            entry.generated_text = item.text
-            entry.text = item.text
-        self._emit_words(
-            AssistantTranscriptDelta(item_id, response_id, delta, item.text, item.out_of_band)
-        )
-
-    def _on_assistant_text_done(self, item_id: str, response_id: str, text: str) -> None:
-        item = self._item(item_id, response_id)
-        item.text = text
-        item.text_done = True
-        entry = self.log.get(item_id)
-        if isinstance(entry, AssistantTurn):
-            entry.generated_text = text
-            entry.done = True
-            if not entry.interrupted:
-                entry.text = text
-        self._emit_words(AssistantTranscript(item_id, response_id, text, item.out_of_band))
-
-    def _emit_words(self, event: AssistantTranscriptDelta | AssistantTranscript) -> None:
-        if event.out_of_band or not self._pending_transcripts:
-            if self._held:
-                self._held.append((self.now(), event))
-                return
-            self.events.append(event)
-            return
-        # A user turn before this reply has no transcript yet: hold the reply's words.
-        self._held_for.update(self._pending_transcripts)
-        self._held.append((self.now(), event))
-
-    def _release_held(self, *, force: bool = False) -> None:
-        if not self._held or (self._pending_transcripts and not force):
-            return
-        self.events.extend(event for _, event in self._held)
-        self._held.clear()
-        if force:
-            self._held_for.update(self._pending_transcripts)
-
     # -- responses -----------------------------------------------------------------------------
 
     def _on_response_created(self, event: ResponseCreatedEvent) -> None:
@@ -617,7 +385,7 @@ class ConversationEngine:
         source = self._followups.pop(request.request_id, None) if request is not None else None
         if source is not None and source in self._responses:
             user_item = self._responses[source].user_item_id
-        record = self._responses[response_id] = _Response(
+        record = self._responses[response_id] = ResponseState(
             response_id, out_of_band, request, user_item, self.now()
         )
         record.tool_source = source
@@ -650,7 +418,7 @@ class ConversationEngine:
         request = self.scheduler.done(event)
         record = self._responses.get(response_id)
         if record is None:
-            record = self._responses[response_id] = _Response(
+            record = self._responses[response_id] = ResponseState(
                 response_id, False, request, None, self.now()
             )
         record.done = True
@@ -694,7 +462,7 @@ class ConversationEngine:
         )
         self._maybe_follow_up(record)
 
-    def _latency(self, record: _Response) -> TurnLatency | None:
+    def _latency(self, record: ResponseState) -> TurnLatency | None:
         if record.out_of_band:
             return None
         stopped = (
@@ -765,7 +533,7 @@ class ConversationEngine:
             self._maybe_follow_up(record)
         return event
 
-    def _maybe_follow_up(self, record: _Response) -> None:
+    def _maybe_follow_up(self, record: ResponseState) -> None:
         if not record.done or not record.calls or record.out_of_band or record.followed_up:
             return
         if any(call_id not in self._finished_calls for call_id in record.calls):
@@ -784,181 +552,6 @@ class ConversationEngine:
         if record is None:
             return []
         return [c for c in record.calls if c not in self._finished_calls]
-
-    # -- barge-in ------------------------------------------------------------------------------
-
-    def barge_in(self, source: Literal["vad", "app"], *, speech_item: str | None = None) -> bool:
-        """Cut playback where the listener is; returns whether anything was interrupted.
-
-        Called for ``speech_started`` (``vad``) and by ``Conversation.interrupt()`` (``app``).
-        """
-        if speech_item is not None:
-            if self._handled_speech == speech_item:
-                return False
-            self._handled_speech = speech_item
-        positions: list[PlaybackPosition] = self.sink.flush() if self.sink is not None else []
-        self.epoch += 1
-        seen = {(p.item_id, p.content_index) for p in positions}
-        queued_keys: list[tuple[str, int]] = []
-        for op in self.playout:
-            key = (op.item_id, op.content_index)
-            if key not in seen and key not in queued_keys:
-                queued_keys.append(key)
-        self.playout.clear()
-        active_id = self.scheduler.active_response_id
-        active = self._responses.get(active_id) if active_id is not None else None
-        cut_items = [(p.item_id, p.content_index, p.heard_ms, p.estimated) for p in positions]
-        cut_items += [(item_id, index, 0, False) for item_id, index in queued_keys]
-        # An item still streaming whose audio so far was all played: the listener is at its
-        # end, and everything the server has yet to send is unheard.
-        listed = {(c[0], c[1]) for c in cut_items}
-        clock = self.sink.clock if self.sink is not None else None
-        for item in self._items.values():
-            record = self._responses.get(item.response_id)
-            key = (item.item_id, item.audio_index)
-            if (
-                record is not None
-                and not record.done
-                and not item.audio_done
-                and not item.dropped
-                and item.wire_bytes
-                and key not in listed
-            ):
-                heard = clock.heard_ms(item.item_id, content_index=item.audio_index) if clock else 0
-                cut_items.append((item.item_id, item.audio_index, heard, False))
-        if not cut_items and active is None:
-            return False
-        estimated = any(p.estimated for p in positions) or (
-            self.sink is not None and self.sink.clock.estimated
-        )
-        heard_item: str | None = None
-        heard_ms = 0
-        received_ms = 0
-        heard_text = ""
-        truncated = False
-        deleted: list[str] = []
-        responses_hit: set[str] = set()
-        for item_id, index, heard, _ in cut_items:
-            found = self._items.get(item_id)
-            if found is None:
-                continue
-            item = found
-            responses_hit.add(item.response_id)
-            wire_ms = self._wire_ms(item)
-            heard = min(heard, wire_ms)
-            if item.out_of_band:
-                item.dropped = True
-                continue
-            if heard > 0 and heard_item is None:
-                heard_item, heard_ms, received_ms = item_id, heard, wire_ms
-                heard_text = cut_transcript(item.text, heard, wire_ms)
-                if not (item.audio_done and heard >= wire_ms):
-                    self.outbox.append(
-                        ConversationItemTruncateEvent(
-                            item_id=item_id, content_index=index, audio_end_ms=heard
-                        )
-                    )
-                    truncated = True
-                entry = self.log.get(item_id)
-                if isinstance(entry, AssistantTurn):
-                    entry.interrupted = True
-                    entry.heard_ms = heard
-                    entry.text = heard_text
-                    entry.audio_ms = wire_ms
-                item.dropped = not item.audio_done or heard < wire_ms
-            elif heard == 0:
-                item.dropped = True
-                deleted.append(item_id)
-                entry = self.log.get(item_id)
-                if isinstance(entry, AssistantTurn):
-                    entry.interrupted = True
-                    entry.heard_ms = 0
-                    entry.text = ""
-                record = self._responses.get(item.response_id)
-                if record is not None and not record.done:
-                    record.deletes.append(item_id)
-                else:
-                    self._delete(item_id)
-        if active is not None:
-            responses_hit.add(active.response_id)
-        for response_id in responses_hit:
-            record = self._responses.get(response_id)
-            if record is None or record.done:
-                continue
-            record.interrupted = True
-            for call_id in record.calls:
-                if call_id not in self._finished_calls:
-                    self.tool_cancels.append((call_id, self._calls[call_id].name))
-            server_cancels = source == "vad" and self.barge_in_enabled and not record.out_of_band
-            if not server_cancels:
-                cancel = self.scheduler.cancel(response_id)
-                if cancel is not None:
-                    self.outbox.append(cancel)
-        response_of_heard = (
-            self._items[heard_item].response_id
-            if heard_item is not None
-            else (active.response_id if active is not None else None)
-        )
-        self.events.append(
-            Interrupted(
-                heard_item,
-                response_of_heard,
-                heard_ms,
-                received_ms,
-                heard_text,
-                estimated,
-                truncated,
-                tuple(deleted),
-                source,
-                self.now(),
-            )
-        )
-        return True
-
-    def _delete(self, item_id: str) -> None:
-        entry = self.log.get(item_id)
-        if isinstance(entry, AssistantTurn) and entry.deleted:
-            return
-        self.outbox.append(ConversationItemDeleteEvent(item_id=item_id))
-
-    def _on_truncated(self, event: ConversationItemTruncatedEvent) -> None:
-        entry = self.log.get(event.item_id)
-        item = self._items.get(event.item_id)
-        if not isinstance(entry, AssistantTurn):
-            return
-        if self.settings.server_playback and not entry.interrupted:
-            # The server cut its own playback (WebRTC/SIP barge-in): report what was heard.
-            total = (
-                self._wire_ms(item)
-                if item is not None and item.wire_bytes
-                else max(entry.audio_ms, event.audio_end_ms)
-            )
-            text = item.text if item is not None else entry.generated_text
-            heard_text = cut_transcript(text, event.audio_end_ms, total) if total else text
-            entry.interrupted = True
-            entry.heard_ms = event.audio_end_ms
-            entry.text = heard_text
-            self.events.append(
-                Interrupted(
-                    event.item_id,
-                    entry.response_id,
-                    event.audio_end_ms,
-                    total,
-                    heard_text,
-                    False,
-                    True,
-                    (),
-                    "server",
-                    self.now(),
-                )
-            )
-        else:
-            entry.heard_ms = event.audio_end_ms
-
-    def _server_cut(self, response_id: str) -> None:
-        record = self._responses.get(response_id)
-        if record is not None:
-            record.interrupted = True
 
     # -- errors --------------------------------------------------------------------------------
 
