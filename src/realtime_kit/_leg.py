@@ -1,7 +1,8 @@
 """One session on one transport (a connection has one at a time, two during a switch), where a
 connection goes, and the ``session.update`` built from a caller's config.
 
-Kept apart from ``connection`` to keep files readable. Imports: pybase64, pydantic, the standard library,
+Kept apart from ``connection`` to keep files readable. Imports: pybase64, pydantic, the standard
+library,
 ``events``, ``protocol`` and ``transports``.
 """
 
@@ -81,12 +82,13 @@ class Leg:
             if end <= up_to_ms:
                 continue
             begin = end - len(audio) * 3 / 4 / per_ms
+            tail = audio
             if begin < up_to_ms:
                 data = pybase64.b64decode(audio)
                 cut = int((up_to_ms - begin) * per_ms)
                 cut -= cut % (2 if per_ms % 2 == 0 else 1)  # whole PCM16 samples
-                audio = pybase64.b64encode(data[cut:]).decode("ascii")
-            kept.append(audio)
+                tail = pybase64.b64encode(data[cut:]).decode("ascii")
+            kept.append(tail)
             ends.append(end)
         self.uncommitted = kept
         self.uncommitted_end_ms = ends

@@ -16,6 +16,7 @@ from realtime_kit.conversation import (
 )
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedBrain
 from realtime_kit.testing.listener import SimulatedListener
+from tests.conversation._util import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -47,7 +48,8 @@ async def test_a_spoken_turn_end_to_end() -> None:
             assert [type(e).__name__ for e in words] == ["UserTranscript", "AssistantTranscript"]
             assert words[0].text == "What is the weather in Paris?"
             assert words[1].text == "Hello! How can I help you today?"
-            assert done.cost_usd is not None and done.cost_usd > 0
+            assert done.cost_usd is not None
+            assert done.cost_usd > 0
             assert conv.log.transcript() == (
                 "User: What is the weather in Paris?\nAssistant: Hello! How can I help you today?"
             )
@@ -75,21 +77,19 @@ async def test_barge_in_truncates_where_the_listener_is(heard_ms: int | None) ->
             await conv.send_audio(server.speak("What is the weather in Paris?") + SILENCE_1S)
             await _reply_received(conv, seen)
             reply = conv.log.turns()[-1]
-            with anyio.fail_after(10):
-                while listener.clock.queued_ms < 1000:  # the player hands the audio over
-                    await anyio.sleep(0.01)
+            # The player hands the whole reply to the listener (the end of the item included).
+            await eventually(lambda: listener.clock.position(reply.item_id).done)
             total = listener.clock.queued_ms
             listener_clock.advance((total + 1000 if heard_ms is None else heard_ms) / 1000)
             await conv.send_audio(server.speak("Thanks, that is all.") + SILENCE_1S)
             await _until(conv, ResponseDone, seen)
             # The whole second utterance was sent at once, so the server may finish its reply
             # before it handles our truncate or delete: wait for the acknowledgement itself.
-            record = conv.connection.protocol.item(reply.item_id)
-            with anyio.fail_after(10):
-                while heard_ms is not None and record is not None and record.truncated_ms is None:
-                    if conv.connection.protocol.item(reply.item_id) is None:
-                        break  # deleted
-                    await anyio.sleep(0.01)
+            protocol = conv.connection.protocol
+            if heard_ms == 0:
+                await eventually(lambda: protocol.item(reply.item_id) is None)  # deleted
+            elif heard_ms is not None:
+                await eventually(lambda: protocol.item(reply.item_id).truncated_ms is not None)  # type: ignore[union-attr]
             cuts = [e for e in seen if isinstance(e, Interrupted)]
             if heard_ms is None:
                 assert cuts == []  # heard to the end: nothing is truncated
@@ -98,14 +98,17 @@ async def test_barge_in_truncates_where_the_listener_is(heard_ms: int | None) ->
             [cut] = cuts
             entry = conv.log.get(reply.item_id)
             if heard_ms == 0:
-                assert cut.deleted_item_ids == (reply.item_id,) and not cut.truncated
+                assert cut.deleted_item_ids == (reply.item_id,)
+                assert not cut.truncated
                 assert entry.deleted  # type: ignore[union-attr]
             else:
                 assert (cut.item_id, cut.heard_ms, cut.truncated) == (reply.item_id, heard_ms, True)
-                assert cut.heard_text and "breeze" not in cut.heard_text
+                assert cut.heard_text
+                assert "breeze" not in cut.heard_text
                 assert entry.text == cut.heard_text  # type: ignore[union-attr]
                 record = conv.connection.protocol.item(reply.item_id)
-                assert record is not None and record.truncated_ms == heard_ms
+                assert record is not None
+                assert record.truncated_ms == heard_ms
 
 
 async def test_tools_run_concurrently_and_one_follow_up_answers_them() -> None:
@@ -150,14 +153,17 @@ async def test_tools_run_concurrently_and_one_follow_up_answers_them() -> None:
         ]
     )
     clock = FakeClock()
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    server = FakeRealtimeServer(clock=clock, brain=brain)
+    tools = [get_weather, get_time, broken, slow]
+    async with server:
+        conversation = Conversation(
             api_key="sk-test",
             base_url=server.base_url,
-            tools=[get_weather, get_time, broken, slow],
+            tools=tools,
             audio_output=False,
             clock=clock.wall,
-        ) as conv:
+        )
+        async with conversation as conv:
             seen: list[ConversationEvent] = []
             await conv.send_audio(server.speak("What is the weather in Paris?") + SILENCE_1S)
             await _until(conv, ResponseDone, seen)  # the response that called the tools
@@ -166,7 +172,8 @@ async def test_tools_run_concurrently_and_one_follow_up_answers_them() -> None:
             assert set(finished) == {"get_weather", "get_time", "broken", "slow"}
             assert finished["get_weather"].status == "ok"
             assert finished["get_weather"].output == '{"city":"Paris","sky":"sunny"}'
-            assert finished["broken"].status == "error" and "database is down" in finished["broken"].output
+            assert finished["broken"].status == "error"
+            assert "database is down" in finished["broken"].output
             assert finished["slow"].status == "timeout"
             assert second.status == "completed"
             entries = [e for e in conv.log.entries if e.kind == "tool_call"]
@@ -179,22 +186,24 @@ async def test_tools_run_concurrently_and_one_follow_up_answers_them() -> None:
 async def test_two_requests_while_one_is_active_are_answered_in_order() -> None:
     brain = ScriptedBrain(["First.", "Second.", "Third."])
     clock = FakeClock()
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain) as server,
+        Conversation(
             api_key="sk-test",
             base_url=server.base_url,
             audio_output=False,
             turn_detection=None,
             clock=clock.wall,
-        ) as conv:
-            a = conv.respond(instructions="one")
-            b = conv.respond(instructions="two")
-            c = conv.respond(instructions="three")
-            results = [await h.wait() for h in (a, b, c)]
-            assert [r.status for r in results if r] == ["completed"] * 3
-            texts = [t.text for t in conv.log.turns()]
-            assert texts == ["First.", "Second.", "Third."]
-            assert not [e for e in conv.log.entries if e.kind == "tool_call"]
+        ) as conv,
+    ):
+        a = conv.respond(instructions="one")
+        b = conv.respond(instructions="two")
+        c = conv.respond(instructions="three")
+        results = [await h.wait() for h in (a, b, c)]
+        assert [r.status for r in results if r] == ["completed"] * 3
+        texts = [t.text for t in conv.log.turns()]
+        assert texts == ["First.", "Second.", "Third."]
+        assert not [e for e in conv.log.entries if e.kind == "tool_call"]
 
 
 async def test_reconnect_mid_turn_keeps_instructions_tools_and_history() -> None:
@@ -209,8 +218,9 @@ async def test_reconnect_mid_turn_keeps_instructions_tools_and_history() -> None
     brain = ScriptedBrain(
         ["Hello, I can help with orders.", "This answer gets cut by a network drop.", "Still here."]
     )
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain) as server,
+        Conversation(
             api_key="sk-test",
             base_url=server.base_url,
             instructions="You are the order desk.",
@@ -218,30 +228,29 @@ async def test_reconnect_mid_turn_keeps_instructions_tools_and_history() -> None
             audio_output=False,
             reconnect=ReconnectPolicy(initial_delay=0.01),
             clock=clock.wall,
-        ) as conv:
-            seen: list[ConversationEvent] = []
-            await conv.send_audio(server.speak("Hello there.") + SILENCE_1S)
-            await _until(conv, ResponseDone, seen)
-            server.faults.drop_on("response.output_audio_transcript.delta", nth=12)
-            await conv.send_audio(server.speak("Where is my order?") + SILENCE_1S)
-            restored = await _until(conv, Reconnected, seen)
-            assert restored.cause == "reconnect"
-            assert restored.restored.restored_config
-            old, new = await server.wait_for_connections(2)
-            # The new session has the agent's instructions, tools and the history as text.
-            with anyio.fail_after(10):
-                while not new.items:
-                    await anyio.sleep(0.01)
-            assert new.config["instructions"] == "You are the order desk."
-            assert [t["name"] for t in new.config["tools"]] == ["lookup"]
-            texts = [p.get("text") for item in new.items for p in item.get("content", [])]
-            assert texts[:2] == ["Hello there.", "Hello, I can help with orders."]
-            # And it goes on: the next turn is answered in the new session.
-            await conv.send_audio(server.speak("Are you there?") + SILENCE_1S)
-            done = await _until(conv, ResponseDone, seen)
-            assert done.status == "completed"
-            assert conv.log.turns()[0].text == "Hello there."
-            assert any(e.text == "Where is my order?" for e in conv.log.turns())
+        ) as conv,
+    ):
+        seen: list[ConversationEvent] = []
+        await conv.send_audio(server.speak("Hello there.") + SILENCE_1S)
+        await _until(conv, ResponseDone, seen)
+        server.faults.drop_on("response.output_audio_transcript.delta", nth=12)
+        await conv.send_audio(server.speak("Where is my order?") + SILENCE_1S)
+        restored = await _until(conv, Reconnected, seen)
+        assert restored.cause == "reconnect"
+        assert restored.restored.restored_config
+        _, new = await server.wait_for_connections(2)
+        # The new session has the agent's instructions, tools and the history as text.
+        await eventually(lambda: new.items)
+        assert new.config["instructions"] == "You are the order desk."
+        assert [t["name"] for t in new.config["tools"]] == ["lookup"]
+        texts = [p.get("text") for item in new.items for p in item.get("content", [])]
+        assert texts[:2] == ["Hello there.", "Hello, I can help with orders."]
+        # And it goes on: the next turn is answered in the new session.
+        await conv.send_audio(server.speak("Are you there?") + SILENCE_1S)
+        done = await _until(conv, ResponseDone, seen)
+        assert done.status == "completed"
+        assert conv.log.turns()[0].text == "Hello there."
+        assert any(e.text == "Where is my order?" for e in conv.log.turns())
 
 
 async def test_rollover_before_the_60_minute_cap() -> None:
@@ -250,28 +259,31 @@ async def test_rollover_before_the_60_minute_cap() -> None:
 
     clock = FakeClock()
     brain = ScriptedBrain(["First answer.", "Second answer."])
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain) as server,
+        Conversation(
             api_key="sk-test",
             base_url=server.base_url,
             instructions="Be brief.",
             audio_output=False,
             rollover=RolloverPolicy(lead_time=300, hard_deadline=20, poll_interval=0.05),
             clock=clock.wall,
-        ) as conv:
-            seen: list[ConversationEvent] = []
-            await conv.send_audio(server.speak("Remember the word teapot.") + SILENCE_1S)
-            await _until(conv, ResponseDone, seen)
-            clock.advance(3600 - 250)
-            rolled = await _until(conv, Reconnected, seen)
-            assert rolled.cause == "rollover" and rolled.lost == ()
-            await conv.send_audio(server.speak("What was the word?") + SILENCE_1S)
-            done = await _until(conv, ResponseDone, seen)
-            assert done.status == "completed"
-            _, new = await server.wait_for_connections(2)
-            texts = [p.get("text") for item in new.items for p in item.get("content", [])]
-            assert texts[:2] == ["Remember the word teapot.", "First answer."]
-            assert new.config["instructions"] == "Be brief."
+        ) as conv,
+    ):
+        seen: list[ConversationEvent] = []
+        await conv.send_audio(server.speak("Remember the word teapot.") + SILENCE_1S)
+        await _until(conv, ResponseDone, seen)
+        clock.advance(3600 - 250)
+        rolled = await _until(conv, Reconnected, seen)
+        assert rolled.cause == "rollover"
+        assert rolled.lost == ()
+        await conv.send_audio(server.speak("What was the word?") + SILENCE_1S)
+        done = await _until(conv, ResponseDone, seen)
+        assert done.status == "completed"
+        _, new = await server.wait_for_connections(2)
+        texts = [p.get("text") for item in new.items for p in item.get("content", [])]
+        assert texts[:2] == ["Remember the word teapot.", "First answer."]
+        assert new.config["instructions"] == "Be brief."
 
 
 async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
@@ -279,50 +291,57 @@ async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
 
     clock = FakeClock()
     brain = ScriptedBrain(["Welcome to the desk.", "You said something."])
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain) as server,
+        Conversation(
             api_key="sk-test",
             base_url=server.base_url,
             turn_detection=None,
             output_rate=16000,
             clock=clock.wall,
-        ) as conv:
-            greeting = conv.say("Welcome to the desk.")
-            frames = []
-            async for chunk in conv.audio():
-                frames.append(chunk.frame)
-                if sum(f.duration_ms for f in frames) > 900:
-                    break
-            done = await greeting.wait()
-            assert done is not None and done.status == "completed"
-            assert all(f.rate == 16000 for f in frames)
-            await conv.start_turn()
-            await conv.send_audio(server.speak("Hello."))
-            handle = await conv.end_turn()
-            assert handle is not None
-            reply = await handle.wait()
-            assert reply is not None and reply.status == "completed"
-            assert [t.kind for t in conv.log.turns()] == ["assistant", "user", "assistant"]
-            session = await conv.update(instructions="Now be terse.")
-            assert session["instructions"] == "Now be terse."
-            await conv.aclose()
-            changes = [e async for e in conv.events() if isinstance(e, SessionChanged)]
-            assert changes[-1].session["instructions"] == "Now be terse."
+        ) as conv,
+    ):
+        greeting = conv.say("Welcome to the desk.")
+        frames = []
+        async for chunk in conv.audio():
+            frames.append(chunk.frame)
+            if sum(f.duration_ms for f in frames) > 900:
+                break
+        done = await greeting.wait()
+        assert done is not None
+        assert done.status == "completed"
+        assert all(f.rate == 16000 for f in frames)
+        await conv.start_turn()
+        await conv.send_audio(server.speak("Hello."))
+        handle = await conv.end_turn()
+        assert handle is not None
+        reply = await handle.wait()
+        assert reply is not None
+        assert reply.status == "completed"
+        assert [t.kind for t in conv.log.turns()] == ["assistant", "user", "assistant"]
+        session = await conv.update(instructions="Now be terse.")
+        assert session["instructions"] == "Now be terse."
+        await conv.aclose()
+        changes = [e async for e in conv.events() if isinstance(e, SessionChanged)]
+        assert changes[-1].session["instructions"] == "Now be terse."
 
 
 async def test_a_refused_update_raises_configuration_error() -> None:
     from realtime_kit.errors import ConfigurationError
 
     clock = FakeClock()
-    async with FakeRealtimeServer(clock=clock) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock) as server,
+        Conversation(
             api_key="sk-test", base_url=server.base_url, audio_output=False, clock=clock.wall
-        ) as conv:
-            with pytest.raises(ConfigurationError, match="refused"):
-                await conv.update(session={"audio": {"input": {"colour": "blue"}}})
-            # The conversation goes on.
-            await conv.update(instructions="fine")
-            assert conv.session is not None and conv.session["instructions"] == "fine"
+        ) as conv,
+    ):
+        with pytest.raises(ConfigurationError, match="refused"):
+            await conv.update(session={"audio": {"input": {"colour": "blue"}}})
+        # The conversation goes on.
+        await conv.update(instructions="fine")
+        assert conv.session is not None
+        assert conv.session["instructions"] == "fine"
 
 
 async def test_budget_wraps_up_then_hangs_up() -> None:
@@ -333,17 +352,20 @@ async def test_budget_wraps_up_then_hangs_up() -> None:
 
     clock = FakeClock()
     brain = ScriptedBrain(["A long answer " * 30, "Goodbye and thank you.", "More."])
-    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
-        async with Conversation(
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain) as server,
+        Conversation(
             api_key="sk-test",
             base_url=server.base_url,
             budget=Budget(Decimal("0.02"), warn_percent=10, wrap_up_percent=20),
             audio_output=False,
             clock=clock.wall,
-        ) as conv:
-            seen: list[ConversationEvent] = []
-            await conv.send_audio(server.speak("Tell me everything.") + SILENCE_1S)
-            await _until(conv, ConversationClosed, seen)
-            actions = [e.action for e in seen if isinstance(e, BudgetAlert)]
-            assert actions[:2] == ["warned", "wrapping_up"]
-            assert conv.closed and conv.error is None
+        ) as conv,
+    ):
+        seen: list[ConversationEvent] = []
+        await conv.send_audio(server.speak("Tell me everything.") + SILENCE_1S)
+        await _until(conv, ConversationClosed, seen)
+        actions = [e.action for e in seen if isinstance(e, BudgetAlert)]
+        assert actions[:2] == ["warned", "wrapping_up"]
+        assert conv.closed
+        assert conv.error is None

@@ -93,8 +93,19 @@ class Rig:
         return [e for e in self.sent if isinstance(e, cls)]
 
 
-def _reply(rig: Rig, response_id: str, item_id: str, ms: int, text: str, *, previous: str | None = "u1", done: bool = True) -> None:
-    rig.feed(s.response_created(response_id), s.assistant_item(item_id, response_id, previous=previous))
+def _reply(
+    rig: Rig,
+    response_id: str,
+    item_id: str,
+    ms: int,
+    text: str,
+    *,
+    previous: str | None = "u1",
+    done: bool = True,
+) -> None:
+    rig.feed(
+        s.response_created(response_id), s.assistant_item(item_id, response_id, previous=previous)
+    )
     for _ in range(ms // 100):
         rig.feed(s.audio(item_id, response_id, 100))
     rig.feed(s.words(item_id, response_id, text))
@@ -111,11 +122,15 @@ def test_barge_in_truncates_at_the_heard_position_and_cuts_the_words() -> None:
     [truncate] = rig.sent_of(ConversationItemTruncateEvent)
     assert (truncate.item_id, truncate.content_index, truncate.audio_end_ms) == ("a1", 0, 700)
     [cut] = rig.of(Interrupted)
-    assert cut.heard_ms == 700 and cut.received_ms == 2000 and cut.truncated and not cut.estimated
+    assert cut.heard_ms == 700
+    assert cut.received_ms == 2000
+    assert cut.truncated
+    assert not cut.estimated
     assert cut.heard_text == "It is sunny"  # 7/20 of the words' span, whole words only
     entry = rig.log.get("a1")
     assert isinstance(entry, AssistantTurn)
-    assert entry.interrupted and entry.text == "It is sunny"
+    assert entry.interrupted
+    assert entry.text == "It is sunny"
     assert entry.generated_text == "It is sunny and warm in Paris today."
     # The server cancels itself (server VAD, interrupt_response): no response.cancel from us.
     assert not rig.sent_of(ResponseCancelEvent)
@@ -141,7 +156,8 @@ def test_zero_ms_heard_deletes_instead_of_truncating() -> None:
     assert rig.sent_of(ConversationItemTruncateEvent) == []
     assert [e.item_id for e in rig.sent_of(ConversationItemDeleteEvent)] == ["a1"]
     [cut] = rig.of(Interrupted)
-    assert cut.item_id is None and cut.deleted_item_ids == ("a1",)
+    assert cut.item_id is None
+    assert cut.deleted_item_ids == ("a1",)
 
 
 def test_preamble_then_answer_truncates_the_heard_one_and_deletes_the_unheard_later() -> None:
@@ -170,12 +186,24 @@ def test_unheard_later_message_is_deleted_once_its_response_is_done() -> None:
     rig.feed(s.ev("input_audio_buffer.speech_started", item_id="u2", audio_start_ms=9000))
     assert [t.item_id for t in rig.sent_of(ConversationItemTruncateEvent)] == ["a1"]
     assert rig.sent_of(ConversationItemDeleteEvent) == []  # its response is still running
-    rig.feed(s.ev("response.output_audio.delta", response_id="resp_1", item_id="a2", output_index=1, content_index=0, delta=s.pcm(100)))
-    assert rig.engine.playout == type(rig.engine.playout)()  # audio of an interrupted response is dropped
+    rig.feed(
+        s.ev(
+            "response.output_audio.delta",
+            response_id="resp_1",
+            item_id="a2",
+            output_index=1,
+            content_index=0,
+            delta=s.pcm(100),
+        )
+    )
+    assert (
+        rig.engine.playout == type(rig.engine.playout)()
+    )  # audio of an interrupted response is dropped
     rig.feed(s.response_done("resp_1", "cancelled", reason="turn_detected"))
     assert [d.item_id for d in rig.sent_of(ConversationItemDeleteEvent)] == ["a2"]
     [cut] = rig.of(Interrupted)
-    assert cut.item_id == "a1" and cut.deleted_item_ids == ("a2",)
+    assert cut.item_id == "a1"
+    assert cut.deleted_item_ids == ("a2",)
 
 
 def test_heard_position_is_clamped_to_audio_received() -> None:
@@ -203,11 +231,15 @@ def test_app_interrupt_cancels_the_response_itself() -> None:
 
 def test_interrupt_response_false_means_no_barge_in() -> None:
     rig = Rig()
-    rig.feed(s.session({"type": "server_vad", "interrupt_response": False}), s.user_turn("u1", None))
+    rig.feed(
+        s.session({"type": "server_vad", "interrupt_response": False}), s.user_turn("u1", None)
+    )
     _reply(rig, "resp_1", "a1", 1000, "Keep talking.", done=False)
     rig.sink.played_ms(100)
     rig.feed(s.ev("input_audio_buffer.speech_started", item_id="u2", audio_start_ms=3000))
-    assert rig.sent == [] and rig.of(Interrupted) == [] and rig.sink.flushes == 0
+    assert rig.sent == []
+    assert rig.of(Interrupted) == []
+    assert rig.sink.flushes == 0
 
 
 def test_the_same_speech_is_handled_once() -> None:
@@ -226,7 +258,9 @@ def test_late_user_transcript_still_comes_before_the_reply() -> None:
     _reply(rig, "resp_1", "a1", 300, "Sure, here it is.")
     assert rig.of(AssistantTranscript) == []  # held: the user's words are not in yet
     rig.feed(s.transcript("u1", "Show me the report."))
-    kinds = [type(e).__name__ for e in rig.events if isinstance(e, (UserTranscript, AssistantTranscript))]
+    kinds = [
+        type(e).__name__ for e in rig.events if isinstance(e, (UserTranscript, AssistantTranscript))
+    ]
     assert kinds == ["UserTranscript", "AssistantTranscript"]
     assert rig.of(UserTranscript)[0].late
     assert [type(e).__name__ for e in rig.log.entries] == ["UserTurn", "AssistantTurn"]
@@ -251,26 +285,34 @@ def test_log_places_user_turns_by_the_item_chain() -> None:
     rig.feed(s.user_turn("u2", "a1"))
     _reply(rig, "resp_2", "a2", 300, "Second answer.", previous="u2")
     order = [(type(e).__name__, e.item_id) for e in rig.log.entries]
-    assert order == [("UserTurn", "u1"), ("AssistantTurn", "a1"), ("UserTurn", "u2"), ("AssistantTurn", "a2")]
+    assert order == [
+        ("UserTurn", "u1"),
+        ("AssistantTurn", "a1"),
+        ("UserTurn", "u2"),
+        ("AssistantTurn", "a2"),
+    ]
 
 
 def test_tool_call_runs_once_and_one_follow_up_is_requested_after_all_outputs() -> None:
     rig = Rig()
     rig.feed(s.session(), s.user_turn("u1", None))
     rig.feed(s.response_created("resp_1"))
-    rig.feed(s.function_call("call_a", "weather", '{"city":"Paris"}', "fc1", "resp_1", 0))
-    rig.feed(s.function_call("call_b", "time", "{}", "fc2", "resp_1", 1))
+    rig.feed(s.function_call("call_a", "weather", '{"city":"Paris"}', "fc1", "resp_1", index=0))
+    rig.feed(s.function_call("call_b", "time", "{}", "fc2", "resp_1", index=1))
     assert [t.call_id for t in rig.engine.tool_starts] == ["call_a", "call_b"]
     assert [e.name for e in rig.of(ToolCallStarted)] == ["weather", "time"]
     rig.feed(s.response_done("resp_1"))
     first = rig.engine.tool_finished("call_a", status="ok", output='{"temp": 21}')
-    assert first is not None and first.item.call_id == "call_a"  # type: ignore[union-attr]
+    assert first is not None
+    assert first.item.call_id == "call_a"
     assert rig.scheduler.queued == []  # one call still running
     rig.engine.tool_finished("call_b", status="ok", output='"12:00"')
     [request] = rig.scheduler.queued
     assert request.kind == "tool_followup"
     entry = rig.log.tool_call("call_a")
-    assert isinstance(entry, ToolCallEntry) and entry.output == '{"temp": 21}' and entry.status == "ok"
+    assert isinstance(entry, ToolCallEntry)
+    assert entry.output == '{"temp": 21}'
+    assert entry.status == "ok"
 
 
 def test_response_done_reports_usage_and_latency() -> None:
@@ -278,9 +320,16 @@ def test_response_done_reports_usage_and_latency() -> None:
     rig.feed(s.session(), s.user_turn("u1", None))
     _reply(rig, "resp_1", "a1", 300, "Hi.")
     [done] = rig.of(ResponseDone)
-    assert done.status == "completed" and done.usage == {"total_tokens": 30, "input_tokens": 10, "output_tokens": 20}
-    assert done.latency is not None and done.latency.user_item_id == "u1"
-    assert done.latency.to_first_audio is not None and done.latency.to_first_audio > 0
+    assert done.status == "completed"
+    assert done.usage == {
+        "total_tokens": 30,
+        "input_tokens": 10,
+        "output_tokens": 20,
+    }
+    assert done.latency is not None
+    assert done.latency.user_item_id == "u1"
+    assert done.latency.to_first_audio is not None
+    assert done.latency.to_first_audio > 0
 
 
 def test_user_turn_entry_keeps_vad_times() -> None:
@@ -288,7 +337,12 @@ def test_user_turn_entry_keeps_vad_times() -> None:
     rig.feed(s.session(), s.user_turn("u1", None, 120, 1880), s.transcript("u1", "Hello."))
     entry = rig.log.get("u1")
     assert isinstance(entry, UserTurn)
-    assert (entry.audio_start_ms, entry.audio_end_ms, entry.text, entry.final) == (120, 1880, "Hello.", True)
+    assert (entry.audio_start_ms, entry.audio_end_ms, entry.text, entry.final) == (
+        120,
+        1880,
+        "Hello.",
+        True,
+    )
 
 
 @pytest.mark.parametrize("rate", [8000, 16000, 44100, 48000])

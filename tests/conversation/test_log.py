@@ -22,8 +22,23 @@ from realtime_kit.protocol.transcripts import cut_transcript
 def _sample() -> ConversationLog:
     log = ConversationLog()
     log.place(UserTurn("u1", "What's the weather?", final=True), None)
-    log.place(ToolCallEntry("fc1", "call_1", "weather", '{"city":"Paris"}', output='{"t":21}', status="ok"), "u1")
-    log.place(AssistantTurn("a1", "resp_1", "It is 21 degrees", "It is 21 degrees and sunny.", interrupted=True, heard_ms=900), "fc1")
+    log.place(
+        ToolCallEntry(
+            "fc1", "call_1", "weather", '{"city":"Paris"}', output='{"t":21}', status="ok"
+        ),
+        "u1",
+    )
+    log.place(
+        AssistantTurn(
+            "a1",
+            "resp_1",
+            "It is 21 degrees",
+            "It is 21 degrees and sunny.",
+            interrupted=True,
+            heard_ms=900,
+        ),
+        "fc1",
+    )
     log.place(AssistantTurn("a2", "resp_1", "", "Anything else?", deleted=True), "a1")
     log.place(MessageEntry("m1", "system", "Be brief."), None, explicit=True)
     log.response("resp_1").cost_usd = "0.0123"
@@ -41,7 +56,8 @@ def test_place_follows_the_chain_and_explicit_null_goes_first() -> None:
 def test_output_items_find_their_call() -> None:
     log = _sample()
     entry = log.link_output("out1", "call_1")
-    assert entry is log.get("out1") and log.position("out1") == log.position("fc1")
+    assert entry is log.get("out1")
+    assert log.position("out1") == log.position("fc1")
 
 
 def test_json_round_trip() -> None:
@@ -89,7 +105,11 @@ def test_not_json() -> None:
     assert json.loads(ConversationLog().to_json())["entries"] == []
 
 
-@given(st.text(alphabet=st.sampled_from("ab c.\n"), max_size=80), st.integers(0, 3000), st.integers(1, 3000))
+@given(
+    st.text(alphabet=st.sampled_from("ab c.\n"), max_size=80),
+    st.integers(0, 3000),
+    st.integers(1, 3000),
+)
 def test_cut_is_a_growing_prefix(text: str, heard: int, total: int) -> None:
     cut = cut_transcript(text, heard, total)
     assert text.startswith(cut)

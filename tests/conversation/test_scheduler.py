@@ -39,8 +39,13 @@ def test_out_of_band_requests_go_at_once_beside_the_default_one() -> None:
     oob = sched.request({"conversation": "none", "metadata": {"topic": "summary"}})
     sent = _send(sched)
     assert sent == [a.request_id, oob.request_id]
-    req = sched.created(s.response_created("resp_9", out_of_band=True, metadata={"topic": "summary", "rk_request": oob.request_id}))
-    assert req is oob and oob.response_id == "resp_9"
+    req = sched.created(
+        s.response_created(
+            "resp_9", out_of_band=True, metadata={"topic": "summary", "rk_request": oob.request_id}
+        )
+    )
+    assert req is oob
+    assert oob.response_id == "resp_9"
     assert sched.active_response_id is None  # out-of-band does not occupy the conversation
 
 
@@ -53,7 +58,8 @@ def test_a_server_response_blocks_and_a_race_is_requeued() -> None:
     assert _send(sched) == [a.request_id]
     # The server raced us with another response of its own: ours comes back to the queue.
     again = sched.refused(f"evt_{a.request_id}", "conversation_already_has_active_response", "busy")
-    assert again is a and a.state == "queued"
+    assert again is a
+    assert a.state == "queued"
     assert _send(sched) == [a.request_id]
 
 
@@ -84,11 +90,13 @@ def test_cancel_queued_active_and_twice() -> None:
     sched = ResponseScheduler()
     a = sched.request()
     b = sched.request()
-    assert sched.cancel(b.request_id) is None and b.state == "cancelled"
+    assert sched.cancel(b.request_id) is None
+    assert b.state == "cancelled"
     _send(sched)
     sched.created(s.response_created("resp_1", metadata={"rk_request": a.request_id}))
     first = sched.cancel()
-    assert isinstance(first, ResponseCancelEvent) and first.response_id == "resp_1"
+    assert isinstance(first, ResponseCancelEvent)
+    assert first.response_id == "resp_1"
     assert sched.cancel() is None  # a second cancel of the same response sends nothing
     assert sched.cancel("resp_1") is None
 
@@ -100,7 +108,8 @@ def test_cancel_before_created_is_sent_once_created() -> None:
     assert sched.cancel(a.request_id) is None
     sched.created(s.response_created("resp_1", metadata={"rk_request": a.request_id}))
     cancel = sched.cancel_pending(a)
-    assert cancel is not None and cancel.response_id == "resp_1"
+    assert cancel is not None
+    assert cancel.response_id == "resp_1"
     assert sched.cancel_pending(a) is None
 
 
@@ -122,15 +131,21 @@ def test_session_replaced_requeues_what_was_on_its_way_and_reports_the_running()
     a = sched.request()
     _send(sched)
     lost = sched.session_replaced()
-    assert lost == [] and a.state == "queued"
+    assert lost == []
+    assert a.state == "queued"
     _send(sched)
     sched.created(s.response_created("resp_1", metadata={"rk_request": a.request_id}))
     lost = sched.session_replaced()
-    assert lost == [a] and a.state == "failed"
+    assert lost == [a]
+    assert a.state == "failed"
     assert sched.active_response_id is None
 
 
-@given(st.lists(st.sampled_from(["req", "oob", "created", "done", "speak", "quiet", "refuse"]), max_size=60))
+@given(
+    st.lists(
+        st.sampled_from(["req", "oob", "created", "done", "speak", "quiet", "refuse"]), max_size=60
+    )
+)
 def test_never_two_default_requests_in_flight(actions: list[str]) -> None:
     """Whatever happens, at most one default request is sent-but-unanswered or active."""
     sched = ResponseScheduler()
@@ -156,7 +171,8 @@ def test_never_two_default_requests_in_flight(actions: list[str]) -> None:
             active = None
         elif action == "refuse" and in_flight:
             req = sched.get(in_flight.pop(0))
-            assert req is not None and req.event_id is not None
+            assert req is not None
+            assert req.event_id is not None
             sched.refused(req.event_id, "conversation_already_has_active_response", "busy")
         for req, event in sched.ready(0.0):
             event.event_id = f"evt_{req.request_id}_{len(in_flight)}"

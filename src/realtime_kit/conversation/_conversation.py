@@ -51,7 +51,7 @@ from realtime_kit.conversation._options import (
     turn_detection_payload,
 )
 from realtime_kit.conversation._playout import AppPlayback, InputConverter, PlaybackSink
-from realtime_kit.conversation._runtime import ConversationRuntime, Hangup, create_item
+from realtime_kit.conversation._runtime import ConversationRuntime, HangupError, create_item
 from realtime_kit.conversation._streams import AudioStream, EventStream, ResponseHandle
 from realtime_kit.conversation._toolset import ToolSet
 from realtime_kit.cost import Budget, CostMeter
@@ -281,7 +281,7 @@ class Conversation(ConversationRuntime):
         if tg is not None:
             tg.cancel_scope.cancel()
             await tg.__aexit__(None, None, None)
-        if exc is None and self._error is not None and not isinstance(self._error, Hangup):
+        if exc is None and self._error is not None and not isinstance(self._error, HangupError):
             raise self._error
 
     async def _open(self) -> None:
@@ -337,7 +337,8 @@ class Conversation(ConversationRuntime):
             return self._app_playback
         if arg.clock.rate != self._output_rate:
             raise ConfigurationError(
-                f"the playback sink's clock counts at {arg.clock.rate} Hz but output_rate is {self._output_rate}"
+                f"the playback sink's clock counts at {arg.clock.rate} Hz but output_rate is"
+                f" {self._output_rate}"
             )
         return arg
 
@@ -383,7 +384,7 @@ class Conversation(ConversationRuntime):
     @property
     def error(self) -> BaseException | None:
         """Why the conversation ended, when it ended by failure."""
-        return self._error if not isinstance(self._error, Hangup) else None
+        return self._error if not isinstance(self._error, HangupError) else None
 
     # -- events --------------------------------------------------------------------------------
 
@@ -556,8 +557,8 @@ class Conversation(ConversationRuntime):
         if not text.strip():
             raise ConfigurationError("say() needs some text")
         instructions = (
-            "Say exactly the following text, word for word, in the conversation's voice and language,"
-            " and nothing else. Do not add anything before or after it.\n\nTEXT:\n" + text
+            "Say exactly the following text, word for word, in the conversation's voice and"
+            " language, and nothing else. Do not add anything before or after it.\n\nTEXT:\n" + text
         )
         return self._request({"instructions": instructions, "tool_choice": "none"}, "say")
 

@@ -138,7 +138,7 @@ def turn_detection_payload(value: TurnDetectionArg) -> dict[str, Any] | None:
     if isinstance(value, TurnDetection):
         return value.payload()
     if isinstance(value, Mapping):
-        known = {f for f in TurnDetection.__dataclass_fields__}
+        known = set(TurnDetection.__dataclass_fields__)
         extra = {k: v for k, v in value.items() if k not in known}
         typed = TurnDetection(**{k: v for k, v in value.items() if k in known})
         return {**typed.payload(), **extra}

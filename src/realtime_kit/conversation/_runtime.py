@@ -71,7 +71,7 @@ from realtime_kit.events import (
 )
 from realtime_kit.reconnect import ConnectionRestored
 
-__all__ = ["ConversationRuntime", "Handler", "Hangup", "create_item"]
+__all__ = ["ConversationRuntime", "Handler", "HangupError", "create_item"]
 
 _log = logging.getLogger("realtime_kit.conversation")
 
@@ -173,7 +173,9 @@ class ConversationRuntime:
             self._error = error
         if self._app_playback is not None:
             self._app_playback.close()
-        self._emit(ConversationClosed(self._error if not isinstance(self._error, Hangup) else None))
+        self._emit(
+            ConversationClosed(self._error if not isinstance(self._error, HangupError) else None)
+        )
         if self._done is not None:
             self._done.set()
         # Not the task group's own scope: the app's ``async with`` body runs inside it.
@@ -303,13 +305,14 @@ class ConversationRuntime:
         if engine is None:
             return
         events, engine.events = engine.events, []
-        for event in events:
-            if isinstance(event, ResponseDone):
-                event = self._with_cost(event)
-                if event.request_id is not None:
-                    self._finish_handle(event.request_id, event)
-            elif isinstance(event, UserIdle):
-                event = self._on_idle(event)
+        for raw in events:
+            event = raw
+            if isinstance(raw, ResponseDone):
+                event = done = self._with_cost(raw)
+                if done.request_id is not None:
+                    self._finish_handle(done.request_id, done)
+            elif isinstance(raw, UserIdle):
+                event = self._on_idle(raw)
             self._emit(event)
         for request in list(self._handles.values()):
             if (
@@ -418,7 +421,8 @@ class ConversationRuntime:
     async def _drive(self) -> None:
         conn = self._conn
         engine = self._engine
-        assert conn is not None and engine is not None
+        assert conn is not None
+        assert engine is not None
         try:
             async for event in conn:
                 if isinstance(event, ConnectionRestored):
@@ -629,11 +633,11 @@ class ConversationRuntime:
             with contextlib.suppress(RealtimeKitError):
                 await self._cancel(None)
         if self._error is None:
-            self._error = Hangup(reason)
+            self._error = HangupError(reason)
         await self.aclose()
 
 
-class Hangup(RealtimeKitError):
+class HangupError(RealtimeKitError):
     """Internal: the conversation ended itself on purpose (budget, idle)."""
 
 

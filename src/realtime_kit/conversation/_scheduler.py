@@ -330,8 +330,8 @@ class ResponseScheduler:
 
     def cancel_pending(self, req: ResponseRequest) -> ResponseCancelEvent | None:
         """After :meth:`created`: the cancel asked for while ``req`` was still on its way."""
-        if req.cancel_requested and not req.cancel_sent and req.response_id is not None:
-            if req.state == "active":
-                req.cancel_sent = True
-                return ResponseCancelEvent(response_id=req.response_id)
+        wanted = req.cancel_requested and not req.cancel_sent
+        if wanted and req.response_id is not None and req.state == "active":
+            req.cancel_sent = True
+            return ResponseCancelEvent(response_id=req.response_id)
         return None

@@ -46,7 +46,8 @@ class ResponseHandle:
 
     @property
     def state(self) -> str:
-        """``queued``, ``sent``, ``active``, ``done``, ``cancelled``, ``failed`` or ``superseded``."""
+        """``queued``, ``sent``, ``active``, ``done``, ``cancelled``, ``failed`` or
+        ``superseded``."""
         return self._request.state
 
     @property

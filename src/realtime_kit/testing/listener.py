@@ -110,7 +110,9 @@ class SimulatedListener:
                 take = min(head.samples, due - played)
                 head.samples -= take
                 played += take
-                self.heard[head.item_id] = self.heard.get(head.item_id, 0.0) + take * 1000 / self._rate
+                self.heard[head.item_id] = (
+                    self.heard.get(head.item_id, 0.0) + take * 1000 / self._rate
+                )
                 if head.samples == 0:
                     self._queue.pop(0)
             self._queued -= played
