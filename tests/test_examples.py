@@ -62,3 +62,16 @@ def test_audio_example_converts_a_wav_to_the_api_format(tmp_path: Path) -> None:
     with wave.open(str(target), "rb") as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (24_000, 1, 2)
         assert abs(w.getnframes() - 24_000) <= 480  # one second, give or take a 20 ms frame
+
+
+def test_voice_agent_example_runs_offline() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "voice_agent.py")],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    out = result.stdout
+    assert "caller: What is the weather in Paris?" in out
+    assert 'tool get_weather -> {"city":"Paris","temperature_c":21,"sky":"sunny"}' in out
+    assert "(caller interrupted after 2000 ms)" in out
+    assert "Assistant: It is sunny and 21 degrees in Paris, —" in out
+    assert "Assistant: You are welcome, goodbye!" in out

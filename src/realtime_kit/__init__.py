@@ -6,9 +6,10 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, cost, errors, events, transcriber
+from realtime_kit import audio, conversation, cost, errors, events, transcriber
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.connection import RealtimeConnection
+from realtime_kit.conversation import Conversation, ConversationLog, tool
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
 from realtime_kit.events import (
@@ -30,6 +31,8 @@ __all__ = [
     "BudgetEvent",
     "ClientEvent",
     "ConnectionRestored",
+    "Conversation",
+    "ConversationLog",
     "CostMeter",
     "DecodeError",
     "PCMFrame",
@@ -51,12 +54,14 @@ __all__ = [
     "__version__",
     "audio",
     "connect",
+    "conversation",
     "cost",
     "decode_client_event",
     "decode_server_event",
     "encode_event",
     "errors",
     "events",
+    "tool",
     "transcribe_file",
     "transcriber",
     "verify_webhook",

@@ -52,9 +52,9 @@ class SidecarRecognizer:
             clip = resampler.process(clip)
         pcm = clip.to_bytes()
         self._prints: list[tuple[bytes, str]] = []
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.int64)
         for text, start, end in sentences:
-            middle = int((start + end) / 2 * API_RATE) * 2
-            self._prints.append((pcm[middle : middle + _FINGERPRINT_BYTES], text))
+            self._prints.append((_fingerprint(pcm, samples, start, end), text))
 
     def recognize(self, audio: bytes) -> str:
         hits = []
@@ -68,6 +68,18 @@ class SidecarRecognizer:
         if samples.size == 0 or int(np.max(np.abs(samples.astype(np.int32)))) < _SILENCE:
             return ""
         return UNKNOWN_SPEECH
+
+
+def _fingerprint(pcm: bytes, samples: np.ndarray, start: float, end: float) -> bytes:
+    """The loudest 20 ms of a sentence: a window of silence (a pause between words) would match
+    any silence, in any turn."""
+    first, last = int(start * API_RATE), int(end * API_RATE)
+    width = _FINGERPRINT_BYTES // 2
+    if last - first <= width:
+        return pcm[first * 2 : first * 2 + _FINGERPRINT_BYTES]
+    energy = np.convolve(samples[first:last] ** 2, np.ones(width, dtype=np.int64), mode="valid")
+    at = first + int(np.argmax(energy))
+    return pcm[at * 2 : at * 2 + _FINGERPRINT_BYTES]
 
 
 def offline_server(wav: str | os.PathLike[str] | None) -> Any:
