@@ -342,14 +342,15 @@ class _CallRun:
         state = self.state
         tracker = self.tracker
 
-        def work() -> Any:
+        def work() -> tuple[Any]:
             try:
-                return function(*args, **kwargs)
+                # Boxed: trio refuses a worker result that is a coroutine (a sync wrapper's).
+                return (function(*args, **kwargs),)
             finally:
                 tracker.finished(state)
 
         try:
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            return (await anyio.to_thread.run_sync(work, abandon_on_cancel=True))[0]
         except anyio.get_cancelled_exc_class():
             self.context.cancel()
             if tracker.give_up(state):
