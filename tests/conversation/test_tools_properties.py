@@ -16,6 +16,7 @@ import string
 from collections.abc import Callable
 from typing import Any, Literal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -173,7 +174,10 @@ def _function(params: list[Param]) -> Callable[..., Any]:
     fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter(
-                p.name, inspect.Parameter.KEYWORD_ONLY, annotation=p.kind.annotation, default=p.default
+                p.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=p.kind.annotation,
+                default=p.default,
             )
             for p in params
         ]
@@ -252,12 +256,9 @@ def test_a_missing_required_argument_is_named(
     dropped = data.draw(st.sampled_from(required))
     del sent[dropped]
     made = Tool.from_function(_function(params), name="generated")
-    try:
+    with pytest.raises(ToolArgumentsError) as caught:
         made.parse_arguments(json.dumps(sent))
-    except ToolArgumentsError as exc:
-        assert (dropped, "Field required") in exc.problems
-    else:
-        raise AssertionError("a missing required argument was accepted")
+    assert (dropped, "Field required") in caught.value.problems
 
 
 # --- docstrings ---------------------------------------------------------------------------------

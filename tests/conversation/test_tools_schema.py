@@ -122,7 +122,7 @@ def test_definition_is_a_fresh_copy_each_time() -> None:
 
 
 def test_rich_types_are_inlined_without_titles_or_refs() -> None:
-    def plan(
+    def plan(  # noqa: PLR0917 - a tool with many parameters is the point
         address: Address,
         unit: Unit = Unit.CELSIUS,
         points: list[Point] | None = None,
@@ -440,9 +440,7 @@ def _forward(x: Undefined) -> None:  # type: ignore[name-defined]  # noqa: F821
         (_forward, "cannot resolve the parameter annotations"),
     ],
 )
-def test_undescribable_parameters_fail_at_construction(
-    fn: Callable[..., Any], match: str
-) -> None:
+def test_undescribable_parameters_fail_at_construction(fn: Callable[..., Any], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match) as caught:
         Tool.from_function(fn)
     assert fn.__name__ in str(caught.value)  # the tool is named
@@ -460,7 +458,9 @@ def test_a_credential_default_is_refused() -> None:
 
 
 def _planner() -> Tool[..., Any]:
-    def plan(address: Address, unit: Unit = Unit.CELSIUS, points: list[Point] | None = None) -> None:
+    def plan(
+        address: Address, unit: Unit = Unit.CELSIUS, points: list[Point] | None = None
+    ) -> None:
         """Plan."""
 
     return Tool.from_function(plan)
@@ -515,7 +515,9 @@ def test_argument_values_never_appear_in_the_error() -> None:
 
 
 def test_many_problems_are_capped() -> None:
-    def f(a: int, b: int, c: int, d: int, e: int, g: int, h: int, i: int, j: int, k: int) -> None:
+    def f(  # noqa: PLR0917 - ten missing arguments is the point
+        a: int, b: int, c: int, d: int, e: int, g: int, h: int, i: int, j: int, k: int
+    ) -> None:
         """Ten."""
 
     with pytest.raises(ToolArgumentsError) as caught:
