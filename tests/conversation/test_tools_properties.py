@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import inspect
 import json
+import keyword
 import string
 from collections.abc import Callable
 from typing import Any, Literal
@@ -144,7 +145,9 @@ NAMES = st.sampled_from(
         "f1",
         "x",
     ]
-) | st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
+) | st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True).filter(
+    lambda n: not keyword.iskeyword(n)
+)
 
 
 @dataclasses.dataclass
