@@ -235,9 +235,17 @@ def test_secrets_are_redacted(text: str, expected: str) -> None:
 def test_exception_descriptions_are_one_capped_line() -> None:
     assert describe_exception(ValueError("bad\n  value")) == "ValueError: bad value"
     assert describe_exception(KeyError()) == "KeyError"
-    long = describe_exception(RuntimeError("x" * 2000))
+    long = describe_exception(RuntimeError("x" * 20000))
     assert len(long) == 500
     assert long.endswith("…")
+    near_the_cap = describe_exception(RuntimeError("y" * 480 + " " + SECRET))
+    assert "sk-" not in near_the_cap  # redacted before the cut, not cut into a shorter key
+
+    class UnprintableError(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("broken __str__")
+
+    assert describe_exception(UnprintableError()) == "UnprintableError: <message could not be read>"
 
 
 # --- serialisation ------------------------------------------------------------------------------

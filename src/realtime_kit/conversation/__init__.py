@@ -20,7 +20,13 @@ from realtime_kit.conversation._calls import (
     ToolResult,
 )
 from realtime_kit.conversation._runner import Approver
-from realtime_kit.conversation._tools import ApprovalPolicy, InterruptPolicy, Tool, tool
+from realtime_kit.conversation._tools import (
+    ApprovalPolicy,
+    InterruptPolicy,
+    Tool,
+    ToolOptions,
+    tool,
+)
 from realtime_kit.conversation._toolset import CallHook, FillerHook, ResultHook, ToolSet
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "Tool",
     "ToolCallRequest",
     "ToolContext",
+    "ToolOptions",
     "ToolOutcome",
     "ToolResult",
     "ToolSet",
