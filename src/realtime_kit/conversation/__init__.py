@@ -58,7 +58,13 @@ from realtime_kit.conversation._playout import AppPlayback, PlaybackSink
 from realtime_kit.conversation._runner import Approver
 from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
 from realtime_kit.conversation._streams import ResponseHandle
-from realtime_kit.conversation._tools import ApprovalPolicy, InterruptPolicy, Tool, tool
+from realtime_kit.conversation._tools import (
+    ApprovalPolicy,
+    InterruptPolicy,
+    Tool,
+    ToolOptions,
+    tool,
+)
 from realtime_kit.conversation._toolset import CallHook, FillerHook, ResultHook, ToolSet
 
 __all__ = [
@@ -100,6 +106,7 @@ __all__ = [
     "ToolCallRequest",
     "ToolCallStarted",
     "ToolContext",
+    "ToolOptions",
     "ToolOutcome",
     "ToolResult",
     "ToolSet",

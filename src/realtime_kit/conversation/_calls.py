@@ -73,7 +73,13 @@ def _redacted_match(match: re.Match[str]) -> str:
 def describe_exception(exc: BaseException) -> str:
     """``"TypeName: message"`` for the model and the log: one line, credentials redacted, capped
     at 500 characters. Never a traceback."""
-    message = " ".join(str(exc).split())
+    try:
+        raw = str(exc)
+    except Exception:  # noqa: BLE001 (a broken __str__ must not crash the caller)
+        raw = "<message could not be read>"
+    # Redact before capping (a cut key would no longer match); a key long enough to cross the
+    # pre-cap is still matched by its first characters, which are all that can be shown.
+    message = " ".join(raw[: _MAX_ERROR_CHARS * 8].split())
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     text = redact_secrets(text)
     if len(text) > _MAX_ERROR_CHARS:

@@ -152,6 +152,16 @@ async def run_call(
     )
 
 
+def _approval_failed(name: str, what: str, exc: Exception) -> _Ending:
+    """The app's approval predicate or hook raised: the call does not run."""
+    _log.warning("tool %r: approval could not be %s: %s", name, what, describe_exception(exc))
+    return _Ending(
+        ToolOutcome.ERROR,
+        error_output(f"Approval for {name!r} could not be {what}; it did not run."),
+        exception=exc,
+    )
+
+
 class _CallRun:
     """One call of a known tool, from its arguments to its ending."""
 
@@ -247,12 +257,7 @@ class _CallRun:
                 if inspect.isawaitable(verdict):
                     verdict = await verdict
             except Exception as exc:  # noqa: BLE001 (the app's predicate: recorded, not raised)
-                _log.warning("tool %r: needs_approval raised %s", name, describe_exception(exc))
-                return _Ending(
-                    ToolOutcome.ERROR,
-                    error_output(f"Approval for {name!r} could not be checked; it did not run."),
-                    exception=exc,
-                )
+                return _approval_failed(name, "checked", exc)
             if not verdict:
                 return None
         if approve is None:
@@ -270,12 +275,7 @@ class _CallRun:
             if inspect.isawaitable(granted):
                 granted = await granted
         except Exception as exc:  # noqa: BLE001 (the app's hook: recorded, not raised)
-            _log.warning("tool %r: the approve hook raised %s", name, describe_exception(exc))
-            return _Ending(
-                ToolOutcome.ERROR,
-                error_output(f"Approval for {name!r} could not be obtained; it did not run."),
-                exception=exc,
-            )
+            return _approval_failed(name, "obtained", exc)
         if not granted:
             return _Ending(
                 ToolOutcome.DENIED,
@@ -342,14 +342,15 @@ class _CallRun:
         state = self.state
         tracker = self.tracker
 
-        def work() -> Any:
+        def work() -> tuple[Any]:
             try:
-                return function(*args, **kwargs)
+                # Boxed: trio refuses a worker result that is a coroutine (a sync wrapper's).
+                return (function(*args, **kwargs),)
             finally:
                 tracker.finished(state)
 
         try:
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            return (await anyio.to_thread.run_sync(work, abandon_on_cancel=True))[0]
         except anyio.get_cancelled_exc_class():
             self.context.cancel()
             if tracker.give_up(state):

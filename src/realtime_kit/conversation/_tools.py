@@ -23,7 +23,7 @@ import inspect
 import math
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Literal, ParamSpec, TypeAlias, TypeVar, overload
+from typing import Any, Generic, Literal, ParamSpec, TypeAlias, TypedDict, TypeVar, Unpack, overload
 
 import pydantic_core
 
@@ -35,6 +35,7 @@ __all__ = [
     "ApprovalPolicy",
     "InterruptPolicy",
     "Tool",
+    "ToolOptions",
     "serialise_output",
     "tool",
 ]
@@ -52,11 +53,35 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _POLICIES = ("finish", "cancel")
 
 
+class ToolOptions(TypedDict, total=False):
+    """The keyword options of :class:`Tool`, :meth:`Tool.from_function` and :func:`tool`."""
+
+    name: str | None
+    description: str | None
+    timeout: float | Literal["default"] | None
+    needs_approval: ApprovalPolicy
+    filler: str | None
+    on_interrupt: InterruptPolicy
+
+
 class Tool(Generic[P, R]):
     """A Python function the model can call.
 
-    Build one with :meth:`from_function` or the :func:`tool` decorator. ``timeout`` is in
-    seconds; ``None`` means no limit and ``"default"`` takes the tool set's default.
+    Build one with ``Tool(fn, ...)``, :meth:`from_function` or the :func:`tool` decorator.
+
+    Args:
+        function: what runs when the model calls the tool: sync (run in a worker thread) or
+            async; a bound method, a ``functools.partial`` or a callable object works too.
+        name: defaults to the function's ``__name__``.
+        description: defaults to the docstring's text before its first section.
+        timeout: seconds before the call is given up; ``None`` for no limit, ``"default"`` for
+            the tool set's default.
+        needs_approval: ask the approval hook before running (``True``), never (``False``), or
+            decide per call with a predicate on the ``ToolCallRequest`` (sync or async).
+        filler: a short line the agent may say when the call is slow (e.g. "Let me check
+            that."); the tool set says when.
+        on_interrupt: ``"finish"`` (the call runs to completion when the user interrupts) or
+            ``"cancel"`` (it is cancelled, and the model is told so).
     """
 
     __slots__ = (
@@ -124,41 +149,10 @@ class Tool(Generic[P, R]):
 
     @classmethod
     def from_function(
-        cls,
-        function: Callable[P, R],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | Literal["default"] | None = "default",
-        needs_approval: ApprovalPolicy = False,
-        filler: str | None = None,
-        on_interrupt: InterruptPolicy = "finish",
+        cls, function: Callable[P, R], /, **options: Unpack[ToolOptions]
     ) -> Tool[P, R]:
-        """A tool from ``function`` (sync or async; a bound method or ``functools.partial``
-        works too).
-
-        Args:
-            function: what runs when the model calls the tool.
-            name: defaults to the function's ``__name__``.
-            description: defaults to the docstring's text before its first section.
-            timeout: seconds before the call is given up; ``None`` for no limit,
-                ``"default"`` for the tool set's default.
-            needs_approval: ask the approval hook before running (``True``), never
-                (``False``), or decide per call with a predicate on the ``ToolCallRequest``.
-            filler: a short line the agent may say when the call is slow (e.g. "Let me check
-                that."); the tool set says when.
-            on_interrupt: ``"finish"`` (the call runs to completion when the user interrupts)
-                or ``"cancel"`` (it is cancelled, and the model is told so).
-        """
-        return cls(
-            function,
-            name=name,
-            description=description,
-            timeout=timeout,
-            needs_approval=needs_approval,
-            filler=filler,
-            on_interrupt=on_interrupt,
-        )
+        """A tool from ``function``; the options are those of :class:`Tool`."""
+        return cls(function, **options)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -215,43 +209,19 @@ def tool(function: Callable[P, R], /) -> Tool[P, R]: ...
 
 
 @overload
-def tool(
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | Literal["default"] | None = "default",
-    needs_approval: ApprovalPolicy = False,
-    filler: str | None = None,
-    on_interrupt: InterruptPolicy = "finish",
-) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
+def tool(**options: Unpack[ToolOptions]) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 
 
 def tool(
-    function: Callable[P, R] | None = None,
-    /,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | Literal["default"] | None = "default",
-    needs_approval: ApprovalPolicy = False,
-    filler: str | None = None,
-    on_interrupt: InterruptPolicy = "finish",
+    function: Callable[P, R] | None = None, /, **options: Unpack[ToolOptions]
 ) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
     """Make a function a :class:`Tool`: ``@tool`` or ``@tool(timeout=10, filler="...")``.
 
-    The arguments are those of :meth:`Tool.from_function`.
+    The options are those of :class:`Tool`.
     """
 
     def make(fn: Callable[P, R]) -> Tool[P, R]:
-        return Tool(
-            fn,
-            name=name,
-            description=description,
-            timeout=timeout,
-            needs_approval=needs_approval,
-            filler=filler,
-            on_interrupt=on_interrupt,
-        )
+        return Tool(fn, **options)
 
     if function is not None:
         return make(function)
