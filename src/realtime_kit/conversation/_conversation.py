@@ -94,16 +94,26 @@ class Conversation(ConversationRuntime):
         model: the realtime model (``gpt-realtime-2`` by default).
         connection: drive this already open connection instead of opening one (its session is
             updated with the options given here).
-        instructions, voice, speed, tools, tool_choice, parallel_tool_calls, reasoning_effort,
-            max_output_tokens, truncation, prompt, tracing, include, output_modalities: the
-            session options of the same names (PROTOCOL.md §2.1). ``tools`` takes plain Python
-            functions (sync or async), :class:`Tool` objects and MCP tool dicts.
+        instructions: the agent's instructions (the session option of that name; so are the
+            next ones, PROTOCOL.md §2.1).
+        voice: ``marin``, ``cedar``… or a custom voice ``{"id": "voice_…"}``.
+        speed: 0.25…1.5.
+        tools: plain Python functions (sync or async), :class:`Tool` objects, MCP tool dicts.
+        tool_choice: ``"auto"``, ``"none"``, ``"required"``, a tool name, or a mapping.
+        parallel_tool_calls: let the model call several tools at once (reasoning models).
         turn_detection: ``"server_vad"`` (default), ``"semantic_vad"``, a
             :class:`TurnDetection`, or None for push-to-talk (:meth:`start_turn`/:meth:`end_turn`).
         input_transcription: the model that transcribes the user (default
             ``gpt-4o-mini-transcribe``), a mapping, or None (then spoken user turns have no text
             and cannot be replayed after a reconnect).
         noise_reduction: ``"near_field"``, ``"far_field"``, a mapping or None.
+        reasoning_effort: ``minimal`` … ``xhigh`` (reasoning models).
+        max_output_tokens: a positive int or ``"inf"``.
+        truncation: ``"auto"``, ``"disabled"``, or a ``retention_ratio`` mapping.
+        prompt: a stored prompt reference ``{"id": ..., "version": ..., "variables": ...}``.
+        tracing: ``"auto"`` or a tracing mapping.
+        include: extra fields the server should include.
+        output_modalities: ``["audio"]`` (default) or ``["text"]``.
         audio_format: the wire format: ``"pcm16"`` (24 kHz) or G.711 ``"pcmu"``/``"pcma"``.
         input_rate: the rate of audio given to :meth:`send_audio` as bytes or arrays
             (:class:`~realtime_kit.audio.PCMFrame` carries its own rate).
@@ -116,8 +126,9 @@ class Conversation(ConversationRuntime):
             :meth:`played`).
         audio_output: False to ignore assistant audio (transcripts only; no decoding cost).
         history: a :class:`ConversationLog` (or its JSON dict) to seed the new session with.
-        meter, budget: the cost meter (one is created by default) and a dollar budget: warn →
-            wrap up (the model is asked to close politely) → hard stop (the call ends).
+        meter: the cost meter (one is created by default).
+        budget: a dollar budget for the default meter: warn → wrap up (the model is asked to
+            close politely) → hard stop (the call ends).
         tool_timeout: default seconds per tool call (a tool may set its own).
         approve: ``async (ToolCallRequest) -> bool`` asked before a tool that needs approval.
         transcript_hold_s: how long the assistant's words wait for a late user transcript.
@@ -125,10 +136,17 @@ class Conversation(ConversationRuntime):
         wrap_up_instructions: what the model is told when the budget says wrap up.
         idle_hangup_after: end the call after this many consecutive user-idle timeouts.
         session: extra session fields, merged last (for options without a keyword here).
-        reconnect, rollover: as for :func:`realtime_kit.connect` (both on by default).
+        reconnect: as for :func:`realtime_kit.connect` (on by default).
+        rollover: as for :func:`realtime_kit.connect` (on by default).
         call_id: drive the sideband of a SIP/WebRTC call (the server plays the audio).
-        api_key, base_url, organization, project, safety_identifier, transport, open_timeout,
-            clock: as for :func:`realtime_kit.connect`.
+        api_key: as for :func:`realtime_kit.connect` (so are the next ones).
+        base_url: the API base URL.
+        organization: sent as ``OpenAI-Organization``.
+        project: sent as ``OpenAI-Project``.
+        safety_identifier: sent as ``OpenAI-Safety-Identifier``.
+        transport: a custom transport opener.
+        open_timeout: seconds to open the session.
+        clock: wall-clock seconds, compared with ``expires_at`` for the rollover.
         now: monotonic seconds for latencies and the wall-clock playback (default
             ``time.monotonic``).
     """
