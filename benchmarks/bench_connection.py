@@ -67,10 +67,11 @@ def _session_created(n: int) -> str:
     )
 
 
-def _serve(port_queue: Any, mode: str, flood: int) -> None:
+def _serve(port_queue: Any, mode: str, flood: int, reply_updates: bool = False) -> None:
     """The server process: session.created, a response that never ends, then output deltas:
     every 50 ms (``paced``), none (``idle``), or ``flood`` back to back once the client first
-    speaks (``flood``)."""
+    speaks (``flood``). With ``reply_updates`` a ``session.update`` is answered with
+    ``session.updated`` (for clients that wait for it, as a Conversation does)."""
     from websockets.asyncio.server import serve
 
     async def handler(ws: Any) -> None:
@@ -90,8 +91,19 @@ def _serve(port_queue: Any, mode: str, flood: int) -> None:
         spoke = asyncio.Event()
 
         async def drain() -> None:
-            async for _ in ws:
+            async for message in ws:
                 spoke.set()
+                if reply_updates and '"session.update"' in message[:64]:
+                    update = json.loads(message)
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "session.updated",
+                                "event_id": "event_u",
+                                "session": {**update["session"], "id": f"sess_{number}"},
+                            }
+                        )
+                    )
 
         def delta(n: int) -> str:
             return json.dumps(
@@ -134,10 +146,14 @@ def _serve(port_queue: Any, mode: str, flood: int) -> None:
 
 
 class Server:
-    def __init__(self, mode: str = "paced", flood: int = FLOOD) -> None:
+    def __init__(
+        self, mode: str = "paced", flood: int = FLOOD, *, reply_updates: bool = False
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._queue = ctx.Queue()
-        self._process = ctx.Process(target=_serve, args=(self._queue, mode, flood), daemon=True)
+        self._process = ctx.Process(
+            target=_serve, args=(self._queue, mode, flood, reply_updates), daemon=True
+        )
 
     def __enter__(self) -> Server:
         self._process.start()

@@ -317,6 +317,7 @@ class Conversation(ConversationRuntime):
         capabilities = conn.transport.capabilities
         server_playback = capabilities.server_playback or self._call_id is not None
         self._sink = self._make_sink(server_playback)
+        self._offer = getattr(self._sink, "offer", None)
         self._input = InputConverter(self._audio_format, self._input_rate)
         self._engine = ConversationEngine(
             EngineSettings(

@@ -118,6 +118,8 @@ class InputConverter:
     def __init__(self, wire_format: str, in_rate: int) -> None:
         if in_rate <= 0:
             raise AudioError(f"input rate must be positive, got {in_rate}")
+        # PCM16 bytes already at the wire rate need no conversion at all.
+        self._passthrough = wire_format == "pcm16" and in_rate == API_RATE
         self._wire_format = wire_format
         self._wire_rate = WIRE_RATES[wire_format]
         self._in_rate = in_rate
@@ -131,6 +133,10 @@ class InputConverter:
 
     def convert(self, audio: PCMFrame | bytes | bytearray | memoryview | np.ndarray) -> bytes:
         """Convert one chunk; the resampler keeps state across calls (no boundary clicks)."""
+        if self._passthrough and isinstance(audio, bytes):
+            if len(audio) % 2:
+                raise AudioError(f"PCM16 audio needs an even number of bytes, got {len(audio)}")
+            return audio
         frame = _as_frame(audio, self._in_rate)
         if frame.channels != 1:
             frame = frame.to_mono()
@@ -226,6 +232,10 @@ class AppPlayback:
 
     async def play(self, frame: PCMFrame, item_id: str, *, content_index: int = 0) -> None:
         """Hand a frame to the reader (never waits)."""
+        self.offer(frame, item_id, content_index)
+
+    def offer(self, frame: PCMFrame, item_id: str, content_index: int = 0) -> bool:
+        """:meth:`play` without waiting (it never needs to): always True."""
         self._clock.received(item_id, frame, content_index=content_index)
         self._frames.append((frame, item_id, content_index))
         self._buffered += frame.num_samples
@@ -241,6 +251,7 @@ class AppPlayback:
                     self._limit / self._rate,
                 )
         self._wake()
+        return True
 
     def end_item(self, item_id: str, *, content_index: int = 0) -> None:
         """No more audio for the item."""

@@ -35,6 +35,7 @@ from typing import Any, Literal, TypeVar
 import anyio
 from anyio.abc import TaskGroup
 
+from realtime_kit.audio import PCMFrame
 from realtime_kit.connection import RealtimeConnection
 from realtime_kit.conversation._calls import ToolCallRequest
 from realtime_kit.conversation._engine import ConversationEngine, ToolStart
@@ -51,7 +52,7 @@ from realtime_kit.conversation._events import (
     UserIdle,
 )
 from realtime_kit.conversation._log import ConversationLog
-from realtime_kit.conversation._playout import AppPlayback, InputConverter, PlaybackSink
+from realtime_kit.conversation._playout import AppPlayback, InputConverter, PlaybackSink, PlayOp
 from realtime_kit.conversation._scheduler import ResponseRequest, ResponseScheduler
 from realtime_kit.conversation._streams import ResponseHandle
 from realtime_kit.conversation._toolset import ToolSet
@@ -118,6 +119,10 @@ class ConversationRuntime:
         self._interrupts: dict[str, anyio.Event] = {}
         self._running_tools: set[str] = set()
         self._play_wakeup: anyio.Event | None = None
+        self._playing = False  # the player task is waiting inside sink.play()
+        # A sink that can take a frame without waiting says so with offer(); then frames are
+        # handed over at once, with no task switch per audio delta.
+        self._offer: Callable[[PCMFrame, str, int], bool] | None = None
         self._tick_wakeup: anyio.Event | None = None
         # Every session.update gets exactly one answer (session.updated, or an error caused by
         # it), in order: update number n is answered by answer number n.
@@ -265,6 +270,9 @@ class ConversationRuntime:
         conn = self._conn
         if engine is None or conn is None or self._closed:
             return
+        if not engine.outbox and not self._scheduler.has_queued:
+            self._deliver()  # the common case (audio, transcripts): nothing to send
+            return
         assert self._send_lock is not None
         async with self._send_lock:
             while True:
@@ -320,8 +328,8 @@ class ConversationRuntime:
                 and request._request.response_id is None
             ):
                 self._finish_handle(request.request_id, None)
-        if engine.playout and self._play_wakeup is not None:
-            self._play_wakeup.set()
+        if engine.playout:
+            self._hand_over(engine)
         if engine.tool_starts:
             starts, engine.tool_starts = engine.tool_starts, []
             for start in starts:
@@ -487,6 +495,36 @@ class ConversationRuntime:
         engine.events.append(event)
         await self._flush()
 
+    def _hand_over(self, engine: ConversationEngine) -> None:
+        """New audio to play: a sink that never waits takes it now; else the player task."""
+        offer = self._offer
+        if offer is not None and not self._playing:
+            while engine.playout:
+                op = engine.playout[0]
+                if op.kind == "end":
+                    assert self._sink is not None
+                    self._sink.end_item(op.item_id, content_index=op.content_index)
+                else:
+                    assert op.frame is not None
+                    if not offer(op.frame, op.item_id, op.content_index):
+                        break  # it would have to wait: the player task takes over
+                    self._played(engine, op)
+                engine.playout.popleft()
+            if not engine.playout:
+                return
+        if self._play_wakeup is not None:
+            self._play_wakeup.set()
+
+    def _played(self, engine: ConversationEngine, op: PlayOp) -> None:
+        engine.heard_started(op.item_id)
+        if self._handlers:
+            assert op.frame is not None
+            self._emit(
+                AssistantAudio(
+                    op.item_id, engine.response_of(op.item_id), op.content_index, op.frame
+                )
+            )
+
     async def _play(self) -> None:
         engine = self._engine
         sink = self._sink
@@ -505,17 +543,15 @@ class ConversationRuntime:
                 continue
             assert op.frame is not None
             epoch = engine.epoch
-            await sink.play(op.frame, op.item_id, content_index=op.content_index)
+            self._playing = True
+            try:
+                await sink.play(op.frame, op.item_id, content_index=op.content_index)
+            finally:
+                self._playing = False
             if engine.epoch != epoch:
                 sink.flush()  # a barge-in came while this frame waited: it must not play
                 continue
-            engine.heard_started(op.item_id)
-            if self._handlers:
-                self._emit(
-                    AssistantAudio(
-                        op.item_id, engine.response_of(op.item_id), op.content_index, op.frame
-                    )
-                )
+            self._played(engine, op)
 
     async def _tick(self) -> None:
         engine = self._engine

@@ -132,6 +132,11 @@ class ResponseScheduler:
         return list(self._queue)
 
     @property
+    def has_queued(self) -> bool:
+        """Some request waits to be sent."""
+        return bool(self._queue)
+
+    @property
     def default_busy(self) -> bool:
         """A response is writing to (or was requested for) the default conversation."""
         return self._default_active is not None or self._default_sent is not None

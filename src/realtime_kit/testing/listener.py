@@ -71,6 +71,10 @@ class SimulatedListener:
 
     async def play(self, frame: PCMFrame, item_id: str, *, content_index: int = 0) -> None:
         """Take a frame; it plays after what was handed over before it."""
+        self.offer(frame, item_id, content_index)
+
+    def offer(self, frame: PCMFrame, item_id: str, content_index: int = 0) -> bool:
+        """:meth:`play` without waiting (a simulated device never makes you wait): True."""
         self.sync()
         with self._lock:
             if not self._queue:
@@ -80,6 +84,7 @@ class SimulatedListener:
             self._queue.append(_Queued(item_id, content_index, frame.num_samples))
             self._queued += frame.num_samples
             self.frames.append((item_id, frame))
+        return True
 
     def end_item(self, item_id: str, *, content_index: int = 0) -> None:
         """No more audio for the item."""
