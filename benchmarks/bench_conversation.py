@@ -34,13 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_connection as bc  # noqa: E402 (the script's own directory, added just above)
-
-from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition  # noqa: E402
-from realtime_kit.conversation import ConversationLog, ResponseScheduler  # noqa: E402
-from realtime_kit.conversation._engine import ConversationEngine, EngineSettings  # noqa: E402
-from realtime_kit.events import decode_server_event  # noqa: E402
-from realtime_kit.protocol import RealtimeProtocol  # noqa: E402
+import bench_connection as bc
+from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition
+from realtime_kit.conversation import ConversationLog, ResponseScheduler
+from realtime_kit.conversation._engine import ConversationEngine, EngineSettings
+from realtime_kit.events import decode_server_event
+from realtime_kit.protocol import RealtimeProtocol
 
 
 class NullSink:
@@ -151,7 +150,8 @@ def barge_in_reaction(trials: int) -> dict[str, float]:
         engine.receive(started)
         wire = [core.send(event) for event in engine.outbox]
         times.append(time.thread_time() - t0)
-        assert len(wire) == 1 and b"conversation.item.truncate" in wire[0]
+        assert len(wire) == 1
+        assert b"conversation.item.truncate" in wire[0]
     return _pct(times)
 
 

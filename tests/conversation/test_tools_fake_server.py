@@ -12,7 +12,6 @@ import json
 import threading
 
 import pytest
-from tests.connection._events import until
 
 import realtime_kit
 from realtime_kit.conversation import ToolCallRequest, ToolOutcome, ToolSet, tool
@@ -24,6 +23,7 @@ from realtime_kit.events import (
     ResponseFunctionCallArgumentsDoneEvent,
 )
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, Reply, ScriptedBrain, ToolCall
+from tests.connection._events import until
 
 pytestmark = pytest.mark.anyio
 KEY = "sk-test-key"
