@@ -212,6 +212,7 @@ class ConversationEngine(BargeIn, Words):
     def _on_speech_started(self, event: InputAudioBufferSpeechStartedEvent) -> None:
         self.scheduler.user_speaking(True)
         self._speech_item = event.item_id
+        self._idle_count = 0  # idle timeouts count in a row: the caller spoke
         turn = self.log_user(event.item_id)
         turn.audio_start_ms = event.audio_start_ms
         turn.started_at = self.now()
