@@ -166,6 +166,16 @@ async def run_call(
     )
 
 
+async def _answer(
+    question: Callable[[ToolCallRequest], bool | Awaitable[bool]], call: ToolCallRequest
+) -> bool:
+    """The app's yes/no about ``call``, from a sync or an async callable."""
+    answer = question(call)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    return bool(answer)
+
+
 def _approval_failed(name: str, what: str, exc: Exception) -> _Ending:
     """The app's approval predicate or hook raised: the call does not run."""
     _log.warning("tool %r: approval could not be %s: %s", name, what, describe_exception(exc))
@@ -267,12 +277,10 @@ class _CallRun:
         call = self.context.call
         if policy is not True:
             try:
-                verdict = policy(call)
-                if inspect.isawaitable(verdict):
-                    verdict = await verdict
+                needed = await _answer(policy, call)
             except Exception as exc:  # noqa: BLE001 (the app's predicate: recorded, not raised)
                 return _approval_failed(name, "checked", exc)
-            if not verdict:
+            if not needed:
                 return None
         if approve is None:
             return _Ending(
@@ -285,9 +293,7 @@ class _CallRun:
                 ),
             )
         try:
-            granted = approve(call)
-            if inspect.isawaitable(granted):
-                granted = await granted
+            granted = await _answer(approve, call)
         except Exception as exc:  # noqa: BLE001 (the app's hook: recorded, not raised)
             return _approval_failed(name, "obtained", exc)
         if not granted:
