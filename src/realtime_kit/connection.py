@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
@@ -43,7 +43,9 @@ from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
 from realtime_kit._tasks import TaskHost
+from realtime_kit.audio.frame import API_RATE, PCMFrame
 from realtime_kit.errors import (
+    AudioError,
     ConfigurationError,
     ConnectionClosedError,
     DecodeError,
@@ -63,7 +65,7 @@ from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
-from realtime_kit.transports.base import Transport
+from realtime_kit.transports.base import Transport, TransportStateChanged
 
 if TYPE_CHECKING:
     import numpy as np
@@ -202,18 +204,23 @@ class RealtimeConnection:
         await self._send_checked(leg, event, leg.core.send(event))
 
     async def send_audio(
-        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16]
+        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
     ) -> None:
-        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, or an
-        ``int16`` array.
+        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, an
+        ``int16`` array, or a :class:`~realtime_kit.audio.PCMFrame`.
 
         The cheapest way to stream a microphone: the append of this session kind
         (``input_audio_buffer.append``, or ``session.input_audio_buffer.append`` on a
         translation session) is written without building an event model. Same ordering,
         backpressure and reconnect behaviour as :meth:`send`.
 
+        On a transport whose audio rides on a media track (WebRTC) the audio goes to that
+        track instead: a ``PCMFrame`` at any rate (resampled once), bytes and arrays as PCM16
+        mono at 24 kHz; it waits while the track's buffer is full.
+
         Raises:
-            AudioError: an array that is not ``int16``.
+            AudioError: an array that is not ``int16``; a frame that is not 24 kHz mono on a
+                WebSocket.
             LocalProtocolError: the session is closing or closed.
             ConnectionClosedError: the connection has ended; or the error that ended it.
         """
@@ -221,6 +228,16 @@ class RealtimeConnection:
         if self._done.is_set() or leg is None:
             self._raise_closed()
             raise AssertionError("unreachable")
+        if leg.media is not None:
+            await self._send_media(leg, audio)
+            return
+        if isinstance(audio, PCMFrame):
+            if audio.rate != API_RATE or audio.channels != 1:
+                raise AudioError(
+                    f"a WebSocket session takes 24 kHz mono audio, got {audio.rate} Hz/"
+                    f"{audio.channels} ch (convert it with realtime_kit.Resampler)"
+                )
+            audio = audio.samples
         buffer = audio_buffer(audio)
         encoded = audio_base64(buffer)
         data = leg.core.send_audio(encoded)
@@ -240,8 +257,63 @@ class RealtimeConnection:
             event = InputAudioBufferAppendEvent(audio=encoded)
         await self._send_checked(leg, event, data)
 
+    async def _send_media(
+        self, leg: Leg, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
+    ) -> None:
+        assert leg.media is not None
+        frame = (
+            audio
+            if isinstance(audio, PCMFrame)
+            else PCMFrame.from_bytes(audio_buffer(audio), API_RATE, 1)
+        )
+        try:
+            await leg.media.send_audio(frame)
+        except ConnectionClosedError:
+            if leg is self._leg and self._done.is_set():
+                self._raise_closed()
+            # A reconnect is under way: this audio belonged to the lost call.
+
+    async def audio_frames(self) -> AsyncIterator[PCMFrame]:
+        """The audio the listener receives, when it rides on a media track (WebRTC): mono
+        PCM16 frames at the transport's ``audio_rate`` (``WebRTCConfig.audio_rate``), in
+        order, across reconnects, until the connection ends. One reader at a time.
+
+        Raises:
+            LocalProtocolError: the transport carries audio in events (WebSocket: read
+                ``response.output_audio.delta``).
+        """
+        while not self._done.is_set():
+            leg = self._leg
+            if leg is None or leg.media is None:
+                raise LocalProtocolError(
+                    "read audio_frames()",
+                    "audio arrives as response.output_audio.delta events on this transport",
+                )
+            async for frame in leg.media.audio_frames():
+                yield frame
+            if leg is self._leg:
+                # This call's track ended: a reconnect installs a new leg, or the end comes.
+                await self._next_leg_or_end()
+
+    async def _next_leg_or_end(self) -> None:
+        changed = self._leg_changed
+        async with anyio.create_task_group() as tg:
+
+            async def until_done() -> None:
+                await self._done.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(until_done)
+            await changed.wait()
+            tg.cancel_scope.cancel()
+
     async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
         """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
+        if leg.max_bytes is not None and len(data) > leg.max_bytes:
+            raise LocalProtocolError(
+                f"send a {len(data)}-byte {event.type}",
+                f"the transport takes at most {leg.max_bytes} bytes per event",
+            )
         if self._unwritten == 0 and not self._write_lock.locked():
             # Fast path: nothing queued, nobody writing. A transport that can write at once
             # does (no event-loop round trip); on a closed socket fall through to the queue,
@@ -406,6 +478,12 @@ class RealtimeConnection:
 
     def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
+        if leg.media is not None:
+            # Network states (ICE, DTLS, channel, track) go to ``conn.on(TransportStateChanged)``
+            # handlers, the ones seen while opening first.
+            for change in getattr(leg.transport, "state_log", ()):
+                self._on_state(leg, change)
+            leg.media.on_state(lambda change: self._on_state(leg, change))
         if leg.deliver_to is not None:
             leg.deliver_to(
                 lambda item: self._on_pushed(leg, item),
@@ -473,6 +551,17 @@ class RealtimeConnection:
                 raise fatal
 
             self._tasks.spawn(end_fatally)
+
+    def _on_state(self, leg: Leg, change: TransportStateChanged) -> None:
+        """A media transport's network state changed: tell the handlers (not ``async for``,
+        which carries the session's events)."""
+        if leg is not self._leg or self._done.is_set() or self._closing:
+            return
+        try:
+            for slot in self._slots_for(TransportStateChanged):
+                slot.dispatch(change)
+        except Exception as exc:  # noqa: BLE001 (a handler's own error ends the connection)
+            self._fail(exc)
 
     def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
         """Push mode: ``leg``'s connection ended (called once by its transport)."""

@@ -88,6 +88,9 @@ class FakeRealtimeServer:
         mcp_servers: fake MCP servers by ``server_label`` (for ``{"type": "mcp"}`` tools).
         webrtc_answerer: produces SDP answers for ``POST /v1/realtime/calls`` (without one that
             endpoint answers 501 and calls are simulated with :meth:`create_call`).
+        webrtc: answer ``POST /v1/realtime/calls`` with a real WebRTC peer (aiortc, the
+            ``webrtc`` extra) running the same realtime session as a WebSocket: audio on
+            tracks, events on the ``oai-events`` data channel, sideband sockets joining.
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class FakeRealtimeServer:
         pace: float = 1.0,
         transcription_delay_ms: int = 0,
         webrtc_answerer: CallAnswerer | None = None,
+        webrtc: bool = False,
         mcp_servers: Mapping[str, FakeMcpServer] | None = None,
     ) -> None:
         if default_model not in REALTIME_MODELS:
@@ -136,6 +140,14 @@ class FakeRealtimeServer:
             default_model=default_model,
             answerer=webrtc_answerer,
         )
+        self._webrtc: Any = None
+        if webrtc:
+            if webrtc_answerer is not None:
+                raise ConfigurationError("pass webrtc=True or webrtc_answerer=, not both")
+            from realtime_kit.testing._webrtc import WebRTCCalls  # needs the webrtc extra
+
+            self._webrtc = WebRTCCalls(self.state, lambda: self._portal)
+            self.state.answerer = self._webrtc.answer
         self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -287,6 +299,8 @@ class FakeRealtimeServer:
         """Stop serving and join the background thread (open sockets are closed)."""
         if self._serving is None or self._uvicorn is None or self._portal_cm is None:
             return
+        if self._webrtc is not None and self._portal is not None:
+            self._portal.call(self._webrtc.aclose)  # hang up calls while the loop still runs
         self._uvicorn.should_exit = True
         try:
             self._serving.result(timeout=_START_TIMEOUT_S)
