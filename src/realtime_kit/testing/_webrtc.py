@@ -58,7 +58,12 @@ from realtime_kit.testing.config import (
     merge_update,
     validate_update,
 )
-from realtime_kit.transports.webrtc import EVENTS_CHANNEL, close_politely, host_candidates
+from realtime_kit.transports.webrtc import (
+    EVENTS_CHANNEL,
+    close_politely,
+    host_candidates,
+    strip_max_message_size,
+)
 
 __all__ = ["OutputBuffer", "WebRTCCalls"]
 
@@ -587,11 +592,7 @@ class WebRTCCalls:
         task = asyncio.get_running_loop().create_task(call.run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return "\r\n".join(
-            line
-            for line in pc.localDescription.sdp.split("\r\n")
-            if not line.startswith("a=max-message-size:")
-        )
+        return strip_max_message_size(pc.localDescription.sdp)
 
     async def aclose(self) -> None:
         """Hang up every call (the server is stopping)."""

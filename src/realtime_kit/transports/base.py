@@ -36,6 +36,7 @@ __all__ = [
     "MediaTransport",
     "Transport",
     "TransportCapabilities",
+    "TransportLayer",
     "TransportStateChanged",
     "is_recoverable_close",
 ]
@@ -86,6 +87,7 @@ class TransportCapabilities:
 
 
 TransportLayer = Literal["ice", "dtls", "connection", "data_channel", "track"]
+"""The layer a :class:`TransportStateChanged` is about."""
 
 
 @dataclass(frozen=True, slots=True)

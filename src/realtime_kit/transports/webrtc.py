@@ -76,12 +76,14 @@ from realtime_kit.transports.base import (
 
 __all__ = [
     "EVENTS_CHANNEL",
+    "OutboundTrack",
     "SdpExchange",
     "WebRTCTransport",
     "candidate_addresses",
     "close_politely",
     "host_candidates",
     "max_message_size",
+    "strip_max_message_size",
 ]
 
 _log = logging.getLogger("realtime_kit.transports.webrtc")
@@ -167,6 +169,14 @@ def max_message_size(sdp: str) -> int | None:
         return _DEFAULT_MAX_MESSAGE
     value = int(match.group(1))
     return value or None
+
+
+def strip_max_message_size(sdp: str) -> str:
+    """``sdp`` without its ``a=max-message-size`` line (the API's answer has none, so a peer
+    takes 64 KiB; test answerers mirror that)."""
+    return "\r\n".join(
+        line for line in sdp.split("\r\n") if not line.startswith("a=max-message-size:")
+    )
 
 
 async def close_politely(
