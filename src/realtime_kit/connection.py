@@ -356,7 +356,9 @@ class RealtimeConnection:
         """Call ``handler`` for every event of ``event_type`` (subclasses included).
 
         ``handler`` may be a plain function (run inline; keep it quick) or an ``async`` one
-        (run by its own worker task, in order, never blocking the read loop). Use it directly
+        (run by its own worker task, in order, never blocking the read loop). A handler of
+        :class:`~realtime_kit.transports.TransportStateChanged` (media transports' ICE, DTLS,
+        channel and track states) first gets the states reached so far. Use it directly
         (``conn.on(ResponseDoneEvent, fn)`` returns an unsubscribe function) or as a
         decorator (``@conn.on(ResponseDoneEvent)``).
         """
@@ -725,6 +727,11 @@ class RealtimeConnection:
         slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
+        leg = self._leg
+        if event_type is TransportStateChanged and leg is not None and leg.media is not None:
+            # A state handler starts from what the transport went through so far.
+            for change in getattr(leg.transport, "state_log", ()):
+                slot.dispatch(change)
 
         def unsubscribe() -> None:
             slots = self._handlers.get(event_type, [])
