@@ -12,8 +12,13 @@ import numpy as np
 
 import realtime_kit
 from realtime_kit import PCMFrame
-from realtime_kit.testing import FakeRealtimeServer, ScriptedBrain, ScriptedRecognizer
-from realtime_kit.testing import ToneSynthesizer, default_synthesizer
+from realtime_kit.testing import (
+    FakeRealtimeServer,
+    ScriptedBrain,
+    ScriptedRecognizer,
+    ToneSynthesizer,
+    default_synthesizer,
+)
 from realtime_kit.transports import WebRTCConfig
 
 KEY = "sk-test-key"
@@ -23,7 +28,9 @@ LOOPBACK = WebRTCConfig(local_addresses=("127.0.0.1",), stall_timeout=3.0)
 PATIENCE_S = 60.0
 
 
-def server(*replies: str, heard: tuple[str, ...] = ("what time is it",)) -> FakeRealtimeServer:
+def server(
+    *replies: str, heard: tuple[str, ...] = ("what time is it",), **options: Any
+) -> FakeRealtimeServer:
     """A WebRTC-capable fake server with a deterministic voice, ears and script."""
     return FakeRealtimeServer(
         webrtc=True,
@@ -31,6 +38,7 @@ def server(*replies: str, heard: tuple[str, ...] = ("what time is it",)) -> Fake
         synthesizer=ToneSynthesizer(),
         recognizer=ScriptedRecognizer(list(heard) * 4),
         brain=ScriptedBrain(list(replies)),
+        **options,
     )
 
 

@@ -4,6 +4,7 @@ call, hangup, and a dropped call reconnecting."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -22,6 +23,7 @@ from realtime_kit.transports import TransportStateChanged
 from realtime_kit.transports.webrtc import candidate_addresses
 from tests.webrtc._calls import (
     KEY,
+    LOOPBACK,
     PATIENCE_S,
     collecting,
     connect,
@@ -82,7 +84,7 @@ async def test_barge_in_clears_the_buffer_and_the_server_cuts_the_item() -> None
             await say(conn)
             await events_until(conn, lambda e: e.type == "output_audio_buffer.started")
             with anyio.fail_after(PATIENCE_S):
-                while loud_ms(frames) < 800:  # let the listener hear some of it
+                while loud_ms(frames) < 800:  # noqa: ASYNC110 (another task appends frames)
                     await anyio.sleep(0.05)
             await say(conn, "stop", pause_ms=300)
             seen = await events_until(conn, lambda e: e.type == "output_audio_buffer.cleared")
@@ -121,7 +123,8 @@ async def test_output_audio_buffer_clear_stops_playback() -> None:
 async def test_a_sideband_socket_joins_the_same_session_and_hangup_ends_both() -> None:
     async with server(REPLY) as srv, connect(srv) as conn:
         call_id = conn.transport.call_id
-        assert call_id is not None and call_id.startswith("rtc_")
+        assert call_id is not None
+        assert call_id.startswith("rtc_")
         async with realtime_kit.connect(
             call_id=call_id, api_key=KEY, base_url=srv.base_url, reconnect=False
         ) as side:
@@ -149,7 +152,9 @@ async def test_a_sideband_socket_joins_the_same_session_and_hangup_ends_both() -
 
 
 async def test_a_call_that_vanishes_is_noticed_and_replaced_by_a_new_call() -> None:
-    async with server(REPLY) as srv, connect(srv, reconnect=ReconnectPolicy(max_attempts=2)) as conn:
+    quick = replace(LOOPBACK, stall_timeout=1.5)
+    policy = ReconnectPolicy(max_attempts=2)
+    async with server(REPLY) as srv, connect(srv, webrtc=quick, reconnect=policy) as conn:
         first = conn.transport.call_id
         handle = (await srv.wait_for_connections(1))[0]
         handle.drop_soon()  # the server's side goes silent, no goodbye

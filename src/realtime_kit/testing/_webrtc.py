@@ -39,7 +39,7 @@ from realtime_kit.errors import MissingExtraError
 
 try:
     from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
-    from aiortc.exceptions import InvalidAccessError, InvalidStateError
+    from aiortc.exceptions import InvalidStateError
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
     from av import AudioFrame
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -585,9 +585,10 @@ class WebRTCCalls:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
                 pc.addTrack(call.output)
                 await pc.setLocalDescription(await pc.createAnswer())
-        except (ValueError, InvalidStateError, InvalidAccessError) as exc:
+        except Exception as exc:  # noqa: BLE001 (aiortc's parser fails with asserts and more)
             await pc.close()
-            raise AnswerError(400, f"Invalid SDP offer: {exc}", "invalid_offer", "sdp") from None
+            detail = str(exc) or type(exc).__name__
+            raise AnswerError(400, f"Invalid SDP offer: {detail}", "invalid_offer", "sdp") from None
         self.calls[record.id] = call
         task = asyncio.get_running_loop().create_task(call.run())
         self._tasks.add(task)

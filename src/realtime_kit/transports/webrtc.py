@@ -324,8 +324,10 @@ class WebRTCTransport:
         self.answer_sdp = answer
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-        except (ValueError, InvalidStateError, InvalidAccessError) as exc:
-            raise HandshakeError(f"the server's SDP answer is unusable: {exc}") from exc
+        except (ValueError, AssertionError, InvalidStateError, InvalidAccessError) as exc:
+            # aiortc's SDP parser reports malformed lines with assert.
+            detail = str(exc) or type(exc).__name__
+            raise HandshakeError(f"the server's SDP answer is unusable: {detail}") from exc
         limit = max_message_size(answer)
         self._capabilities = TransportCapabilities(
             name="webrtc",
