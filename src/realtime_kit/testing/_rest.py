@@ -189,21 +189,6 @@ class RestApi:
         raw = await request.body()
         session: dict[str, Any] | None = None
         ephemeral = self.state.secret(auth) is not None
-        if content_type.startswith("multipart/form-data") and ephemeral:
-            return _error(
-                400,
-                "An ephemeral key carries its session configuration: send the SDP offer as "
-                "application/sdp.",
-                "invalid_request",
-            )
-        if content_type.startswith("application/sdp") and not ephemeral:
-            return _error(
-                400,
-                "With a standard API key, send multipart/form-data with an 'sdp' part and a "
-                "'session' part.",
-                "missing_required_parameter",
-                "session",
-            )
         if content_type.startswith("multipart/form-data"):
             parts = _multipart(content_type, raw)
             offer = parts.get("sdp")
@@ -233,6 +218,21 @@ class RestApi:
                 "This fake server has no WebRTC media stack; use FakeRealtimeServer.create_call() "
                 "to simulate an incoming call for call-control and sideband tests.",
                 "webrtc_unavailable",
+            )
+        if content_type.startswith("multipart/form-data") and ephemeral:
+            return _error(
+                400,
+                "An ephemeral key carries its session configuration: send the SDP offer as "
+                "application/sdp.",
+                "invalid_request",
+            )
+        if content_type.startswith("application/sdp") and not ephemeral:
+            return _error(
+                400,
+                "With a standard API key, send multipart/form-data with an 'sdp' part and a "
+                "'session' part.",
+                "missing_required_parameter",
+                "session",
             )
         call = CallRecord(self.state.ids.new("rtc"), status="accepted", session=session)
         call.offer_sdp = offer

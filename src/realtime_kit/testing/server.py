@@ -37,6 +37,7 @@ from realtime_kit.errors import (
 try:
     import uvicorn
     from starlette.applications import Starlette
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.routing import Route, WebSocketRoute
     from starlette.types import Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -247,10 +248,20 @@ class FakeRealtimeServer:
             ]
         )
 
+        # Browsers call the REST endpoints from other origins (an ephemeral key and the SDP
+        # offer, as the API allows); the answer's Location names the call.
+        cors = CORSMiddleware(
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Location"],
+        )
+
         async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             # Keep uvicorn's own `send`: the drop fault reaches the TCP transport through it.
             scope["realtime_kit.raw_send"] = send
-            await app(scope, receive, send)
+            await cors(scope, receive, send)
 
         return asgi
 
