@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -96,20 +96,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.api_base:
         app = create_app(args.api_base, os.environ["OPENAI_API_KEY"])
-        with serve(app, args.port) as url:
+        with serve(app, args.port) as url, suppress(KeyboardInterrupt):
             print(f"open {url}  (Ctrl-C to stop)")
             threading.Event().wait()
+        return
     from realtime_kit.testing import FakeRealtimeServer
 
     with (
         FakeRealtimeServer(webrtc=True) as fake,
         serve(create_app(fake.base_url, "sk-example"), args.port) as url,
+        suppress(KeyboardInterrupt),
     ):
         print(f"open {url}  (fake API at {fake.base_url}; Ctrl-C to stop)")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+        threading.Event().wait()
 
 
 if __name__ == "__main__":
