@@ -60,7 +60,7 @@ class WebRTCPeer:
 
     def __init__(self) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.track = OutboundTrack(capacity_ms=60_000)
+        self.track = OutboundTrack(capacity_ms=1000)
         self._channel: RTCDataChannel | None = None
         self._ready = asyncio.Event()
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()

@@ -476,6 +476,11 @@ class WebRTCTransport:
         return self._outbound.queued_ms
 
     @property
+    def outbound_sent_ms(self) -> float:
+        """Audio the outbound track has sent so far (the app's and filler silence)."""
+        return (self._outbound.audio_samples + self._outbound.silence_samples) / 48
+
+    @property
     def outbound_silence_ms(self) -> float:
         """Filler silence the outbound track sent because nothing was queued (gaps)."""
         return self._outbound.silence_samples / 48
