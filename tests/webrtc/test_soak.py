@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 from realtime_kit import PCMFrame, PlaybackClock
-from realtime_kit.transports import TransportStateChanged, WebRTCConfig
 from realtime_kit.testing.webrtc import loopback_webrtc_pair
+from realtime_kit.transports import TransportStateChanged, WebRTCConfig
 
 pytestmark = pytest.mark.anyio
 
