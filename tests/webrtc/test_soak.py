@@ -44,6 +44,7 @@ def _rss() -> int:
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(SECONDS + 120)
 async def test_audio_both_ways_does_not_stall_drift_or_grow() -> None:
     config = WebRTCConfig(stall_timeout=5.0)
     async with loopback_webrtc_pair(config) as (transport, peer):
