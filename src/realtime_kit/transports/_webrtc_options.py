@@ -3,7 +3,7 @@
 :func:`realtime_kit.connect` takes a :class:`WebRTCConfig` (``webrtc=``) next to
 ``transport="webrtc"``; the transport itself (``transports.webrtc``) needs aiortc.
 
-Imports: the standard library and :mod:`realtime_kit.errors` only.
+Imports: the standard library, :mod:`realtime_kit.errors` and the audio frame constants.
 """
 
 from __future__ import annotations
