@@ -21,7 +21,7 @@ the same on purpose: a standby session is opened early and swapped in at a turn 
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
 ``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_rollover`` and ``_recovery`` helpers.
+``_media``, ``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
 from realtime_kit._leg import Leg, SessionTarget, session_update
+from realtime_kit._media import media_frames, replay_states, send_media, watch_states
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
@@ -229,7 +230,7 @@ class RealtimeConnection:
             self._raise_closed()
             raise AssertionError("unreachable")
         if leg.media is not None:
-            await self._send_media(leg, audio)
+            await send_media(self, leg, audio)
             return
         if isinstance(audio, PCMFrame):
             if audio.rate != API_RATE or audio.channels != 1:
@@ -257,23 +258,7 @@ class RealtimeConnection:
             event = InputAudioBufferAppendEvent(audio=encoded)
         await self._send_checked(leg, event, data)
 
-    async def _send_media(
-        self, leg: Leg, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
-    ) -> None:
-        assert leg.media is not None
-        frame = (
-            audio
-            if isinstance(audio, PCMFrame)
-            else PCMFrame.from_bytes(audio_buffer(audio), API_RATE, 1)
-        )
-        try:
-            await leg.media.send_audio(frame)
-        except ConnectionClosedError:
-            if leg is self._leg and self._done.is_set():
-                self._raise_closed()
-            # A reconnect is under way: this audio belonged to the lost call.
-
-    async def audio_frames(self) -> AsyncIterator[PCMFrame]:
+    def audio_frames(self) -> AsyncIterator[PCMFrame]:
         """The audio the listener receives, when it rides on a media track (WebRTC): mono
         PCM16 frames at the transport's ``audio_rate`` (``WebRTCConfig.audio_rate``), in
         order, across reconnects, until the connection ends. One reader at a time.
@@ -282,30 +267,7 @@ class RealtimeConnection:
             LocalProtocolError: the transport carries audio in events (WebSocket: read
                 ``response.output_audio.delta``).
         """
-        while not self._done.is_set():
-            leg = self._leg
-            if leg is None or leg.media is None:
-                raise LocalProtocolError(
-                    "read audio_frames()",
-                    "audio arrives as response.output_audio.delta events on this transport",
-                )
-            async for frame in leg.media.audio_frames():
-                yield frame
-            if leg is self._leg:
-                # This call's track ended: a reconnect installs a new leg, or the end comes.
-                await self._next_leg_or_end()
-
-    async def _next_leg_or_end(self) -> None:
-        changed = self._leg_changed
-        async with anyio.create_task_group() as tg:
-
-            async def until_done() -> None:
-                await self._done.wait()
-                tg.cancel_scope.cancel()
-
-            tg.start_soon(until_done)
-            await changed.wait()
-            tg.cancel_scope.cancel()
+        return media_frames(self)
 
     async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
         """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
@@ -481,11 +443,7 @@ class RealtimeConnection:
     def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
         if leg.media is not None:
-            # Network states (ICE, DTLS, channel, track) go to ``conn.on(TransportStateChanged)``
-            # handlers, the ones seen while opening first.
-            for change in getattr(leg.transport, "state_log", ()):
-                self._on_state(leg, change)
-            leg.media.on_state(lambda change: self._on_state(leg, change))
+            watch_states(self, leg)
         if leg.deliver_to is not None:
             leg.deliver_to(
                 lambda item: self._on_pushed(leg, item),
@@ -553,17 +511,6 @@ class RealtimeConnection:
                 raise fatal
 
             self._tasks.spawn(end_fatally)
-
-    def _on_state(self, leg: Leg, change: TransportStateChanged) -> None:
-        """A media transport's network state changed: tell the handlers (not ``async for``,
-        which carries the session's events)."""
-        if leg is not self._leg or self._done.is_set() or self._closing:
-            return
-        try:
-            for slot in self._slots_for(TransportStateChanged):
-                slot.dispatch(change)
-        except Exception as exc:  # noqa: BLE001 (a handler's own error ends the connection)
-            self._fail(exc)
 
     def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
         """Push mode: ``leg``'s connection ended (called once by its transport)."""
@@ -727,11 +674,8 @@ class RealtimeConnection:
         slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
-        leg = self._leg
-        if event_type is TransportStateChanged and leg is not None and leg.media is not None:
-            # A state handler starts from what the transport went through so far.
-            for change in getattr(leg.transport, "state_log", ()):
-                slot.dispatch(change)
+        if event_type is TransportStateChanged:
+            replay_states(self._leg, slot)  # a state handler starts from the states so far
 
         def unsubscribe() -> None:
             slots = self._handlers.get(event_type, [])
