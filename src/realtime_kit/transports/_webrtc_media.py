@@ -1,16 +1,18 @@
 """The audio side of the WebRTC transport: the outbound track and the inbound reader.
 
 :class:`OutboundTrack` is the aiortc track the peer connection sends: the app's frames, at
-any rate, are made mono, resampled once (one streaming resampler per input rate, so 20 ms
-pieces join without clicks) to 48 kHz, and played out in 20 ms frames at real time; when the
-app has nothing queued the track sends silence, as a microphone would. aiortc encodes Opus.
+any rate, are mixed to mono and resampled once to 48 kHz (one streaming resampler per input
+rate, so 20 ms pieces join without clicks), and played out in 20 ms frames at real time; when
+the app has nothing queued the track sends silence, as a microphone would. aiortc encodes Opus.
 
-:class:`InboundAudio` reads the remote track: 48 kHz stereo frames are mixed down to mono and
-resampled once to the app's rate, counted (``delivered_samples``, the PlaybackClock feed), and
-queued for ``audio_frames()``.
+:class:`InboundAudio` reads the remote track: each decoded frame (Opus: 48 kHz stereo) is mixed
+to mono and resampled once to the app's rate, counted (``delivered_samples``, the PlaybackClock
+feed), and queued for ``audio_frames()``.
 
-Both run on asyncio (aiortc's loop). Imports: aiortc, av, numpy, the standard library,
-``audio`` and ``errors``.
+Both conversions use FFmpeg's streaming resampler (PyAV's ``AudioResampler``), which hands out
+audio at once: a filter that holds back 20-40 ms (libsoxr's high quality) would add that much
+to every turn's latency, both ways. Both run on asyncio (aiortc's loop). Imports: aiortc, av,
+numpy, the standard library, ``audio`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import AudioFrame
+from av import AudioFrame, AudioResampler
 
 from realtime_kit.audio.frame import PCMFrame
-from realtime_kit.audio.resample import Resampler
 from realtime_kit.errors import AudioError, ConnectionClosedError, LocalProtocolError
 
 __all__ = ["RTP_RATE", "InboundAudio", "OutboundTrack"]
@@ -43,8 +44,31 @@ _TIME_BASE = fractions.Fraction(1, RTP_RATE)
 _RESYNC_S = 0.5
 
 
-def _mono(frame: PCMFrame) -> PCMFrame:
-    return frame if frame.channels == 1 else frame.to_mono()
+class _Converter:
+    """One stream's mono PCM16 at ``rate``: FFmpeg's resampler, state kept between frames."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._resampler = AudioResampler(format="s16", layout="mono", rate=rate)
+
+    def pcm(self, frame: AudioFrame) -> np.ndarray:
+        try:
+            out = self._resampler.resample(frame)
+        except (ValueError, OSError) as exc:  # av.FFmpegError derives from both
+            raise AudioError(f"audio could not be converted: {exc}") from exc
+        if not out:
+            return np.zeros(0, np.int16)
+        parts = [f.to_ndarray().reshape(-1) for f in out]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _av_frame(pcm: PCMFrame) -> AudioFrame:
+    if pcm.channels > 2:
+        pcm = pcm.to_mono()
+    layout = "mono" if pcm.channels == 1 else "stereo"
+    frame = AudioFrame.from_ndarray(pcm.samples.reshape(1, -1), format="s16", layout=layout)
+    frame.sample_rate = pcm.rate
+    return frame
 
 
 class OutboundTrack(MediaStreamTrack):
@@ -61,7 +85,7 @@ class OutboundTrack(MediaStreamTrack):
         self._queue: deque[np.ndarray] = deque()
         self._queued = 0  # samples at 48 kHz
         self._capacity = capacity_ms * RTP_RATE // 1000
-        self._resamplers: dict[int, Resampler] = {}
+        self._converters: dict[int, _Converter] = {}
         self._room = asyncio.Event()
         self._room.set()
         self._start: float | None = None
@@ -80,13 +104,12 @@ class OutboundTrack(MediaStreamTrack):
         """Queue ``frame`` (any rate, any channel count); waits while the queue is full."""
         if self.readyState != "live":
             raise ConnectionClosedError(None, "the outbound audio track has ended")
-        mono = _mono(frame)
-        if mono.rate != RTP_RATE:
-            resampler = self._resamplers.get(mono.rate)
-            if resampler is None:
-                resampler = self._resamplers[mono.rate] = Resampler(mono.rate, RTP_RATE)
-            mono = resampler.process(mono)
-        samples = mono.samples
+        if frame.num_samples == 0:
+            return
+        converter = self._converters.get(frame.rate)
+        if converter is None:
+            converter = self._converters[frame.rate] = _Converter(RTP_RATE)
+        samples = converter.pcm(_av_frame(frame))
         if samples.size:
             self._queue.append(samples)
             self._queued += samples.size
@@ -99,8 +122,7 @@ class OutboundTrack(MediaStreamTrack):
         dropped = self.queued_ms
         self._queue.clear()
         self._queued = 0
-        for resampler in self._resamplers.values():
-            resampler.reset()
+        self._converters.clear()  # fresh filter state for what comes next
         self._room.set()
         return dropped
 
@@ -163,7 +185,7 @@ class InboundAudio:
     def __init__(self, rate: int, capacity_ms: int, on_end: Callable[[str], None]) -> None:
         self.rate = rate
         self._capacity = capacity_ms * rate // 1000
-        self._resamplers: dict[int, Resampler] = {}
+        self._converter = _Converter(rate)
         self._frames: deque[PCMFrame] = deque()
         self._buffered = 0
         self._wakeup = asyncio.Event()
@@ -195,20 +217,7 @@ class InboundAudio:
             self._on_end("the inbound audio track ended")
 
     def _convert(self, frame: AudioFrame) -> PCMFrame:
-        data = frame.to_ndarray()
-        channels = len(frame.layout.channels)
-        interleaved = data.T.reshape(-1) if frame.format.is_planar else data.reshape(-1)
-        if frame.format.name not in ("s16", "s16p"):
-            raise AudioError(f"unexpected decoded audio format {frame.format.name!r}")
-        pcm = PCMFrame(interleaved.astype(np.int16, copy=False), frame.sample_rate, channels)
-        pcm = _mono(pcm)
-        if pcm.rate == self.rate:
-            return pcm
-        # Opus decodes at 48 kHz, G.711 at 8 kHz: one streaming resampler per rate seen.
-        resampler = self._resamplers.get(pcm.rate)
-        if resampler is None:
-            resampler = self._resamplers[pcm.rate] = Resampler(pcm.rate, self.rate)
-        return resampler.process(pcm)
+        return PCMFrame(self._converter.pcm(frame), self.rate, 1)
 
     def _take(self, pcm: PCMFrame) -> None:
         if pcm.num_samples == 0:
