@@ -11,7 +11,8 @@ client's alone. Both clients, in the same run, against the same server:
   **setup time**;
 * then stream 24 kHz mono PCM16 in 20 ms frames to the outbound track (Opus by aiortc), read
   the inbound track as 24 kHz mono PCM16, and read and ``json.loads`` every event:
-  **CPU per session-second** over ``--sessions`` concurrent calls for ``--seconds``.
+  **CPU per session-second** over ``--sessions`` concurrent calls for ``--seconds`` (split in
+  ``--rounds`` turns; setups alternate too, so load from elsewhere is shared).
 
 realtime_kit: ``WebRTCTransport`` (``send_audio``, ``audio_frames``, ``receive_text``, with its
 stall watchdog on). Bare aiortc: an ``RTCPeerConnection`` with a paced track fed from a queue,
@@ -259,11 +260,6 @@ async def _bare(port: int, session: _Session, run_for: float | None) -> float:
 Client = Callable[[int, _Session, float | None], Awaitable[float]]
 
 
-async def _setups(client: Client, port: int, count: int) -> list[float]:
-    await client(port, _Session(), None)  # warm up (imports, codecs)
-    return [await client(port, _Session(), None) for _ in range(count)]
-
-
 async def _duplex(client: Client, port: int, sessions: int, seconds: float) -> dict[str, float]:
     work = [_Session() for _ in range(sessions)]
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -283,11 +279,25 @@ async def _duplex(client: Client, port: int, sessions: int, seconds: float) -> d
     }
 
 
+def _combine(parts: list[dict[str, float]], sessions: int, seconds: float) -> dict[str, float]:
+    cpu = sum(p["cpu_s"] for p in parts)
+    session_seconds = sessions * seconds
+    return {
+        "cpu_s": cpu,
+        "wall_s": sum(p["wall_s"] for p in parts),
+        "cpu_per_session_second_ms": cpu / session_seconds * 1000,
+        "sessions_per_core": session_seconds / cpu if cpu else float("inf"),
+        "audio_in_s_per_session": sum(p["audio_in_s_per_session"] for p in parts),
+        "events_in_per_session": sum(p["events_in_per_session"] for p in parts),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--setups", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="turns each client takes")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     ctx = multiprocessing.get_context("spawn")
@@ -299,11 +309,24 @@ def main(argv: list[str] | None = None) -> None:
         figures: dict[str, Any] = {}
 
         async def run() -> None:
-            for name, client in (("ours", _ours), ("bare", _bare)):
-                setups = await _setups(client, port, args.setups)
-                figures[f"setup_ms_{name}"] = statistics.median(setups) * 1000
-            for name, client in (("ours", _ours), ("bare", _bare)):
-                figures[f"duplex_{name}"] = await _duplex(client, port, args.sessions, args.seconds)
+            # Turns, so a burst of load from another process is shared between the clients.
+            clients: tuple[tuple[str, Client], ...] = (("ours", _ours), ("bare", _bare))
+            for _, client in clients:
+                await client(port, _Session(), None)  # warm up (imports, codecs)
+            setups: dict[str, list[float]] = {"ours": [], "bare": []}
+            for _ in range(args.setups):
+                for name, client in clients:
+                    setups[name].append(await client(port, _Session(), None))
+            for name, times in setups.items():
+                figures[f"setup_ms_{name}"] = statistics.median(times) * 1000
+            rounds: dict[str, list[dict[str, float]]] = {"ours": [], "bare": []}
+            for _ in range(args.rounds):
+                for name, client in clients:
+                    rounds[name].append(
+                        await _duplex(client, port, args.sessions, args.seconds / args.rounds)
+                    )
+            for name, parts in rounds.items():
+                figures[f"duplex_{name}"] = _combine(parts, args.sessions, args.seconds)
 
         asyncio.run(run())
     finally:
