@@ -177,3 +177,12 @@ async def test_an_answer_that_is_not_sdp_is_a_handshake_error() -> None:
 
     with pytest.raises(HandshakeError, match="answer is unusable"):
         await WebRTCTransport.connect(exchange, LOOPBACK)
+
+
+async def test_audio_frames_on_a_websocket_says_where_audio_is() -> None:
+    async with (
+        server() as srv,
+        realtime_kit.connect("gpt-realtime", api_key=KEY, base_url=srv.base_url) as conn,
+    ):
+        with pytest.raises(LocalProtocolError, match=r"output_audio\.delta"):
+            await conn.audio_frames().__anext__()

@@ -158,8 +158,16 @@ async def test_a_call_that_vanishes_is_noticed_and_replaced_by_a_new_call() -> N
         first = conn.transport.call_id
         handle = (await srv.wait_for_connections(1))[0]
         handle.drop_soon()  # the server's side goes silent, no goodbye
-        seen = await events_until(conn, lambda e: isinstance(e, ConnectionRestored))
-        restored = seen[-1]
-        assert restored.close_code == 1006
-        assert conn.transport.call_id not in (None, first)
-        assert restored.new_session_id != restored.old_session_id
+        async with collecting(conn) as frames:
+            seen = await events_until(conn, lambda e: isinstance(e, ConnectionRestored))
+            restored = seen[-1]
+            assert restored.close_code == 1006
+            assert conn.transport.call_id not in (None, first)
+            assert restored.new_session_id != restored.old_session_id
+            # The same audio_frames() iterator goes on with the new call's track, and bytes
+            # (PCM16 24 kHz) reach the new call's outbound track.
+            heard_before = conn.transport.delivered_samples
+            await conn.send_audio(bytes(960))
+            with anyio.fail_after(PATIENCE_S):
+                while not frames or conn.transport.delivered_samples <= heard_before:  # noqa: ASYNC110
+                    await anyio.sleep(0.02)
