@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from realtime_kit.events import ClientEvent, decode_client_event
 from realtime_kit.protocol import RealtimeProtocol, SessionKind
-from realtime_kit.transports.base import Transport
+from realtime_kit.transports.base import MediaTransport, Transport
 
 __all__ = ["Leg", "SessionTarget", "session_update"]
 
@@ -52,10 +52,20 @@ class Leg:
     # The transport's synchronous write and push delivery, when it has them.
     try_send: Callable[[bytes], bool] | None = field(init=False)
     deliver_to: Callable[..., None] | None = field(init=False)
+    # The media side, when audio rides on tracks (WebRTC), and the largest frame the peer takes.
+    media: MediaTransport | None = field(init=False)
+    max_bytes: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.try_send = getattr(self.transport, "try_send_text", None)
         self.deliver_to = getattr(self.transport, "deliver_to", None)
+        capabilities = self.transport.capabilities
+        self.media = (
+            self.transport
+            if not capabilities.audio_in_band and isinstance(self.transport, MediaTransport)
+            else None
+        )
+        self.max_bytes = capabilities.max_message_bytes
 
     def appended(self, audio: str) -> None:
         """An append (its base64 audio) was written: keep it until the server commits or

@@ -21,14 +21,14 @@ the same on purpose: a standby session is opened early and swapped in at a turn 
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
 ``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_rollover`` and ``_recovery`` helpers.
+``_media``, ``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
@@ -38,12 +38,15 @@ from pydantic import BaseModel
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
 from realtime_kit._leg import Leg, SessionTarget, session_update
+from realtime_kit._media import media_frames, replay_states, send_media, watch_states
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
 from realtime_kit._tasks import TaskHost
+from realtime_kit.audio.frame import API_RATE, PCMFrame
 from realtime_kit.errors import (
+    AudioError,
     ConfigurationError,
     ConnectionClosedError,
     DecodeError,
@@ -63,7 +66,7 @@ from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
-from realtime_kit.transports.base import Transport
+from realtime_kit.transports.base import Transport, TransportStateChanged
 
 if TYPE_CHECKING:
     import numpy as np
@@ -202,18 +205,23 @@ class RealtimeConnection:
         await self._send_checked(leg, event, leg.core.send(event))
 
     async def send_audio(
-        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16]
+        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
     ) -> None:
-        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, or an
-        ``int16`` array.
+        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, an
+        ``int16`` array, or a :class:`~realtime_kit.audio.PCMFrame`.
 
         The cheapest way to stream a microphone: the append of this session kind
         (``input_audio_buffer.append``, or ``session.input_audio_buffer.append`` on a
         translation session) is written without building an event model. Same ordering,
         backpressure and reconnect behaviour as :meth:`send`.
 
+        On a transport whose audio rides on a media track (WebRTC) the audio goes to that
+        track instead: a ``PCMFrame`` at any rate (resampled once), bytes and arrays as PCM16
+        mono at 24 kHz; it waits while the track's buffer is full.
+
         Raises:
-            AudioError: an array that is not ``int16``.
+            AudioError: an array that is not ``int16``; a frame that is not 24 kHz mono on a
+                WebSocket.
             LocalProtocolError: the session is closing or closed.
             ConnectionClosedError: the connection has ended; or the error that ended it.
         """
@@ -221,6 +229,16 @@ class RealtimeConnection:
         if self._done.is_set() or leg is None:
             self._raise_closed()
             raise AssertionError("unreachable")
+        if leg.media is not None:
+            await send_media(self, leg, audio)
+            return
+        if isinstance(audio, PCMFrame):
+            if audio.rate != API_RATE or audio.channels != 1:
+                raise AudioError(
+                    f"a WebSocket session takes 24 kHz mono audio, got {audio.rate} Hz/"
+                    f"{audio.channels} ch (convert it with realtime_kit.Resampler)"
+                )
+            audio = audio.samples
         buffer = audio_buffer(audio)
         encoded = audio_base64(buffer)
         data = leg.core.send_audio(encoded)
@@ -240,8 +258,24 @@ class RealtimeConnection:
             event = InputAudioBufferAppendEvent(audio=encoded)
         await self._send_checked(leg, event, data)
 
+    def audio_frames(self) -> AsyncIterator[PCMFrame]:
+        """The audio the listener receives, when it rides on a media track (WebRTC): mono
+        PCM16 frames at the transport's ``audio_rate`` (``WebRTCConfig.audio_rate``), in
+        order, across reconnects, until the connection ends. One reader at a time.
+
+        Raises:
+            LocalProtocolError: the transport carries audio in events (WebSocket: read
+                ``response.output_audio.delta``).
+        """
+        return media_frames(self)
+
     async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
         """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
+        if leg.max_bytes is not None and len(data) > leg.max_bytes:
+            raise LocalProtocolError(
+                f"send a {len(data)}-byte {event.type}",
+                f"the transport takes at most {leg.max_bytes} bytes per event",
+            )
         if self._unwritten == 0 and not self._write_lock.locked():
             # Fast path: nothing queued, nobody writing. A transport that can write at once
             # does (no event-loop round trip); on a closed socket fall through to the queue,
@@ -284,7 +318,9 @@ class RealtimeConnection:
         """Call ``handler`` for every event of ``event_type`` (subclasses included).
 
         ``handler`` may be a plain function (run inline; keep it quick) or an ``async`` one
-        (run by its own worker task, in order, never blocking the read loop). Use it directly
+        (run by its own worker task, in order, never blocking the read loop). A handler of
+        :class:`~realtime_kit.transports.TransportStateChanged` (media transports' ICE, DTLS,
+        channel and track states) first gets the states reached so far. Use it directly
         (``conn.on(ResponseDoneEvent, fn)`` returns an unsubscribe function) or as a
         decorator (``@conn.on(ResponseDoneEvent)``).
         """
@@ -406,6 +442,8 @@ class RealtimeConnection:
 
     def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
+        if leg.media is not None:
+            watch_states(self, leg)
         if leg.deliver_to is not None:
             leg.deliver_to(
                 lambda item: self._on_pushed(leg, item),
@@ -634,6 +672,8 @@ class RealtimeConnection:
         slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
+        if event_type is TransportStateChanged:
+            replay_states(self._leg, slot)  # a state handler starts from the states so far
 
         def unsubscribe() -> None:
             slots = self._handlers.get(event_type, [])

@@ -25,6 +25,7 @@ from realtime_kit.connection import RealtimeConnection, SessionTarget, Transport
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.protocol import SessionKind, TranslationTimeline
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.transports._webrtc_options import WebRTCConfig
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport
 
@@ -152,7 +153,8 @@ def connect(
     queue_size: int = 256,
     event_buffer: int = 4096,
     open_timeout: float = 15.0,
-    transport: TransportOpener | None = None,
+    transport: Literal["websocket", "webrtc"] | TransportOpener | None = None,
+    webrtc: WebRTCConfig | None = None,
     clock: Callable[[], float] = time.time,
     timeline: TranslationTimeline | None = None,
     auth: Literal["header", "subprotocol"] = "header",
@@ -176,7 +178,10 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
-        transport: a custom transport opener (the default opens a WebSocket).
+        transport: ``"websocket"`` (the default), ``"webrtc"`` (audio on media tracks, events
+            on the ``oai-events`` data channel; needs the ``webrtc`` extra and asyncio), or a
+            custom transport opener.
+        webrtc: settings of the WebRTC transport (ICE servers, audio rate, timeouts).
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
         timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
             that carries reconnects (default: 5 s of retained input, no overlap).
@@ -199,9 +204,24 @@ def connect(
     )
     if queue_size < 1 or event_buffer < 1:
         raise ConfigurationError("queue_size and event_buffer must be at least 1")
-    opener = transport or _open_websocket
+    if webrtc is not None and transport != "webrtc":
+        raise ConfigurationError("webrtc= settings apply to transport='webrtc' only")
+    if transport == "webrtc":
+        if auth != "header":
+            raise ConfigurationError("auth= applies to the WebSocket transport only")
+        from realtime_kit._webrtc_open import webrtc_opener
+
+        opener = webrtc_opener(settings, target, webrtc)
+    elif transport is None or transport == "websocket":
+        opener = _open_websocket
+    elif isinstance(transport, str):
+        raise ConfigurationError(
+            f"transport must be 'websocket', 'webrtc' or an opener, not {transport!r}"
+        )
+    else:
+        opener = transport
     if auth == "subprotocol":
-        if transport is not None:
+        if opener is not _open_websocket:
             raise ConfigurationError("auth='subprotocol' applies to the built-in WebSocket only")
         opener = _browser_opener(settings)
     elif auth != "header":

@@ -22,6 +22,7 @@ import pybase64
 from realtime_kit.testing._audio import BYTES_PER_MS, to_pcm24
 from realtime_kit.testing._inbound import read_client_frame
 from realtime_kit.testing._items import ItemHandlers
+from realtime_kit.testing._media import SessionMedia
 from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
@@ -125,6 +126,7 @@ class RealtimeSession(ItemHandlers):
         self._late_errors: list[dict[str, Any]] = []
         self.mcp_listed: dict[str, dict[str, Any]] = {}  # server_label → its tool config
         self.mcp_tools: dict[str, str] = {}  # tool name → server_label
+        self.media: SessionMedia | None = None  # the output audio buffer of a WebRTC call
         self._rebuild_vad()
 
     # plumbing ------------------------------------------------------------------------------
@@ -349,7 +351,10 @@ class RealtimeSession(ItemHandlers):
         except (binascii.Error, ValueError):
             await self._error("invalid_value", "Invalid base64 in 'audio'.", eid, "audio")
             return
-        pcm = to_pcm24(self.config["audio"]["input"]["format"], data)
+        await self.input_audio(to_pcm24(self.config["audio"]["input"]["format"], data))
+
+    async def input_audio(self, pcm: bytes) -> None:
+        """Take heard input audio (PCM16 24 kHz): from an append, or a WebRTC call's track."""
         self.buffer += pcm
         self.session_ms += len(pcm) / BYTES_PER_MS
         if self.vad is None:
@@ -372,8 +377,11 @@ class RealtimeSession(ItemHandlers):
         )
         self.disarm_idle()
         td = self.config["audio"]["input"].get("turn_detection") or {}
-        if self.kind == "realtime" and td.get("interrupt_response", True) and self.active:
+        interrupting = self.kind == "realtime" and td.get("interrupt_response", True)
+        if interrupting and self.active:
             self.active.cancel("turn_detected")
+        if interrupting and self.media is not None:
+            await self.media.interrupt(requested=False)
 
     async def _speech_stopped(self, end_ms: int) -> None:
         item_id = self.speech_item or self.wire.ids.new("item")
@@ -559,4 +567,7 @@ class RealtimeSession(ItemHandlers):
         rid = self.active.id if self.active else None
         if self.active is not None:
             self.active.cancel("client_cancelled")
+        if self.media is not None:
+            await self.media.interrupt(requested=True)
+            return
         await self.send({"type": "output_audio_buffer.cleared", "response_id": rid})

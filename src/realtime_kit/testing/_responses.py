@@ -301,15 +301,18 @@ class ResponseRun:
                 )
                 state["sent"].append(words[said])
                 said += 1
-            wire_audio = from_pcm24(fmt, piece)
-            await s.send(
-                self._part_event(
-                    "response.output_audio.delta",
-                    item,
-                    index,
-                    delta=pybase64.b64encode(wire_audio).decode("ascii"),
+            if s.media is not None:
+                s.media.play(self.id, item["id"], piece)  # WebRTC: onto the track, no deltas
+            else:
+                wire_audio = from_pcm24(fmt, piece)
+                await s.send(
+                    self._part_event(
+                        "response.output_audio.delta",
+                        item,
+                        index,
+                        delta=pybase64.b64encode(wire_audio).decode("ascii"),
+                    )
                 )
-            )
             state["pcm"] += piece
             s.assistant_audio_sent = True
             if s.parts.pace > 0:

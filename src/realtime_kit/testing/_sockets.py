@@ -249,6 +249,13 @@ class SocketEndpoints:
                     "call_id",
                 )
                 return
+            if call.attach is not None:
+                # A live WebRTC call: this socket joins its session instead of starting one.
+                try:
+                    await call.attach(handle, wire)
+                finally:
+                    self._finish(handle, wire)
+                return
             kind = "realtime"
             config = (
                 copy.deepcopy(call.session)

@@ -37,6 +37,7 @@ from realtime_kit.errors import (
 try:
     import uvicorn
     from starlette.applications import Starlette
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.routing import Route, WebSocketRoute
     from starlette.types import Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -88,6 +89,9 @@ class FakeRealtimeServer:
         mcp_servers: fake MCP servers by ``server_label`` (for ``{"type": "mcp"}`` tools).
         webrtc_answerer: produces SDP answers for ``POST /v1/realtime/calls`` (without one that
             endpoint answers 501 and calls are simulated with :meth:`create_call`).
+        webrtc: answer ``POST /v1/realtime/calls`` with a real WebRTC peer (aiortc, the
+            ``webrtc`` extra) running the same realtime session as a WebSocket: audio on
+            tracks, events on the ``oai-events`` data channel, sideband sockets joining.
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class FakeRealtimeServer:
         pace: float = 1.0,
         transcription_delay_ms: int = 0,
         webrtc_answerer: CallAnswerer | None = None,
+        webrtc: bool = False,
         mcp_servers: Mapping[str, FakeMcpServer] | None = None,
     ) -> None:
         if default_model not in REALTIME_MODELS:
@@ -136,6 +141,14 @@ class FakeRealtimeServer:
             default_model=default_model,
             answerer=webrtc_answerer,
         )
+        self._webrtc: Any = None
+        if webrtc:
+            if webrtc_answerer is not None:
+                raise ConfigurationError("pass webrtc=True or webrtc_answerer=, not both")
+            from realtime_kit.testing._webrtc import WebRTCCalls  # needs the webrtc extra
+
+            self._webrtc = WebRTCCalls(self.state, lambda: self._portal)
+            self.state.answerer = self._webrtc.answer
         self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -235,10 +248,20 @@ class FakeRealtimeServer:
             ]
         )
 
+        # Browsers call the REST endpoints from other origins (an ephemeral key and the SDP
+        # offer, as the API allows); the answer's Location names the call.
+        cors = CORSMiddleware(
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Location"],
+        )
+
         async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             # Keep uvicorn's own `send`: the drop fault reaches the TCP transport through it.
             scope["realtime_kit.raw_send"] = send
-            await app(scope, receive, send)
+            await cors(scope, receive, send)
 
         return asgi
 
@@ -287,6 +310,8 @@ class FakeRealtimeServer:
         """Stop serving and join the background thread (open sockets are closed)."""
         if self._serving is None or self._uvicorn is None or self._portal_cm is None:
             return
+        if self._webrtc is not None and self._portal is not None:
+            self._portal.call(self._webrtc.aclose)  # hang up calls while the loop still runs
         self._uvicorn.should_exit = True
         try:
             self._serving.result(timeout=_START_TIMEOUT_S)
