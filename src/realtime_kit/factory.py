@@ -167,7 +167,9 @@ def connect(
     Args:
         api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
         base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
-        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
+        organization: sent as the ``OpenAI-Organization`` header.
+        project: sent as the ``OpenAI-Project`` header.
+        safety_identifier: sent as the ``OpenAI-Safety-Identifier`` header.
         session: config sent as ``session.update`` right after ``session.created``.
         reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
         rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
@@ -176,6 +178,8 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
+        open_timeout: seconds allowed for ``session.created`` (and for the server to confirm
+            ``session=``) once the socket is open.
         transport: a custom transport opener (the default opens a WebSocket).
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
         timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
