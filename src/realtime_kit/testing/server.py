@@ -257,8 +257,16 @@ class FakeRealtimeServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # A restarted server comes back on the same port, so clients can test reconnecting.
         port = self._bound_port if self._bound_port is not None and self._port == 0 else self._port
-        sock.bind(("127.0.0.1", port))
-        sock.listen(128)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen(128)
+        except OSError:
+            # A busy port: leave nothing open behind the error (socket, recording file).
+            sock.close()
+            if self.state.recorder is not None:
+                self.state.recorder.close()
+                self.state.recorder = None
+            raise
         self._sock = sock
         self._bound_port = int(sock.getsockname()[1])
         config = uvicorn.Config(
