@@ -1,5 +1,9 @@
 """``realtime-kit cost``: print the shipped price cards (or those of a card file).
 
+A card file that cannot be read or does not follow the schema raises ``ConfigurationError``,
+which :func:`realtime_kit.cli.main` prints as one line (exit code 2). Card data (models, rate
+names, notes) is escaped before rich sees it: a card file is user input.
+
 Imports: argparse, the standard library, :mod:`realtime_kit.cost`; rich (the ``cli`` extra)
 lazily, with a plain-text table when it is missing.
 """
@@ -47,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if args.plain:
             raise ImportError("plain output asked for")
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
     except ImportError:
         for card in cards:
@@ -67,10 +72,10 @@ def run(args: argparse.Namespace) -> int:
             sources.append(card.source)
         model = card.model if card.status == "current" else f"{card.model} ({card.status})"
         table.add_row(
-            model,
-            _rates(card).replace(", ", "\n") + f"\n({_unit(card)})",
+            escape(model),
+            escape(_rates(card).replace(", ", "\n") + f"\n({_unit(card)})"),
             str(card.effective),
-            f"[{sources.index(card.source) + 1}]",
+            escape(f"[{sources.index(card.source) + 1}]"),
         )
     console = Console()
     console.print(table)
