@@ -152,3 +152,18 @@ def test_cost_shows_card_file_text_as_written(
     out = capsys.readouterr().out
     assert "my-[bold]model[/bold]" in out
     assert "https://example.com/[red]prices" in out
+
+
+def test_cost_says_which_rates_of_a_partial_card_are_unpriced(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["cost", "--plain"]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("gpt-realtime ")]
+    assert "text_input 4.00" in line
+    assert "audio_output unpriced" in line
+    assert "no audio or image rate" in line  # the card's note
+    assert main(["cost"]) == 0
+    out = capsys.readouterr().out
+    assert "audio_output unpriced" in out
+    assert "gpt-realtime-mini: only text input appears in the sources" in out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from realtime_kit.cost import PriceBook, PriceCard
+from realtime_kit.cost import RATE_NAMES, PriceBook, PriceCard
 
 __all__ = ["register", "run"]
 
@@ -36,10 +36,14 @@ def _unit(card: PriceCard) -> str:
     return "per minute" if card.kind == "per_minute" else "per 1M tokens"
 
 
-def _rates(card: PriceCard) -> str:
+def _rates(card: PriceCard) -> list[str]:
+    """The card's rates, then the rates it lacks: those are unpriced, never free."""
     if not card.rates:
-        return "unpriced"
-    return ", ".join(f"{name} {value}" for name, value in card.rates.items())
+        return ["unpriced"]
+    missing = [name for name in RATE_NAMES[card.kind] if name not in card.rates]
+    return [f"{name} {value}" for name, value in card.rates.items()] + [
+        f"{name} unpriced" for name in missing
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         for card in cards:
             print(
-                f"{card.model:26} {card.kind:21} {card.status:10} {_rates(card)} ({_unit(card)}),"
+                f"{card.model:26} {card.kind:21} {card.status:10} {', '.join(_rates(card))}"
+                f" ({_unit(card)}),"
                 f" effective {card.effective}, {card.source}"
+                + (f" ({card.note})" if card.note else "")
             )
         return 0
     # Sources are long URLs: numbered notes under the table keep it readable in 80 columns.
@@ -73,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         model = card.model if card.status == "current" else f"{card.model} ({card.status})"
         table.add_row(
             escape(model),
-            escape(_rates(card).replace(", ", "\n") + f"\n({_unit(card)})"),
+            escape("\n".join([*_rates(card), f"({_unit(card)})"])),
             str(card.effective),
             escape(f"[{sources.index(card.source) + 1}]"),
         )
@@ -81,4 +87,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     for number, source in enumerate(sources, start=1):
         console.print(f"[{number}] {source}", markup=False, overflow="fold")
+    # What a card's source does not say plainly (partial cards, figures read elsewhere).
+    for card in cards:
+        if card.note:
+            console.print(f"{card.model}: {card.note}", markup=False, overflow="fold")
     return 0
