@@ -52,14 +52,21 @@ def _missing(path: str) -> ItemError:
     return ItemError("missing_required_parameter", f"Missing required parameter: '{path}'.", path)
 
 
-def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], bytes | None]:
+def check_new_item(
+    raw: Any, session: RealtimeSession, *, path: str = "item", fresh: bool = True
+) -> tuple[dict[str, Any], bytes | None]:
     """Check an item to create; returns the stored form (no audio bytes) and its audio, if any.
+
+    ``path`` names the item in errors (``response.input[2]`` for a response's own input);
+    ``fresh`` items get an id and may not reuse one already in the conversation.
 
     Raises:
         ItemError: the item is malformed or not allowed (e.g. assistant audio).
     """
     if not isinstance(raw, dict):
-        raise _missing("item")
+        raise _missing(path)
+    if "type" not in raw:
+        raise _missing(f"{path}.type")
     item_type = raw.get("type")
     if item_type not in _ITEM_TYPES:
         raise ItemError(
@@ -67,11 +74,15 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
             f"Invalid value: '{item_type}'. Supported values are: "
             + ", ".join(f"'{t}'" for t in _ITEM_TYPES)
             + ".",
-            "item.type",
+            f"{path}.type",
         )
     item_id = raw.get("id") or session.wire.ids.new("item")
-    if item_id in session.items:
-        raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", "item.id")
+    if not isinstance(item_id, str):
+        raise ItemError(
+            "invalid_type", "Invalid type for item id: expected a string.", f"{path}.id"
+        )
+    if fresh and item_id in session.items:
+        raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", f"{path}.id")
     item: dict[str, Any] = {**raw, "id": item_id}
     if not str(item_type).startswith("mcp_"):
         # MCP items carry no object/status on the wire (SDK 3.51.0 types).
@@ -79,15 +90,15 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
     audio: bytes | None = None
     if item_type == "message":
         role = raw.get("role")
-        if role not in _CONTENT_TYPES:
+        if not isinstance(role, str) or role not in _CONTENT_TYPES:
             raise ItemError(
                 "invalid_value",
                 f"Invalid value: '{role}'. Supported values are: 'user', 'system', 'assistant'.",
-                "item.role",
+                f"{path}.role",
             )
         content = raw.get("content")
         if not isinstance(content, list):
-            raise _missing("item.content")
+            raise _missing(f"{path}.content")
         parts: list[dict[str, Any]] = []
         for i, part in enumerate(content):
             ptype = part.get("type") if isinstance(part, dict) else None
@@ -103,36 +114,36 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
                     + ", ".join(f"'{t}'" for t in _CONTENT_TYPES[role])
                     + "."
                     + hint,
-                    f"item.content[{i}].type",
+                    f"{path}.content[{i}].type",
                 )
             assert isinstance(part, dict)
             stored = dict(part)
             if ptype == "input_audio":
                 encoded = part.get("audio")
                 if not isinstance(encoded, str):
-                    raise _missing(f"item.content[{i}].audio")
+                    raise _missing(f"{path}.content[{i}].audio")
                 try:
                     data = pybase64.b64decode(encoded, validate=True)
                 except (binascii.Error, ValueError) as exc:
                     raise ItemError(
-                        "invalid_value", "Invalid base64 audio.", f"item.content[{i}].audio"
+                        "invalid_value", "Invalid base64 audio.", f"{path}.content[{i}].audio"
                     ) from exc
                 audio = to_pcm24(session.config["audio"]["input"]["format"], data)
                 stored.pop("audio", None)
                 stored.setdefault("transcript", None)
             elif ptype in ("input_text", "output_text") and not isinstance(part.get("text"), str):
-                raise _missing(f"item.content[{i}].text")
+                raise _missing(f"{path}.content[{i}].text")
             parts.append(stored)
         item["content"] = parts
     elif item_type == "function_call_output":
         if not isinstance(raw.get("call_id"), str):
-            raise _missing("item.call_id")
+            raise _missing(f"{path}.call_id")
         if not isinstance(raw.get("output"), str):
-            raise _missing("item.output")
+            raise _missing(f"{path}.output")
     elif item_type == "function_call":
         for key in ("name", "arguments"):
             if not isinstance(raw.get(key), str):
-                raise _missing(f"item.{key}")
+                raise _missing(f"{path}.{key}")
     return item, audio
 
 

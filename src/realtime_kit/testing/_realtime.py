@@ -13,7 +13,7 @@ from __future__ import annotations
 import binascii
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
@@ -22,7 +22,14 @@ import pybase64
 from realtime_kit.testing._audio import BYTES_PER_MS, to_pcm24
 from realtime_kit.testing._inbound import read_client_frame
 from realtime_kit.testing._items import ItemHandlers
-from realtime_kit.testing._parts import SESSION_SECONDS, ServerParts, error_event, usage_tokens
+from realtime_kit.testing._parts import (
+    SESSION_SECONDS,
+    ServerParts,
+    error_event,
+    server_error_event,
+    usage_tokens,
+)
+from realtime_kit.testing._requests import RequestError, check_response_request
 from realtime_kit.testing._responses import ResponseRun
 from realtime_kit.testing._transcribe import TranscriptionDesk
 from realtime_kit.testing._wire import SocketClosedError, Wire
@@ -54,22 +61,6 @@ _CLIENT_TYPES = {
         "input_audio_buffer.clear",
     ),
 }
-_RESPONSE_KEYS = frozenset(
-    {
-        "audio",
-        "conversation",
-        "input",
-        "instructions",
-        "max_output_tokens",
-        "metadata",
-        "output_modalities",
-        "parallel_tool_calls",
-        "prompt",
-        "reasoning",
-        "tool_choice",
-        "tools",
-    }
-)
 _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 250}
 _APPEND_LIMIT = 15 * 1024 * 1024
 
@@ -136,9 +127,26 @@ class RealtimeSession(ItemHandlers):
         if self._tg is not None:
             self._tg.cancel_scope.cancel()
 
-    def start_soon(self, fn: Any, *args: Any) -> None:
+    def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``fn(*args)`` in the session's task group; a failure in it never ends the session."""
         assert self._tg is not None
-        self._tg.start_soon(fn, *args)
+        self._tg.start_soon(self._guarded, fn, args)
+
+    async def _guarded(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+        try:
+            await fn(*args)
+        except SocketClosedError:
+            self.end()
+        except Exception as exc:  # noqa: BLE001 - answered as server_error and recorded
+            await self.internal_error(f"running {getattr(fn, '__qualname__', fn)}", exc, None)
+
+    async def internal_error(self, where: str, exc: Exception, eid: str | None) -> None:
+        """Record a failure inside the server and answer it as the real one would."""
+        self.parts.internal_errors.record(where, exc)
+        try:
+            await self.send(server_error_event(eid))
+        except SocketClosedError:
+            self.end()
 
     async def run(self) -> None:
         """Serve the socket until it closes or the session expires."""
@@ -146,7 +154,7 @@ class RealtimeSession(ItemHandlers):
             self._tg = tg
             try:
                 await self.send({"type": "session.created", "session": self.config})
-                tg.start_soon(self._expire)
+                self.start_soon(self._expire)
                 while True:
                     text = await self.wire.receive()
                     await self.handle(text)
@@ -198,7 +206,7 @@ class RealtimeSession(ItemHandlers):
         scope = anyio.CancelScope()
         self._idle_scope = scope
         deadline = self.parts.clock.now() + idle_ms / 1000
-        self._tg.start_soon(self._idle_wait, scope, deadline)
+        self.start_soon(self._idle_wait, scope, deadline)
 
     def disarm_idle(self) -> None:
         if self._idle_scope is not None:
@@ -306,7 +314,12 @@ class RealtimeSession(ItemHandlers):
             return
         eid = event.get("event_id")
         handler = getattr(self, "_on_" + etype.replace(".", "_"))
-        await handler(event, eid)
+        try:
+            await handler(event, eid)
+        except SocketClosedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - answered as server_error and recorded
+            await self.internal_error(f"handling {etype}", exc, eid)
 
     async def _error(self, code: str, message: str, eid: Any, param: str | None = None) -> None:
         await self.send(error_event(code, message, param=param, event_id=eid))
@@ -477,22 +490,10 @@ class RealtimeSession(ItemHandlers):
         await self._start_response(params, eid=eid)
 
     async def _start_response(self, params: Mapping[str, Any], *, eid: Any) -> None:
-        for key in params:
-            if key not in _RESPONSE_KEYS:
-                await self._error(
-                    "unknown_parameter",
-                    f"Unknown parameter: 'response.{key}'.",
-                    eid,
-                    f"response.{key}",
-                )
-                return
-        if params.get("conversation", "auto") not in ("auto", "none"):
-            await self._error(
-                "invalid_value",
-                f"Invalid value: '{params['conversation']}'. Supported values are: 'auto', 'none'.",
-                eid,
-                "response.conversation",
-            )
+        try:
+            own_input = check_response_request(params, self)
+        except RequestError as exc:
+            await self._error(exc.code, exc.message, eid, exc.param)
             return
         in_conversation = params.get("conversation", "auto") != "none"
         if in_conversation and self.active is not None:
@@ -503,24 +504,7 @@ class RealtimeSession(ItemHandlers):
                 eid,
             )
             return
-        if "input" in params:
-            items: list[Mapping[str, Any]] = []
-            for entry in params.get("input") or []:
-                if isinstance(entry, Mapping) and entry.get("type") == "item_reference":
-                    ref = self.items.get(str(entry.get("id")))
-                    if ref is None:
-                        await self._error(
-                            "invalid_value",
-                            f"Item with item_id not found: {entry.get('id')}",
-                            eid,
-                            "response.input",
-                        )
-                        return
-                    items.append(ref)
-                elif isinstance(entry, Mapping):
-                    items.append(entry)
-        else:
-            items = [self.items[i] for i in self.order]
+        items = own_input if own_input is not None else [self.items[i] for i in self.order]
         run = ResponseRun(self, params, in_conversation=in_conversation, input_items=items)
         self.runs[run.id] = run
         if in_conversation:

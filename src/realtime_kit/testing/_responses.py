@@ -19,7 +19,7 @@ import anyio
 import pybase64
 
 from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
-from realtime_kit.testing._parts import usage_tokens
+from realtime_kit.testing._parts import SERVER_ERROR_MESSAGE, usage_tokens
 from realtime_kit.testing._wire import SocketClosedError
 from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
 from realtime_kit.testing.mcp import run_mcp_call
@@ -128,13 +128,12 @@ class ResponseRun:
             self.status_details = {"type": "failed", "error": error}
         with self.scope:
             if failure is None:
-                reply = s.parts.brain.reply(self._context())
-                await self._produce(reply)
+                await self._produce_or_fail()
         if self.cancel_reason is not None:
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
-            if self._open is not None:
-                await self._finish_message(self._open, status="incomplete")
+        if self._open is not None:
+            await self._finish_message(self._open, status="incomplete")
         elif self.status == "in_progress":
             self.status = "completed"
         done = {"type": "response.done", "response": self.response_object(usage=self._usage())}
@@ -145,6 +144,21 @@ class ResponseRun:
             s.arm_idle()
         await s.send(done)
         await s.after_response(self)
+
+    async def _produce_or_fail(self) -> None:
+        try:
+            await self._produce(self.s.parts.brain.reply(self._context()))
+        except SocketClosedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the response fails, as a real one can
+            # A failure while producing (the fake's bug, or a user's brain or synthesizer
+            # raising) fails this response the way the real service reports its own errors.
+            self.s.parts.internal_errors.record(f"producing response {self.id}", exc)
+            self.status = "failed"
+            self.status_details = {
+                "type": "failed",
+                "error": {"type": "server_error", "code": None, "message": SERVER_ERROR_MESSAGE},
+            }
 
     def _context(self) -> TurnContext:
         user_text = ""
