@@ -272,8 +272,8 @@ def test_hostile_fuzz_under_plain_runners() -> None:
     assert [r["runner"] for r in results] == runners
     for result in results:
         assert result["inputs"] == _FRAMES
-        assert result["deaths"] == 0, result
-        assert result["violation_count"] == 0, result
+        assert result["deaths"] == 0, result["violations"]
+        assert result["violation_count"] == 0, result["violations"]
         assert result["internal_errors"] == 0, result
         assert result["close_codes"] == [1000], result
 
