@@ -155,9 +155,7 @@ class ScriptedBrain:
     def _calling(self, context: TurnContext, call: ToolCall) -> Reply:
         preamble = self.tool_preamble
         if preamble == "auto":
-            preamble = (
-                DEFAULT_TOOL_PREAMBLE if context.model.startswith(_PREAMBLE_MODELS) else None
-            )
+            preamble = DEFAULT_TOOL_PREAMBLE if context.model.startswith(_PREAMBLE_MODELS) else None
         return Reply(messages=(preamble,) if preamble else (), tool_calls=[call])
 
     def add(self, *replies: Reply | str) -> None:
