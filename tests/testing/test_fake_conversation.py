@@ -432,6 +432,29 @@ async def test_late_transcription_fault_holds_it_past_the_response() -> None:
         await c.close()
 
 
+async def test_transcription_delay_holds_the_transcript_on_the_server_clock() -> None:
+    clock = FakeClock(auto_advance=False)
+    recognizer = ScriptedRecognizer(["Hold on"])
+    async with FakeRealtimeServer(
+        clock=clock, synthesizer=VOICE, recognizer=recognizer, transcription_delay_ms=700
+    ) as server:
+        c = await connect(server)
+        await update(
+            c,
+            audio={"input": {"transcription": {"model": "whisper-1"}, "turn_detection": None}},
+        )
+        await c.append(tone(500))
+        await c.send({"type": "input_audio_buffer.commit"})
+        await c.send({"type": "conversation.item.retrieve", "item_id": "item_nope"})
+        events = await c.recv_until("error")
+        assert "conversation.item.input_audio_transcription.completed" not in types(events)
+        clock.advance(0.7)
+        completed = await c.expect("conversation.item.input_audio_transcription.delta")
+        assert completed["delta"] == "Hold on"
+        await c.expect("conversation.item.input_audio_transcription.completed")
+        await c.close()
+
+
 async def _turn_end(words: str, turn_detection: dict[str, Any]) -> int:
     """Where a turn of one second of speech (heard as ``words``), then silence, ends."""
     async with FakeRealtimeServer(
