@@ -169,7 +169,9 @@ def connect(
     Args:
         api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
         base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
-        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
+        organization: sent as the ``OpenAI-Organization`` header.
+        project: sent as the ``OpenAI-Project`` header.
+        safety_identifier: sent as the ``OpenAI-Safety-Identifier`` header.
         session: config sent as ``session.update`` right after ``session.created``.
         reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
         rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
@@ -178,6 +180,8 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
+        open_timeout: seconds allowed for ``session.created`` (and for the server to confirm
+            ``session=``) once the socket is open.
         transport: ``"websocket"`` (the default), ``"webrtc"`` (audio on media tracks, events
             on the ``oai-events`` data channel; needs the ``webrtc`` extra and asyncio), or a
             custom transport opener.

@@ -81,9 +81,10 @@ async def test_a_turn_over_webrtc_audio_from_the_track_reaches_the_app() -> None
 
 
 async def test_a_barge_in_is_cut_by_the_server_and_the_log_keeps_the_heard_words() -> None:
-    async with server(LONG, "Okay.", heard=("what time is it", "stop")) as srv, _conversation(
-        srv, audio_output=False
-    ) as conv:
+    async with (
+        server(LONG, "Okay.", heard=("what time is it", "stop")) as srv,
+        _conversation(srv, audio_output=False) as conv,
+    ):
         seen: list[ConversationEvent] = []
         await _say(conv)
         await _until(conv, AssistantTranscriptDelta, seen)  # the answer begins to play

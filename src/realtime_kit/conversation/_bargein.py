@@ -27,9 +27,9 @@ from realtime_kit.conversation._state import EngineState, ItemState
 from realtime_kit.events import (
     ConversationItemDeleteEvent,
     ConversationItemRetrieveEvent,
-    OutputAudioBufferClearEvent,
     ConversationItemTruncatedEvent,
     ConversationItemTruncateEvent,
+    OutputAudioBufferClearEvent,
 )
 from realtime_kit.protocol.records import b64_decoded_size
 from realtime_kit.protocol.transcripts import cut_transcript

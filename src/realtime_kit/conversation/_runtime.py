@@ -561,10 +561,11 @@ class ConversationRuntime:
         assert conn is not None
         assert engine is not None
         resampler: Resampler | None = None
-        async for frame in conn.audio_frames():
+        async for received in conn.audio_frames():
             item = engine.media_item()
             if item is None or sink is None:
                 continue  # silence between responses, or audio nobody plays (audio_output off)
+            frame = received
             if frame.rate != self._output_rate:
                 if resampler is None or resampler.in_rate != frame.rate:
                     resampler = Resampler(frame.rate, self._output_rate)
