@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from realtime_kit._recovery import seed_and_switch
-from realtime_kit.errors import ConnectionClosedError, DecodeError, RealtimeKitError
+from realtime_kit.errors import ConnectionClosedError, RealtimeKitError, RemoteProtocolError
 from realtime_kit.reconnect import RolloverPolicy
 
 if TYPE_CHECKING:
@@ -100,10 +100,15 @@ async def _drain(
         with scope:
             while True:
                 try:
-                    into.append(leg.core.receive(await leg.transport.receive_text()))
-                except (ConnectionClosedError, DecodeError) as exc:
+                    item: str | RemoteProtocolError = await leg.transport.receive_text()
+                except RemoteProtocolError as exc:
+                    item = exc  # not a text frame: recorded as a violation, skipped
+                except ConnectionClosedError as exc:
                     _log.warning("rollover: standby session ended early: %s", exc)
                     return
+                event = leg.receive(item)
+                if event is not None:
+                    into.append(event)
     finally:
         done.set()
 

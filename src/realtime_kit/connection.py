@@ -62,7 +62,12 @@ from realtime_kit.events import (
 from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+from realtime_kit.reconnect import (
+    ConnectionRestored,
+    ReconnectBackoff,
+    ReconnectPolicy,
+    RolloverPolicy,
+)
 from realtime_kit.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -108,6 +113,9 @@ class RealtimeConnection:
         self._settings = settings
         self._opener = opener
         self._reconnect = reconnect
+        # Attempts count across outages until a session stays up (see ReconnectPolicy).
+        self._backoff = ReconnectBackoff(reconnect) if reconnect is not None else None
+        self._installed_at = 0.0  # event-loop time the current session was switched to
         self._rollover = rollover
         self._open_timeout = open_timeout
         self._clock = clock
@@ -364,7 +372,13 @@ class RealtimeConnection:
         """Read (and deliver) until the server confirms or refuses the first session.update."""
         with anyio.fail_after(self._open_timeout):
             while True:
-                event = leg.core.receive(await leg.transport.receive_text())
+                try:
+                    item: str | RemoteProtocolError = await leg.transport.receive_text()
+                except RemoteProtocolError as exc:
+                    item = exc  # not a text frame: recorded as a violation, skipped
+                event = leg.receive(item)
+                if event is None:
+                    continue  # the server's mistake, recorded; the confirmation may follow
                 await self._deliver(event)
                 if leg.core.fatal is not None:
                     raise leg.core.fatal
@@ -379,20 +393,41 @@ class RealtimeConnection:
                         )
 
     async def _open_leg(self) -> tuple[Leg, list[Delivered]]:
+        """Open a transport and read up to ``session.created``, all within ``open_timeout``.
+
+        Raises:
+            HandshakeError: refused, timed out, or a first frame that is not an event (a
+                failed attempt, worth retrying: a proxy's error page, a server restarting).
+            TransportError: the network failed (``ConnectionClosedError`` included).
+            SessionFatalError: the server's first answer was a fatal ``error``.
+        """
         url = self._settings.ws_url(self._target.path, self._target.query)
-        transport = await self._opener(url, self._settings.headers())
+        timeout = self._open_timeout
+        deadline = anyio.current_time() + timeout
+        try:
+            with anyio.fail_at(deadline):
+                transport = await self._opener(url, self._settings.headers())
+        except TimeoutError:
+            raise HandshakeError(f"opening the connection timed out after {timeout:g} s") from None
         core = RealtimeProtocol(self._target.kind)
         early: list[Delivered] = []
         try:
-            with anyio.fail_after(self._open_timeout):
+            with anyio.fail_at(deadline):
                 while core.phase == "connecting":
-                    event = core.receive(await transport.receive_text())
+                    try:
+                        event = core.receive(await transport.receive_text())
+                    except (DecodeError, RemoteProtocolError) as exc:
+                        raise HandshakeError(
+                            f"the server's first frames are not a session.created: {exc}"
+                        ) from exc
                     early.append(event)
                     if core.fatal is not None:
                         raise core.fatal
         except TimeoutError:
             await transport.aclose()
-            raise HandshakeError("no session.created from the server in time") from None
+            raise HandshakeError(
+                f"no session.created from the server: timed out after {timeout:g} s"
+            ) from None
         except BaseException:
             await transport.aclose()
             raise
@@ -401,6 +436,7 @@ class RealtimeConnection:
 
     def _install(self, leg: Leg) -> None:
         self._leg = leg
+        self._installed_at = anyio.current_time()
         changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
@@ -456,7 +492,19 @@ class RealtimeConnection:
                 raise fatal
 
     def _on_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
-        """Push-mode receiving: called by the transport from its socket callback."""
+        """Push-mode receiving: called by the transport from its socket callback.
+
+        There is no current task here (plain asyncio and uvloop call it from the loop's
+        callback): nothing on this path may ask anyio for the running backend, and nothing may
+        raise — an exception here would be lost in the loop's handler and the connection would
+        hang. Whatever escapes ends the connection with that exception instead.
+        """
+        try:
+            self._take_pushed(leg, item)
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
+
+    def _take_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
         if leg.core.fatal is not None:
             return  # the session is over; its closing is under way
         if not self._on_message(leg, item) and leg is self._leg:
@@ -475,28 +523,29 @@ class RealtimeConnection:
             self._tasks.spawn(end_fatally)
 
     def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
-        """Push mode: ``leg``'s connection ended (called once by its transport)."""
-        if leg is not self._leg or self._closing or self._done.is_set():
-            return
-        if leg.core.fatal is not None:
-            return  # ending on purpose after a fatal error (see ``_on_pushed``)
-        if closed.code == 1000:
-            self._finish()  # the server ended the session on purpose: a clean end
-            return
-        self._tasks.spawn(lambda: recover(self, leg, closed))
+        """Push mode: ``leg``'s connection ended (called once by its transport, from a socket
+        or timer callback: the same rules as :meth:`_on_pushed`)."""
+        try:
+            if leg is not self._leg or self._closing or self._done.is_set():
+                return
+            if leg.core.fatal is not None:
+                return  # ending on purpose after a fatal error (see ``_on_pushed``)
+            if closed.code == 1000:
+                self._finish()  # the server ended the session on purpose: a clean end
+                return
+            self._tasks.spawn(lambda: recover(self, leg, closed))
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
 
     def _on_message(self, leg: Leg, item: str | RemoteProtocolError) -> bool:
-        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full."""
-        if isinstance(item, RemoteProtocolError):
-            # A frame that is not text: the server's mistake, recorded, not fatal.
-            _log.warning("unusable server frame: %s", item)
-            leg.core.violations.append(item)
-            return True
-        try:
-            event = leg.core.receive(item)
-        except DecodeError as exc:
-            _log.warning("undecodable server frame: %s", exc)
-            leg.core.violations.append(RemoteProtocolError(f"undecodable frame: {exc}"))
+        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full.
+
+        A frame that is the server's mistake (not text, not an event, or an event the session
+        state cannot take) is recorded in ``leg.core.violations``, logged and skipped; the next
+        frame is delivered as usual.
+        """
+        event = leg.receive(item)
+        if event is None:
             return True
         if leg is not self._leg:
             return True

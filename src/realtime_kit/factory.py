@@ -117,18 +117,26 @@ class ConnectContext:
         return None
 
 
-async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
-    return await WebSocketTransport.connect(url, headers=headers)
+def _websocket_opener(open_timeout: float) -> TransportOpener:
+    """Open the WebSocket with credentials in headers, within ``open_timeout``."""
+
+    async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
+        return await WebSocketTransport.connect(url, headers=headers, open_timeout=open_timeout)
+
+    return open_websocket
 
 
-def _browser_opener(settings: ClientSettings) -> TransportOpener:
+def _browser_opener(settings: ClientSettings, open_timeout: float) -> TransportOpener:
     """Open the WebSocket with credentials in sub-protocols, the way a browser must."""
     protocols = settings.subprotocols()
 
     async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
         del headers  # they would carry the key; browser_headers() has the rest
         return await WebSocketTransport.connect(
-            url, headers=settings.browser_headers(), subprotocols=protocols
+            url,
+            headers=settings.browser_headers(),
+            subprotocols=protocols,
+            open_timeout=open_timeout,
         )
 
     return open_websocket
@@ -199,11 +207,15 @@ def connect(
     )
     if queue_size < 1 or event_buffer < 1:
         raise ConfigurationError("queue_size and event_buffer must be at least 1")
-    opener = transport or _open_websocket
+    if not open_timeout > 0:
+        raise ConfigurationError(
+            f"open_timeout must be a positive number of seconds, not {open_timeout!r}"
+        )
+    opener = transport or _websocket_opener(open_timeout)
     if auth == "subprotocol":
         if transport is not None:
             raise ConfigurationError("auth='subprotocol' applies to the built-in WebSocket only")
-        opener = _browser_opener(settings)
+        opener = _browser_opener(settings, open_timeout)
     elif auth != "header":
         raise ConfigurationError(f"auth must be 'header' or 'subprotocol', not {auth!r}")
     conn = RealtimeConnection(

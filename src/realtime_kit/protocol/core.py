@@ -75,6 +75,7 @@ from realtime_kit.protocol.records import (
     ItemRecord,
     PendingEvent,
     ResponseRecord,
+    ViolationLog,
     b64_decoded_size,
 )
 
@@ -116,6 +117,8 @@ _APPEND_HEADS: Final[dict[str, bytes]] = {
 _EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
 
 _MIN_COMMIT_MS: Final = 100
+# The lowest PCM rate the core can count milliseconds in (1 byte per ms); the API uses 24,000.
+_MIN_RATE: Final = 1000
 # One decoder for every session: it is stateless apart from the drift counters, which are
 # process-wide facts anyway, and a per-session decoder would cost memory on every connection.
 _SHARED_DECODER: Final = EventDecoder()
@@ -143,7 +146,8 @@ class RealtimeProtocol:
         self._expires_at: int | None = None
         self._manual_turns = False
         self.input_buffer = InputBuffer()
-        self.violations: list[RemoteProtocolError] = []
+        self.violations = ViolationLog()
+        """The server's inconsistencies so far: the latest kept, every one counted."""
         self.fatal: SessionFatalError | None = None
         """Set when a fatal ``error`` arrived; the session is over."""
         self._strict = strict
@@ -391,17 +395,38 @@ class RealtimeProtocol:
         """Decode one text frame, update the state, and return the typed event.
 
         Next: hand the event to the application; if :attr:`fatal` became set, end the session.
+        On an error, skip the frame (record it as a violation) and go on with the next one:
+        the state is as it was before, apart from what the event had already changed.
 
         Raises:
             DecodeError: the frame is not a valid event.
-            RemoteProtocolError: only with ``strict=True``.
+            RemoteProtocolError: the event cannot be applied to the session state (or, with
+                ``strict=True``, it is inconsistent with it).
         """
         event = self._decoder.decode_server(data)
         self.handle(event)
         return event
 
     def handle(self, event: ServerEvent) -> None:
-        """Update the state from an already decoded server event."""
+        """Update the state from an already decoded server event.
+
+        Raises:
+            RemoteProtocolError: as for :meth:`receive`.
+        """
+        try:
+            self._apply(event)
+        except RemoteProtocolError:
+            raise
+        except Exception as exc:  # typed for the caller, the cause chained
+            # A well-formed event this core could not apply: whatever it was, for the session
+            # it is the server's inconsistency, and it must not take the socket down.
+            self._streaming = None
+            raise RemoteProtocolError(
+                f"{event.type} could not be applied to the session state: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _apply(self, event: ServerEvent) -> None:
         kind = event.type
         if kind == "response.output_audio.delta" and self._streaming is not None:
             streaming = self._streaming
@@ -510,12 +535,19 @@ class RealtimeProtocol:
         audio = session.get("audio") or {}
         for direction in ("input", "output"):
             fmt = (audio.get(direction) or {}).get("format")
-            if isinstance(fmt, dict):
-                bpm = bytes_per_ms(fmt.get("type"), fmt.get("rate"))
-                if direction == "input":
-                    self._in_bpm = bpm
-                else:
-                    self._out_bpm = bpm
+            if not isinstance(fmt, dict):
+                continue
+            rate = fmt.get("rate")
+            if rate is not None and (not isinstance(rate, int) or rate < _MIN_RATE):
+                # Fewer than one byte a millisecond is no audio format at all; keep the last
+                # good figure rather than divide by it.
+                self._violation(f"{event.type}: {direction} audio rate {rate!r} is not usable")
+                continue
+            bpm = bytes_per_ms(fmt.get("type"), rate)
+            if direction == "input":
+                self._in_bpm = bpm
+            else:
+                self._out_bpm = bpm
 
     def _insert(self, record: ItemRecord, previous: str | None, explicit: bool) -> None:
         self._items[record.id] = record
