@@ -6,8 +6,8 @@ and reports it all in a :class:`~realtime_kit.reconnect.ConnectionRestored`. A p
 rollover (``_rollover``) switches with the same :func:`seed_and_switch`. These functions are the
 connection's own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect`` and (for types)
-``connection``.
+Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect``, ``_opening`` and
+(for types) ``connection``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio
 
+from realtime_kit._opening import open_leg
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError, RemoteProtocolError
 from realtime_kit.protocol import plan_restore
 from realtime_kit.reconnect import ConnectionRestored
@@ -58,7 +59,7 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
         await anyio.sleep(delay)
         attempts += 1
         try:
-            new, early = await conn._open_leg()
+            new, early = await open_leg(conn)
         except RealtimeKitError as error:
             last = error
             if not policy.should_retry(error):

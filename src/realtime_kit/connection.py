@@ -21,7 +21,7 @@ the same on purpose: a standby session is opened early and swapped in at a turn 
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
 ``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_rollover`` and ``_recovery`` helpers.
+``_opening``, ``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
@@ -38,16 +38,14 @@ from pydantic import BaseModel
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
 from realtime_kit._leg import Leg, SessionTarget, session_update
+from realtime_kit._opening import await_update, open_leg
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
 from realtime_kit._tasks import TaskHost
 from realtime_kit.errors import (
-    ConfigurationError,
     ConnectionClosedError,
-    DecodeError,
-    HandshakeError,
     LocalProtocolError,
     RealtimeKitError,
     RemoteProtocolError,
@@ -355,7 +353,7 @@ class RealtimeConnection:
         self, tg: TaskGroup | None, session: Mapping[str, Any] | BaseModel | None
     ) -> None:
         self._tasks.task_group = tg
-        leg, early = await self._open_leg()
+        leg, early = await open_leg(self)
         self._install(leg)
         self._started = True
         for event in early:
@@ -363,76 +361,10 @@ class RealtimeConnection:
         if session is not None:
             update = session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
-            await self._await_update(leg)
+            await await_update(self, leg)
         if self._rollover is not None:
             self._tasks.spawn(lambda: rollover_loop(self))
         self._attach(leg)
-
-    async def _await_update(self, leg: Leg) -> None:
-        """Read (and deliver) until the server confirms or refuses the first session.update."""
-        with anyio.fail_after(self._open_timeout):
-            while True:
-                try:
-                    item: str | RemoteProtocolError = await leg.transport.receive_text()
-                except RemoteProtocolError as exc:
-                    item = exc  # not a text frame: recorded as a violation, skipped
-                event = leg.receive(item)
-                if event is None:
-                    continue  # the server's mistake, recorded; the confirmation may follow
-                await self._deliver(event)
-                if leg.core.fatal is not None:
-                    raise leg.core.fatal
-                if event.type == "session.updated":
-                    return
-                if isinstance(event, ErrorEvent) and leg.core.cause_of(event) is not None:
-                    cause = leg.core.cause_of(event)
-                    if cause is not None and cause.type == "session.update":
-                        raise ConfigurationError(
-                            f"the server refused the session config: {event.error.message}"
-                            f" (param {event.error.param})"
-                        )
-
-    async def _open_leg(self) -> tuple[Leg, list[Delivered]]:
-        """Open a transport and read up to ``session.created``, all within ``open_timeout``.
-
-        Raises:
-            HandshakeError: refused, timed out, or a first frame that is not an event (a
-                failed attempt, worth retrying: a proxy's error page, a server restarting).
-            TransportError: the network failed (``ConnectionClosedError`` included).
-            SessionFatalError: the server's first answer was a fatal ``error``.
-        """
-        url = self._settings.ws_url(self._target.path, self._target.query)
-        timeout = self._open_timeout
-        deadline = anyio.current_time() + timeout
-        try:
-            with anyio.fail_at(deadline):
-                transport = await self._opener(url, self._settings.headers())
-        except TimeoutError:
-            raise HandshakeError(f"opening the connection timed out after {timeout:g} s") from None
-        core = RealtimeProtocol(self._target.kind)
-        early: list[Delivered] = []
-        try:
-            with anyio.fail_at(deadline):
-                while core.phase == "connecting":
-                    try:
-                        event = core.receive(await transport.receive_text())
-                    except (DecodeError, RemoteProtocolError) as exc:
-                        raise HandshakeError(
-                            f"the server's first frames are not a session.created: {exc}"
-                        ) from exc
-                    early.append(event)
-                    if core.fatal is not None:
-                        raise core.fatal
-        except TimeoutError:
-            await transport.aclose()
-            raise HandshakeError(
-                f"no session.created from the server: timed out after {timeout:g} s"
-            ) from None
-        except BaseException:
-            await transport.aclose()
-            raise
-        self._generation += 1
-        return Leg(transport, core, self._generation), early
 
     def _install(self, leg: Leg) -> None:
         self._leg = leg
