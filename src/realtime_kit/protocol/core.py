@@ -59,6 +59,7 @@ from realtime_kit.events import (
     SessionUpdatedEvent,
     encode_event,
 )
+from realtime_kit.protocol._outbound import apply_sent, check_send, remember_sent
 from realtime_kit.protocol._tables import (
     ACTIVE_RESPONSE_STATES,
     CLIENT_EVENT_TYPES,
@@ -116,7 +117,6 @@ _APPEND_HEADS: Final[dict[str, bytes]] = {
 # Client event types some session kind knows (an unknown type is sent as it is).
 _EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
 
-_MIN_COMMIT_MS: Final = 100
 # The lowest PCM rate the core can count milliseconds in (1 byte per ms); the API uses 24,000.
 _MIN_RATE: Final = 1000
 # One decoder for every session: it is stateless apart from the drift counters, which are
@@ -266,13 +266,13 @@ class RealtimeProtocol:
             self.input_buffer.bytes_total += b64_decoded_size(event.audio)
             return encode_event(event)
         self._require_kind(kind)
-        self._check(event)
+        check_send(self, event)
         if event.event_id is None:
             self._sequence += 1
             event.event_id = f"rk_{self._sequence}"
-        self._remember(event)
+        remember_sent(self, event)
         data = encode_event(event)
-        self._apply_sent(event)
+        apply_sent(self, event)
         return data
 
     def send_audio(self, audio: str) -> bytes:
@@ -303,91 +303,6 @@ class RealtimeProtocol:
     def _require_kind(self, kind: str) -> None:
         if kind not in CLIENT_EVENT_TYPES[self.kind] and kind in _EVERY_CLIENT_TYPE:
             raise LocalProtocolError(f"send {kind}", f"a {self.kind} session")
-
-    def _check(self, event: ClientEvent) -> None:
-        kind = event.type
-        if kind == "response.create":
-            out_of_band = _out_of_band_request(event)
-            # Only a response the server confirmed blocks a new one: a request the server
-            # never answered must not wedge the session (its error, if any, names the cause).
-            active = self.active_response
-            if not out_of_band and active is not None and active.state != "requested":
-                raise LocalProtocolError(
-                    "create a response",
-                    f"response {active.id or '(requested)'} is {active.state}",
-                    'wait for response.done, or send an out-of-band response (conversation "none")',
-                )
-        elif kind == "response.cancel":
-            wanted = getattr(event, "response_id", None)
-            candidates = [
-                r
-                for r in self.responses
-                if r.state in ACTIVE_RESPONSE_STATES and (wanted is None or r.id == wanted)
-            ]
-            if not candidates:
-                raise LocalProtocolError(
-                    "cancel a response",
-                    "no response in progress" if wanted is None else f"{wanted} not in progress",
-                )
-        elif kind == "input_audio_buffer.commit":
-            if self.manual_turns and self.buffered_input_ms < _MIN_COMMIT_MS:
-                raise LocalProtocolError(
-                    "commit the input audio buffer",
-                    f"it holds {self.buffered_input_ms:.0f} ms",
-                    f"at least {_MIN_COMMIT_MS} ms are needed",
-                )
-        elif kind in ("conversation.item.delete", "conversation.item.retrieve"):
-            item_id = getattr(event, "item_id", "")
-            if item_id not in self._items:
-                raise LocalProtocolError(f"{kind.rsplit('.', 1)[1]} item {item_id}", "unknown item")
-        elif kind == "conversation.item.truncate":
-            item_id = getattr(event, "item_id", "")
-            record = self._items.get(item_id)
-            if record is None:
-                raise LocalProtocolError(f"truncate item {item_id}", "unknown item")
-            index = int(getattr(event, "content_index", 0))
-            end = int(getattr(event, "audio_end_ms", 0))
-            received = record.audio_ms.get(index, 0.0)
-            if end > received + 1:
-                raise LocalProtocolError(
-                    f"truncate item {item_id} at {end} ms",
-                    f"only {received:.0f} ms of its audio were received",
-                    "clamp audio_end_ms to audio_received_ms()",
-                )
-
-    def _remember(self, event: ClientEvent) -> None:
-        assert event.event_id is not None
-        summary: dict[str, Any] = {}
-        for name in ("item_id", "response_id", "content_index", "audio_end_ms"):
-            value = getattr(event, name, None)
-            if value is not None:
-                summary[name] = value
-        self._pending[event.event_id] = PendingEvent(
-            event.event_id, event.type, self._sequence, summary
-        )
-        while len(self._pending) > self._max_pending:
-            self._pending.popitem(last=False)
-
-    def _apply_sent(self, event: ClientEvent) -> None:
-        kind = event.type
-        if kind == "response.create":
-            self._requested.append(
-                ResponseRecord(
-                    id=None,
-                    state="requested",
-                    out_of_band=_out_of_band_request(event),
-                    request_event_id=event.event_id,
-                )
-            )
-        elif kind == "response.cancel":
-            wanted = getattr(event, "response_id", None)
-            for record in self.responses:
-                if record.state in ACTIVE_RESPONSE_STATES and wanted in (None, record.id):
-                    self._move(record, "cancel")
-        elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear"):
-            self.input_buffer.bytes_since_commit = 0
-        elif kind == "session.close":
-            self.phase = "closing"
 
     # -- inbound -----------------------------------------------------------------------------
 
@@ -698,11 +613,6 @@ class RealtimeProtocol:
         fatal = fatal_error(event)
         if fatal is not None and self.fatal is None:
             self.fatal = fatal
-
-
-def _out_of_band_request(event: ClientEvent) -> bool:
-    response = getattr(event, "response", None)
-    return getattr(response, "conversation", None) == "none"
 
 
 def _collect_texts(record: ItemRecord) -> None:
