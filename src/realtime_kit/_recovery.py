@@ -63,7 +63,8 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
         except RealtimeKitError as error:
             last = error
             if not policy.should_retry(error):
-                break
+                last.add_note("reconnecting stopped: this error is not worth another attempt")
+                raise
             continue
         try:
             await seed_and_switch(

@@ -184,6 +184,8 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
+        open_timeout: seconds for the whole opening (TCP, TLS, handshake, ``session.created``),
+            for the first session and for every reconnect.
         transport: a custom transport opener (the default opens a WebSocket).
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
         timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
@@ -193,8 +195,11 @@ def connect(
             gateways that pass sub-protocols but strip headers, and to test browser set-ups).
 
     Raises:
-        ConfigurationError: bad or missing arguments (no API key, two targets).
-        HandshakeError, TransportError: the connection could not be opened.
+        ConfigurationError: bad or missing arguments (no API key, two targets, a malformed
+            ``base_url``); with ``session=``, a config the server refused.
+        HandshakeError: refused (credentials redacted from the quoted body), timed out, or
+            first frames that are not a ``session.created``.
+        TransportError: the connection could not be opened (DNS, TCP, TLS, a dropped socket).
         SessionFatalError: the server refused the session (bad key, no quota).
     """
     target = _target(model, intent, translation, call_id)
