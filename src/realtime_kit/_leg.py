@@ -75,6 +75,22 @@ class Leg:
             self.violated(exc)
         return None
 
+    async def next_event(self) -> ServerEvent:
+        """Read this session's transport up to its next event, skipping (and recording) the
+        server's mistakes on the way. Only for a session nobody else is reading.
+
+        Raises:
+            ConnectionClosedError: the connection ended.
+        """
+        while True:
+            try:
+                item: str | RemoteProtocolError = await self.transport.receive_text()
+            except RemoteProtocolError as exc:
+                item = exc  # not a text frame at all
+            event = self.receive(item)
+            if event is not None:
+                return event
+
     def violated(self, error: RemoteProtocolError) -> None:
         """Record a server violation on this session (and log it, sparingly)."""
         log = self.core.violations

@@ -86,13 +86,7 @@ async def await_update(conn: RealtimeConnection, leg: Leg) -> None:
     """
     with anyio.fail_after(conn._open_timeout):
         while True:
-            try:
-                item: str | RemoteProtocolError = await leg.transport.receive_text()
-            except RemoteProtocolError as exc:
-                item = exc  # not a text frame: recorded as a violation, skipped
-            event = leg.receive(item)
-            if event is None:
-                continue  # the server's mistake, recorded; the confirmation may follow
+            event = await leg.next_event()  # the server's mistakes are skipped on the way
             await conn._deliver(event)
             if leg.core.fatal is not None:
                 raise leg.core.fatal

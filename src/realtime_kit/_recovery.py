@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import anyio
 
 from realtime_kit._opening import open_leg
-from realtime_kit.errors import ConnectionClosedError, RealtimeKitError, RemoteProtocolError
+from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
 from realtime_kit.protocol import plan_restore
 from realtime_kit.reconnect import ConnectionRestored
 
@@ -152,13 +152,7 @@ async def _until_updated(conn: RealtimeConnection, new: Leg) -> list[Delivered]:
     seen: list[Delivered] = []
     with anyio.move_on_after(conn._open_timeout):
         while True:
-            try:
-                item: str | RemoteProtocolError = await new.transport.receive_text()
-            except RemoteProtocolError as exc:
-                item = exc  # not a text frame: recorded as a violation, skipped
-            event = new.receive(item)
-            if event is None:
-                continue
+            event = await new.next_event()
             seen.append(event)
             if event.type in ("session.updated", "error"):
                 return seen

@@ -21,7 +21,7 @@ import anyio
 
 from realtime_kit._opening import open_leg
 from realtime_kit._recovery import seed_and_switch
-from realtime_kit.errors import ConnectionClosedError, RealtimeKitError, RemoteProtocolError
+from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
 from realtime_kit.reconnect import RolloverPolicy
 
 if TYPE_CHECKING:
@@ -101,15 +101,10 @@ async def _drain(
         with scope:
             while True:
                 try:
-                    item: str | RemoteProtocolError = await leg.transport.receive_text()
-                except RemoteProtocolError as exc:
-                    item = exc  # not a text frame: recorded as a violation, skipped
+                    into.append(await leg.next_event())
                 except ConnectionClosedError as exc:
                     _log.warning("rollover: standby session ended early: %s", exc)
                     return
-                event = leg.receive(item)
-                if event is not None:
-                    into.append(event)
     finally:
         done.set()
 

@@ -19,6 +19,8 @@ import realtime_kit
 from realtime_kit.errors import ConfigurationError, HandshakeError
 from realtime_kit.events import RateLimitsUpdatedEvent
 from realtime_kit.reconnect import ReconnectPolicy
+from tests.connection._events import until
+from tests.reliability._client import attached
 from tests.reliability.hostile import (
     AwaitFrame,
     Close,
@@ -83,16 +85,10 @@ async def test_a_garbage_first_frame_after_a_reconnect_is_retried() -> None:
     third = [Send(session_created("sess_third")), Send(RATE_LIMITS)]
     policy = ReconnectPolicy(initial_delay=0.001, max_delay=0.001)
     with HostileServer(first, garbage, third) as server:
-        with anyio.fail_after(30):
-            async with realtime_kit.connect(
-                "gpt-realtime", api_key=KEY, base_url=server.base_url, reconnect=policy
-            ) as conn:
-                await conn.send_audio(bytes(4800))
-                async for event in conn:
-                    if isinstance(event, RateLimitsUpdatedEvent):
-                        break
-                assert conn.session_id == "sess_third"
-                assert conn.restores[-1].attempts == 2
+        async with attached(server, api_key=KEY, reconnect=policy) as conn:
+            await until(conn, RateLimitsUpdatedEvent)
+            assert conn.session_id == "sess_third"
+            assert conn.restores[-1].attempts == 2
         assert server.connections == 3
 
 

@@ -32,11 +32,16 @@ def _runners() -> list[Any]:
 RUNNERS = _runners()
 
 
-def _loop_failures(loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
-    """Collect what the loop's exception handler would have logged (a lost exception)."""
+def _setup() -> tuple[
+    asyncio.AbstractEventLoop, list[dict[str, Any]], list[BaseException], TaskHost
+]:
+    """The running loop, what its exception handler would have logged (a lost exception), the
+    errors a host reports, and the host."""
+    loop = asyncio.get_running_loop()
     failures: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: failures.append(context))
-    return failures
+    errors: list[BaseException] = []
+    return loop, failures, errors, TaskHost(errors.append)
 
 
 async def _settle(condition: Callable[[], bool], failures: list[dict[str, Any]]) -> None:
@@ -51,10 +56,7 @@ async def _settle(condition: Callable[[], bool], failures: list[dict[str, Any]])
 @pytest.mark.parametrize("schedule", ["call_soon", "call_later"])
 def test_spawn_from_a_loop_callback_runs_the_helper(run: Runner, schedule: str) -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        failures = _loop_failures(loop)
-        errors: list[BaseException] = []
-        host = TaskHost(errors.append)
+        loop, failures, errors, host = _setup()
         ran: list[str] = []
 
         async def helper() -> None:
@@ -77,10 +79,7 @@ def test_spawn_from_a_loop_callback_runs_the_helper(run: Runner, schedule: str) 
 @pytest.mark.parametrize("run", RUNNERS)
 def test_a_helper_spawned_from_a_callback_reports_its_exception(run: Runner) -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        failures = _loop_failures(loop)
-        errors: list[BaseException] = []
-        host = TaskHost(errors.append)
+        loop, failures, errors, host = _setup()
 
         async def broken() -> None:
             raise LookupError("from the helper")
@@ -97,10 +96,7 @@ def test_a_helper_spawned_from_a_callback_reports_its_exception(run: Runner) -> 
 @pytest.mark.parametrize("run", RUNNERS)
 def test_cancel_from_a_callback_stops_helpers_started_before_and_after(run: Runner) -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        failures = _loop_failures(loop)
-        errors: list[BaseException] = []
-        host = TaskHost(errors.append)
+        loop, failures, errors, host = _setup()
         started: list[str] = []
         finished: list[str] = []
 
