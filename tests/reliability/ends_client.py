@@ -28,7 +28,7 @@ import anyio
 import realtime_kit
 from realtime_kit.errors import RealtimeKitError
 from realtime_kit.events import RateLimitsUpdatedEvent
-from realtime_kit.reconnect import ReconnectPolicy
+from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ToneSynthesizer
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport
@@ -167,6 +167,42 @@ async def reconnect_after_1011() -> dict[str, Any]:
     return await hostile(first, second, reconnect=ReconnectPolicy(initial_delay=0.01))
 
 
+async def reconnect_after_reset() -> dict[str, Any]:
+    first = attached_then(Reset())
+    second = [Send(session_created("sess_second")), Send(RATE_LIMITS)]
+    return await hostile(first, second, reconnect=ReconnectPolicy(initial_delay=0.01))
+
+
+async def rollover() -> dict[str, Any]:
+    """A planned switch before the cap: a standby opened, drained and swapped in by helper
+    tasks and timers, on the fake server's fake clock."""
+    clock = FakeClock()
+    result: dict[str, Any] = {"events": []}
+    async with FakeRealtimeServer(clock=clock, seed=2, synthesizer=ToneSynthesizer()) as server:
+        try:
+            with anyio.fail_after(HANG_S):
+                async with realtime_kit.connect(
+                    "gpt-realtime",
+                    api_key=KEY,
+                    base_url=server.base_url,
+                    rollover=RolloverPolicy(lead_time=300, hard_deadline=20, poll_interval=0.05),
+                    clock=clock.wall,
+                ) as conn:
+                    await conn.send_audio(bytes(4800))
+                    clock.advance(3600 - 250)
+                    async for event in conn:
+                        result["events"].append(type(event).__name__)
+                        if isinstance(event, ConnectionRestored):
+                            result["cause"] = event.cause
+                            break
+                    result["end"] = "restored" if "cause" in result else "clean"
+        except TimeoutError:
+            result["end"] = "hang"
+        except RealtimeKitError as exc:
+            result.update(describe(exc))
+    return result
+
+
 async def async_handler() -> dict[str, Any]:
     with HostileServer(attached_then(Send(RATE_LIMITS))) as server:
         handled = anyio.Event()
@@ -213,6 +249,8 @@ SCENARIOS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
     "session_expired": session_expired,
     "async_handler": async_handler,
     "reconnect_after_1011": reconnect_after_1011,
+    "reconnect_after_reset": reconnect_after_reset,
+    "rollover": rollover,
 }
 
 

@@ -72,7 +72,7 @@ DROPS = {
 
 
 def test_every_scenario_is_checked() -> None:
-    assert set(SCENARIOS) == {*FATAL, *DROPS, "async_handler", "reconnect_after_1011"}
+    assert set(SCENARIOS) == {*FATAL, *DROPS, *RECONNECTS, "async_handler", "rollover"}
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
@@ -102,12 +102,22 @@ def test_a_drop_without_reconnect_raises_connection_closed(runner: str, scenario
         assert "keepalive" in result["reason"]
 
 
+RECONNECTS = ["reconnect_after_1011", "reconnect_after_reset"]
+
+
 @pytest.mark.parametrize("runner", RUNNERS)
-def test_a_drop_with_reconnect_restores_the_session(runner: str) -> None:
-    result = outcome(runner, "reconnect_after_1011")
+@pytest.mark.parametrize("scenario", RECONNECTS)
+def test_a_drop_with_reconnect_restores_the_session(runner: str, scenario: str) -> None:
+    result = outcome(runner, scenario)
     assert result["end"] == "clean"
     assert result["connections"] == 2
     assert result["events"][-2:] == ["ConnectionRestored", "RateLimitsUpdatedEvent"]
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_a_rollover_switches_sessions(runner: str) -> None:
+    result = outcome(runner, "rollover")
+    assert (result["end"], result["cause"]) == ("restored", "rollover")
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
