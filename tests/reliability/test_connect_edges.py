@@ -141,3 +141,9 @@ def test_connect_documents_what_it_raises() -> None:
     doc: Any = realtime_kit.connect.__doc__
     for name in ("ConfigurationError", "HandshakeError", "TransportError", "SessionFatalError"):
         assert name in doc
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan")])
+def test_open_timeout_must_be_positive(timeout: float) -> None:
+    with pytest.raises(ConfigurationError, match="open_timeout"):
+        realtime_kit.connect("gpt-realtime", api_key=KEY, open_timeout=timeout)
