@@ -118,18 +118,26 @@ class ConnectContext:
         return None
 
 
-async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
-    return await WebSocketTransport.connect(url, headers=headers)
+def _websocket_opener(open_timeout: float) -> TransportOpener:
+    """Open the WebSocket with credentials in headers, within ``open_timeout``."""
+
+    async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
+        return await WebSocketTransport.connect(url, headers=headers, open_timeout=open_timeout)
+
+    return open_websocket
 
 
-def _browser_opener(settings: ClientSettings) -> TransportOpener:
+def _browser_opener(settings: ClientSettings, open_timeout: float) -> TransportOpener:
     """Open the WebSocket with credentials in sub-protocols, the way a browser must."""
     protocols = settings.subprotocols()
 
     async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
         del headers  # they would carry the key; browser_headers() has the rest
         return await WebSocketTransport.connect(
-            url, headers=settings.browser_headers(), subprotocols=protocols
+            url,
+            headers=settings.browser_headers(),
+            subprotocols=protocols,
+            open_timeout=open_timeout,
         )
 
     return open_websocket
@@ -180,8 +188,8 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
-        open_timeout: seconds allowed for ``session.created`` (and for the server to confirm
-            ``session=``) once the socket is open.
+        open_timeout: seconds for the whole opening (TCP, TLS, handshake, ``session.created``),
+            for the first session and for every reconnect.
         transport: ``"websocket"`` (the default), ``"webrtc"`` (audio on media tracks, events
             on the ``oai-events`` data channel; needs the ``webrtc`` extra and asyncio), or a
             custom transport opener.
@@ -194,8 +202,11 @@ def connect(
             gateways that pass sub-protocols but strip headers, and to test browser set-ups).
 
     Raises:
-        ConfigurationError: bad or missing arguments (no API key, two targets).
-        HandshakeError, TransportError: the connection could not be opened.
+        ConfigurationError: bad or missing arguments (no API key, two targets, a malformed
+            ``base_url``); with ``session=``, a config the server refused.
+        HandshakeError: refused (credentials redacted from the quoted body), timed out, or
+            first frames that are not a ``session.created``.
+        TransportError: the connection could not be opened (DNS, TCP, TLS, a dropped socket).
         SessionFatalError: the server refused the session (bad key, no quota).
     """
     target = _target(model, intent, translation, call_id)
@@ -208,8 +219,13 @@ def connect(
     )
     if queue_size < 1 or event_buffer < 1:
         raise ConfigurationError("queue_size and event_buffer must be at least 1")
+    if not open_timeout > 0:
+        raise ConfigurationError(
+            f"open_timeout must be a positive number of seconds, not {open_timeout!r}"
+        )
     if webrtc is not None and transport != "webrtc":
         raise ConfigurationError("webrtc= settings apply to transport='webrtc' only")
+    builtin_websocket = transport is None or transport == "websocket"
     if transport == "webrtc":
         if auth != "header":
             raise ConfigurationError("auth= applies to the WebSocket transport only")
@@ -217,7 +233,7 @@ def connect(
 
         opener = webrtc_opener(settings, target, webrtc)
     elif transport is None or transport == "websocket":
-        opener = _open_websocket
+        opener = _websocket_opener(open_timeout)
     elif isinstance(transport, str):
         raise ConfigurationError(
             f"transport must be 'websocket', 'webrtc' or an opener, not {transport!r}"
@@ -225,9 +241,9 @@ def connect(
     else:
         opener = transport
     if auth == "subprotocol":
-        if opener is not _open_websocket:
+        if not builtin_websocket:
             raise ConfigurationError("auth='subprotocol' applies to the built-in WebSocket only")
-        opener = _browser_opener(settings)
+        opener = _browser_opener(settings, open_timeout)
     elif auth != "header":
         raise ConfigurationError(f"auth must be 'header' or 'subprotocol', not {auth!r}")
     conn = RealtimeConnection(
