@@ -92,7 +92,7 @@ class MemoryTransport:
 
 async def open_memory(
     transport: MemoryTransport, **kwargs: object
-) -> realtime_kit.factory.ConnectContext:
+) -> realtime_kit.client.ConnectContext:
     async def opener(url: str, headers: Mapping[str, str]) -> Transport:
         transport.url, transport.headers = url, headers
         return transport
@@ -192,7 +192,7 @@ async def test_server_close_ends_iteration_cleanly() -> None:
 
 
 async def two_sessions() -> tuple[
-    MemoryTransport, MemoryTransport, realtime_kit.factory.ConnectContext
+    MemoryTransport, MemoryTransport, realtime_kit.client.ConnectContext
 ]:
     """Two memory sockets and a reconnecting connection over them; the second socket is handed
     out only once ``second.reopen`` is set."""

@@ -2,7 +2,7 @@
 
 A Realtime session cannot be resumed, so a reconnect re-applies the confirmed config, replays
 the history as text, re-sends uncommitted input audio and the events queued during the outage,
-and reports it all in a :class:`~realtime_kit.reconnect.ConnectionRestored`. A proactive
+and reports it all in a :class:`~realtime_kit.client.reconnect.ConnectionRestored`. A proactive
 rollover (``_rollover``) switches with the same :func:`seed_and_switch`. These functions are the
 connection's own helpers, kept apart to keep files readable.
 
@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio
 
-from realtime_kit._opening import open_leg
+from realtime_kit.client._opening import open_leg
+from realtime_kit.client.reconnect import ConnectionRestored
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
 from realtime_kit.protocol import plan_restore
-from realtime_kit.reconnect import ConnectionRestored
 
 if TYPE_CHECKING:
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import Delivered, RealtimeConnection
+    from realtime_kit.client._leg import Leg
+    from realtime_kit.client.connection import Delivered, RealtimeConnection
 
 __all__ = ["recover", "seed_and_switch"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 
 
 async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError) -> None:

@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from realtime_kit._opening import open_leg
-from realtime_kit._recovery import seed_and_switch
+from realtime_kit.client._opening import open_leg
+from realtime_kit.client._recovery import seed_and_switch
+from realtime_kit.client.reconnect import RolloverPolicy
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
-from realtime_kit.reconnect import RolloverPolicy
 
 if TYPE_CHECKING:
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import Delivered, RealtimeConnection
+    from realtime_kit.client._leg import Leg
+    from realtime_kit.client.connection import Delivered, RealtimeConnection
 
 __all__ = ["rollover_loop"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 
 SESSION_CAP_S = 3600  # PROTOCOL.md §5: a session lasts at most 60 minutes
 _SKEW_TOLERANCE_S = 120

@@ -23,7 +23,7 @@ from realtime_kit.transports.base import MediaTransport, Transport
 
 __all__ = ["Leg", "SessionTarget", "session_update"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 # Violations logged in full per session; after these, one line per power of ten (a server
 # sending garbage by the thousand must not flood the log, nor cost a log line per frame).
 _LOGGED_IN_FULL = 10

@@ -1,6 +1,6 @@
 """:class:`RealtimeConnection`: one transport plus one protocol core, driven inside a task
 group, with reconnect and proactive rollover. Open one with :func:`realtime_kit.connect`
-(``realtime_kit.factory``).
+(``realtime_kit.client.factory``).
 
 This is the only module where a transport meets the protocol core. Receiving has one shape:
 a frame → the core → handlers and ``async for`` (:meth:`RealtimeConnection._on_message`). A
@@ -16,7 +16,7 @@ be quick. An exception a handler lets out ends the connection with that exceptio
 A drop with a recoverable close code re-opens a fresh session (the API cannot resume one),
 re-applies the confirmed config, replays the history as text, re-sends uncommitted input audio
 and any events queued during the outage, and reports it all in a
-:class:`~realtime_kit.reconnect.ConnectionRestored`. Before the 60-minute cap a rollover does
+:class:`~realtime_kit.client.reconnect.ConnectionRestored`. Before the 60-minute cap a rollover does
 the same on purpose: a standby session is opened early and swapped in at a turn boundary.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
@@ -35,17 +35,23 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
-from realtime_kit._dispatch import Handler
-from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
-from realtime_kit._leg import Leg, SessionTarget, session_update
-from realtime_kit._media import media_frames, replay_states, send_media, watch_states
-from realtime_kit._opening import await_update, open_leg
-from realtime_kit._recovery import recover
-from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
-from realtime_kit._tasks import TaskHost
 from realtime_kit.audio.frame import API_RATE, PCMFrame
+from realtime_kit.client._dispatch import Handler
+from realtime_kit.client._dispatch import HandlerSlot as _HandlerSlot
+from realtime_kit.client._leg import Leg, SessionTarget, session_update
+from realtime_kit.client._media import media_frames, replay_states, send_media, watch_states
+from realtime_kit.client._opening import await_update, open_leg
+from realtime_kit.client._recovery import recover
+from realtime_kit.client._rollover import rollover_loop
+from realtime_kit.client._tasks import TaskHost
+from realtime_kit.client.reconnect import (
+    ConnectionRestored,
+    ReconnectBackoff,
+    ReconnectPolicy,
+    RolloverPolicy,
+)
 from realtime_kit.errors import (
     AudioError,
     ConnectionClosedError,
@@ -63,12 +69,6 @@ from realtime_kit.events import (
 from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
-from realtime_kit.reconnect import (
-    ConnectionRestored,
-    ReconnectBackoff,
-    ReconnectPolicy,
-    RolloverPolicy,
-)
 from realtime_kit.transports.base import Transport, TransportStateChanged
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Delivered", "RealtimeConnection", "SessionTarget", "TransportOpener"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 
 E = TypeVar("E")
 Delivered = ServerEvent | ConnectionRestored
@@ -92,7 +92,7 @@ class RealtimeConnection:
     """A live Realtime session. Get one from :func:`connect`; do not construct it yourself.
 
     Iterate it (``async for event in conn``) for typed server events plus
-    :class:`~realtime_kit.reconnect.ConnectionRestored` notices, register typed handlers with
+    :class:`~realtime_kit.client.reconnect.ConnectionRestored` notices, register typed handlers with
     :meth:`on`, and send with :meth:`send`.
     """
 

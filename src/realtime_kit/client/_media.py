@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from realtime_kit._dispatch import HandlerSlot
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import RealtimeConnection
+    from realtime_kit.client._dispatch import HandlerSlot
+    from realtime_kit.client._leg import Leg
+    from realtime_kit.client.connection import RealtimeConnection
 
 __all__ = ["media_frames", "replay_states", "send_media", "watch_states"]
 

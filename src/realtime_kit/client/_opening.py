@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from realtime_kit._leg import Leg
+from realtime_kit.client._leg import Leg
 from realtime_kit.errors import (
     ConfigurationError,
     DecodeError,
@@ -26,7 +26,7 @@ from realtime_kit.events import ErrorEvent
 from realtime_kit.protocol import RealtimeProtocol
 
 if TYPE_CHECKING:
-    from realtime_kit.connection import Delivered, RealtimeConnection
+    from realtime_kit.client.connection import Delivered, RealtimeConnection
 
 __all__ = ["await_update", "open_leg"]
 
