@@ -24,12 +24,7 @@ from websockets.http11 import Response
 from websockets.protocol import State
 
 from realtime_kit.errors import ConnectionClosedError, RemoteProtocolError
-from realtime_kit.transports._ws_frames import (
-    ABNORMAL,
-    client_text_frame,
-    decode_text,
-    text_frames,
-)
+from realtime_kit.transports._ws_frames import ABNORMAL, client_text_frame, decode_text, text_frames
 from realtime_kit.transports.base import TransportCapabilities, is_recoverable_close
 
 __all__ = ["WebSocketCore"]
