@@ -1,0 +1,206 @@
+"""One target language of a translator: its connection, its meter, its translated audio.
+
+A :class:`Lane` opens a translation connection (``realtime_kit.connect(translation=True)``, with
+the connection layer's reconnect and rollover, which carry the input timeline across sessions),
+and turns what the session sends into engine input: ``elapsed_ms`` mapped onto the input
+timeline with the current session's offset, translated audio decoded (and resampled to the
+app's rate) into the language's audio stream.
+
+Imports: anyio, the standard library, ``audio``, ``cost``, ``errors``, ``events``,
+``connection``, ``factory``, ``protocol``, ``reconnect`` and sibling modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from realtime_kit.audio import API_RATE, PCMFrame, Resampler
+from realtime_kit.connection import RealtimeConnection
+from realtime_kit.cost import CostMeter, PriceBook
+from realtime_kit.errors import UnpricedModelError
+from realtime_kit.events import (
+    ErrorEvent,
+    SessionClosedEvent,
+    SessionInputTranscriptDeltaEvent,
+    SessionOutputAudioDeltaEvent,
+    SessionOutputTranscriptDeltaEvent,
+)
+from realtime_kit.factory import connect
+from realtime_kit.protocol import TranslationTimeline
+from realtime_kit.protocol.translation import BYTES_PER_MS
+from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+from realtime_kit.translator._engine import TranslationEngine
+from realtime_kit.translator._events import ServerError, TranslationRestored, TranslatorEvent
+
+__all__ = ["Lane"]
+
+_log = logging.getLogger("realtime_kit.translator")
+
+Emit = Callable[[list[TranslatorEvent]], None]
+
+
+class Lane:
+    """The session (and what it produced) for one target language."""
+
+    def __init__(
+        self,
+        language: str,
+        *,
+        session: Mapping[str, Any],
+        model: str,
+        prices: PriceBook | None,
+        keep_audio: bool,
+        output_rate: int,
+    ) -> None:
+        self.language = language
+        self.session = dict(session)
+        self.model = model
+        self.meter = CostMeter(model, prices=prices, strict=False)
+        self.conn: RealtimeConnection | None = None
+        self.opened = anyio.Event()  # set once open (or failed to open)
+        self.done = anyio.Event()  # set once the session is over, one way or another
+        self.error: BaseException | None = None
+        self.closing = False  # session.close sent
+        self.offset_ms = 0  # the current session's elapsed_ms == 0 on the input timeline
+        self.stamp_ms = 0.0  # the last stamp seen (for deltas without one)
+        self.sent_bytes = 0
+        self.cancel = anyio.CancelScope()
+        self._resampler = Resampler(API_RATE, output_rate) if output_rate != API_RATE else None
+        self._audio_in: MemoryObjectSendStream[PCMFrame] | None = None
+        self.audio_out: MemoryObjectReceiveStream[PCMFrame] | None = None
+        if keep_audio:
+            self._audio_in, self.audio_out = anyio.create_memory_object_stream[PCMFrame](math.inf)
+
+    @property
+    def live(self) -> bool:
+        """Still taking input."""
+        return self.conn is not None and self.error is None and not self.closing
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        try:
+            return self.meter.total_usd
+        except UnpricedModelError:
+            return None
+
+    async def run(
+        self,
+        *,
+        engine: TranslationEngine,
+        emit: Emit,
+        options: Mapping[str, Any],
+        reconnect: ReconnectPolicy | None,
+        rollover: RolloverPolicy | None,
+        retention_ms: int,
+    ) -> None:
+        """Open the session, then turn its events into engine input until it ends.
+
+        Raises whatever ended the session for good (the caller reports it).
+        """
+        opened = connect(
+            translation=True,
+            model=self.model,
+            session=self.session,
+            reconnect=reconnect or False,
+            rollover=rollover or False,
+            timeline=TranslationTimeline(retention_ms=retention_ms),
+            **options,
+        )
+        try:
+            with self.cancel:
+                async with opened as conn:
+                    self.conn = conn
+                    self.opened.set()
+                    await self._receive(conn, engine, emit)
+        finally:
+            self.conn = None
+            self.opened.set()
+            self._end_audio()
+
+    async def _receive(
+        self, conn: RealtimeConnection, engine: TranslationEngine, emit: Emit
+    ) -> None:
+        language = self.language
+        async for event in conn:
+            match event:
+                case SessionOutputAudioDeltaEvent():
+                    pcm = event.audio_bytes()
+                    engine.target_audio(language, len(pcm), self._stamp(event.elapsed_ms))
+                    self._audio(pcm)
+                case SessionOutputTranscriptDeltaEvent():
+                    stamp = self._stamp(event.elapsed_ms)
+                    emit(engine.target_text(language, event.delta, stamp))
+                case SessionInputTranscriptDeltaEvent():
+                    stamp = self._stamp(event.elapsed_ms)
+                    emit(engine.source_text(language, event.delta, stamp))
+                case ConnectionRestored():
+                    self._restored(event, engine, emit)
+                case ErrorEvent():
+                    error = event.error
+                    _log.warning("%s: server error %s: %s", language, error.code, error.message)
+                    emit([ServerError(language, error.code, error.message, error.param)])
+                case SessionClosedEvent():
+                    _log.debug("%s: session closed", language)
+                case _:
+                    self.meter.observe(event)
+        # The session is over (session.closed, then the socket): its last sentence is final.
+        emit(engine.end_language(language))
+
+    def _stamp(self, elapsed_ms: int | None) -> float:
+        if elapsed_ms is not None:
+            self.stamp_ms = float(self.offset_ms + elapsed_ms)
+        return self.stamp_ms
+
+    def _restored(self, report: ConnectionRestored, engine: TranslationEngine, emit: Emit) -> None:
+        if report.timeline_offset_ms is not None:
+            self.offset_ms = report.timeline_offset_ms
+        cut, events = engine.restored(self.language)
+        # The new session hears the re-sent audio again: it is billed again.
+        replayed = round(report.replayed_audio_ms * BYTES_PER_MS)
+        if replayed:
+            self.meter.record_input_audio(replayed)
+        notice = TranslationRestored(
+            language=self.language,
+            cause=report.cause,
+            attempts=report.attempts,
+            replayed_ms=report.replayed_audio_ms,
+            offset=self.offset_ms / 1000,
+            lost=report.lost,
+            interrupted=cut,
+            close_code=report.close_code,
+        )
+        _log.info("%s: session %s after %s", self.language, report.cause, report.close_code)
+        emit([*events, notice])
+
+    def _audio(self, pcm: bytes) -> None:
+        if self._audio_in is None or not pcm:
+            return
+        frame = PCMFrame.from_bytes(pcm)
+        if self._resampler is not None:
+            frame = self._resampler.process(frame)
+        if frame.num_samples:
+            self._audio_in.send_nowait(frame)  # unbounded: never blocks, never lost
+
+    def _end_audio(self) -> None:
+        if self._audio_in is None:
+            return
+        if self._resampler is not None:
+            tail = self._resampler.flush()
+            if tail.num_samples:
+                self._audio_in.send_nowait(tail)
+        self._audio_in.close()
+        self._audio_in = None
+
+    async def send(self, data: bytes) -> None:
+        """Append one 200 ms frame; counted for the bill once written or queued."""
+        assert self.conn is not None
+        await self.conn.send_audio(data)
+        self.sent_bytes += len(data)
+        self.meter.record_input_audio(len(data))
