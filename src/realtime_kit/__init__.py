@@ -6,7 +6,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, cost, errors, events, transcriber
+from realtime_kit import audio, cost, errors, events, transcriber, translator
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.connection import RealtimeConnection
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
@@ -24,6 +24,7 @@ from realtime_kit.factory import connect
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.rest import RealtimeREST, verify_webhook
 from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
+from realtime_kit.translator import Translation, Translator, translate_file
 
 __all__ = [
     "Budget",
@@ -46,6 +47,8 @@ __all__ = [
     "ServerEvent",
     "Transcriber",
     "Transcript",
+    "Translation",
+    "Translator",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
@@ -59,6 +62,8 @@ __all__ = [
     "events",
     "transcribe_file",
     "transcriber",
+    "translate_file",
+    "translator",
     "verify_webhook",
 ]
 

@@ -66,7 +66,6 @@ class TranslationSession:
         self.closing = False
         self.started_at = parts.clock.now()
         self._spoken = {"input": False, "output": False}  # a later sentence starts with a space
-        self._chunk = 0  # position in timing.chunk_ms
         self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, int] | None](
             max_buffer_size=1000
         )
@@ -321,12 +320,13 @@ class TranslationSession:
                 await clock.pace_until(start + delay_s)
 
     def _chunks(self, pcm: bytes) -> list[bytes]:
+        # The cycle of lengths restarts with each sentence: the same sentence is chunked the
+        # same way in any session (so a continued session's output matches an unbroken one's).
         pieces: list[bytes] = []
         position = 0
         lengths = self.timing.chunk_ms
         while position < len(pcm):
-            size = lengths[self._chunk % len(lengths)] * BYTES_PER_MS
-            self._chunk += 1
+            size = lengths[len(pieces) % len(lengths)] * BYTES_PER_MS
             pieces.append(pcm[position : position + size])
             position += size
         return pieces or [b""]

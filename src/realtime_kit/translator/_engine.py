@@ -6,8 +6,9 @@ and never says where a sentence ends. :class:`TranslationEngine` finds the sente
 
 * a sentence ends at sentence-final punctuation once the text after it has begun (a space, or
   the next sentence's first character after a full-width stop such as ``。``) — so ``3.5`` and
-  a stop at the end of a delta are not cut early; or where the stamps jump by ``gap_ms`` or more
-  (the interpreter paused); or at a reconnect (flagged ``interrupted``) or the end of the session;
+  a stop at the end of a delta are not cut early; or where the output (text or audio) paused for
+  ``gap_ms`` or more of input (a jump in the stamps); or at a reconnect (flagged
+  ``interrupted``) or the end of the session;
 * a translated sentence is *final* once the next one has begun to arrive (or the session ended):
   only then is all of its audio in, so its audio span is exact. The audio stream is split into
   consecutive spans, one per sentence; several sentences closed at once share theirs in
@@ -130,6 +131,11 @@ class _Sentences:
         self.last = stamp
         self.seq = seq
         return completed, delta
+
+    def touch(self, stamp: float) -> None:
+        """Output other than text (audio) at ``stamp``: the open sentence is still going."""
+        if self.is_open:
+            self.last = max(self.last, stamp)
 
     def close(self, *, interrupted: bool) -> _Done | None:
         """End the open sentence now (a reconnect or the end of the session)."""
@@ -344,6 +350,7 @@ class TranslationEngine:
         track = self._targets[language]
         track.audio_ms += nbytes / 48
         track.audio_stamps.append(stamp_ms)
+        track.text.touch(stamp_ms)
 
     def target_text(self, language: str, delta: str, stamp_ms: float) -> list[TranslatorEvent]:
         """A ``session.output_transcript.delta`` at ``stamp_ms`` (input timeline)."""

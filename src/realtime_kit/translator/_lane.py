@@ -13,13 +13,11 @@ Imports: anyio, the standard library, ``audio``, ``cost``, ``errors``, ``events`
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler
 from realtime_kit.connection import RealtimeConnection
@@ -38,6 +36,7 @@ from realtime_kit.protocol.translation import BYTES_PER_MS
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import ServerError, TranslationRestored, TranslatorEvent
+from realtime_kit.translator._queue import Queue
 
 __all__ = ["Lane"]
 
@@ -73,10 +72,7 @@ class Lane:
         self.sent_bytes = 0
         self.cancel = anyio.CancelScope()
         self._resampler = Resampler(API_RATE, output_rate) if output_rate != API_RATE else None
-        self._audio_in: MemoryObjectSendStream[PCMFrame] | None = None
-        self.audio_out: MemoryObjectReceiveStream[PCMFrame] | None = None
-        if keep_audio:
-            self._audio_in, self.audio_out = anyio.create_memory_object_stream[PCMFrame](math.inf)
+        self.audio_out: Queue[PCMFrame] | None = Queue() if keep_audio else None
 
     @property
     def live(self) -> bool:
@@ -180,23 +176,22 @@ class Lane:
         emit([*events, notice])
 
     def _audio(self, pcm: bytes) -> None:
-        if self._audio_in is None or not pcm:
+        if self.audio_out is None or not pcm:
             return
         frame = PCMFrame.from_bytes(pcm)
         if self._resampler is not None:
             frame = self._resampler.process(frame)
         if frame.num_samples:
-            self._audio_in.send_nowait(frame)  # unbounded: never blocks, never lost
+            self.audio_out.put(frame)  # unbounded: never blocks, never lost
 
     def _end_audio(self) -> None:
-        if self._audio_in is None:
+        if self.audio_out is None or self.audio_out.closed:
             return
         if self._resampler is not None:
             tail = self._resampler.flush()
             if tail.num_samples:
-                self._audio_in.send_nowait(tail)
-        self._audio_in.close()
-        self._audio_in = None
+                self.audio_out.put(tail)
+        self.audio_out.close()
 
     async def send(self, data: bytes) -> None:
         """Append one 200 ms frame; counted for the bill once written or queued."""

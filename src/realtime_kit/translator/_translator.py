@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream
 
 from realtime_kit.audio import PCMFrame
 from realtime_kit.connection import TransportOpener
@@ -55,6 +54,7 @@ from realtime_kit.translator._events import (
 from realtime_kit.translator._input import AudioInput, InputPipeline, PaceClock, SystemClock
 from realtime_kit.translator._lane import Lane
 from realtime_kit.translator._languages import LanguageList
+from realtime_kit.translator._queue import Queue
 
 __all__ = ["AudioStream", "EventStream", "Translator"]
 
@@ -71,37 +71,36 @@ class EventStream:
     translation, if one did (after everything translated before it was handed out).
     """
 
-    def __init__(self, translator: Translator, receive: MemoryObjectReceiveStream[Any]) -> None:
+    def __init__(self, translator: Translator, queue: Queue[TranslatorEvent]) -> None:
         self._translator = translator
-        self._receive = receive
+        self._queue = queue
 
     def __aiter__(self) -> EventStream:
         return self
 
     async def __anext__(self) -> TranslatorEvent:
         try:
-            event: TranslatorEvent = await self._receive.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return await self._queue.get()
+        except anyio.EndOfStream:
             error = self._translator._take_error()
             if error is not None:
                 raise error from None
             raise StopAsyncIteration from None
-        return event
 
 
 class AudioStream:
     """One language's translated audio (``async for frame in tr.audio("es")``)."""
 
-    def __init__(self, receive: MemoryObjectReceiveStream[PCMFrame]) -> None:
-        self._receive = receive
+    def __init__(self, queue: Queue[PCMFrame]) -> None:
+        self._queue = queue
 
     def __aiter__(self) -> AudioStream:
         return self
 
     async def __anext__(self) -> PCMFrame:
         try:
-            return await self._receive.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return await self._queue.get()
+        except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
 
@@ -263,8 +262,8 @@ class Translator:
         }
         self._pipeline = InputPipeline(rate=self.input_rate, channels=self.input_channels)
         self._send_lock = anyio.Lock()
-        self._events_in, events_out = anyio.create_memory_object_stream[TranslatorEvent](math.inf)
-        self._events = EventStream(self, events_out)
+        self._events_queue: Queue[TranslatorEvent] = Queue()
+        self._events = EventStream(self, self._events_queue)
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._error_seen = False
@@ -435,7 +434,7 @@ class Translator:
         finally:
             lane.done.set()
             if all(lane.done.is_set() for lane in self.lanes.values()):
-                self._events_in.close()
+                self._events_queue.close()
                 self._finished.set()
 
     def _lane_failed(self, lane: Lane, exc: BaseException) -> None:
@@ -460,10 +459,7 @@ class Translator:
         for event in events:
             if isinstance(event, TranslationRestored):
                 self.restores.append(event)
-            try:
-                self._events_in.send_nowait(event)  # unbounded: never blocks
-            except anyio.ClosedResourceError:
-                return
+            self._events_queue.put(event)  # unbounded: never blocks
 
     def _take_error(self) -> BaseException | None:
         if self._error is not None and not self._error_seen:
@@ -609,6 +605,8 @@ class Translator:
         self._pad_scope.cancel()
         async with self._send_lock:
             frames, padding = self._pipeline.flush()
+            if self.stopped is not None:
+                frames, padding = [], 0.0  # the budget's hard stop: nothing more is sent
             for frame in frames:
                 await self._fan_out(frame)
             if padding:
