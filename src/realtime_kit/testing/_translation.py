@@ -294,7 +294,9 @@ class TranslationSession:
         said = 0
         for index, piece in enumerate(chunks):
             stamp = self._stamp(first + spoken_ms)
-            due = len(words) * (index + 1) // len(chunks)
+            # Words are spread over the chunks, the first with the first chunk (text comes with
+            # its speech, never after it).
+            due = -(-len(words) * (index + 1) // len(chunks))
             while said < due:
                 await self.wire.send(
                     {

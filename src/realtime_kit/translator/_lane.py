@@ -22,10 +22,11 @@ import anyio
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler
 from realtime_kit.connection import RealtimeConnection
 from realtime_kit.cost import CostMeter, PriceBook
-from realtime_kit.errors import UnpricedModelError
+from realtime_kit.errors import LocalProtocolError, UnpricedModelError
 from realtime_kit.events import (
     ErrorEvent,
     SessionClosedEvent,
+    SessionCloseEvent,
     SessionInputTranscriptDeltaEvent,
     SessionOutputAudioDeltaEvent,
     SessionOutputTranscriptDeltaEvent,
@@ -138,6 +139,8 @@ class Lane:
                     emit(engine.source_text(language, event.delta, stamp))
                 case ConnectionRestored():
                     self._restored(event, engine, emit)
+                    if self.closing and event.requeued_events == 0:
+                        await self._close_again(conn)
                 case ErrorEvent():
                     error = event.error
                     _log.warning("%s: server error %s: %s", language, error.code, error.message)
@@ -175,6 +178,16 @@ class Lane:
         _log.info("%s: session %s after %s", self.language, report.cause, report.close_code)
         emit([*events, notice])
 
+    async def _close_again(self, conn: RealtimeConnection) -> None:
+        # The input had ended when the connection dropped, and nothing was left queued: our
+        # session.close (always the last thing sent) was written to the old socket and died
+        # with it, so the new session is asked again. Had anything been queued, the close was
+        # queued too and the connection has handed it to the new session, in order.
+        try:
+            await conn.send(SessionCloseEvent())
+        except LocalProtocolError:
+            return
+
     def _audio(self, pcm: bytes) -> None:
         if self.audio_out is None or not pcm:
             return
@@ -192,6 +205,20 @@ class Lane:
             if tail.num_samples:
                 self.audio_out.put(tail)
         self.audio_out.close()
+
+    async def close_input(self) -> None:
+        """Send ``session.close`` after everything sent before it.
+
+        The connection checks an event against the current session when it is sent, and
+        events still queued from before a reconnect when they are written: a close checked
+        first would make the new session refuse the audio queued ahead of it. So wait until
+        that queue has drained (it only exists right after a reconnect).
+        """
+        conn = self.conn
+        assert conn is not None
+        while conn._unwritten and not conn.closed:  # noqa: ASYNC110 - no "drained" event to wait on
+            await anyio.sleep(0.005)
+        await conn.send(SessionCloseEvent())
 
     async def send(self, data: bytes) -> None:
         """Append one 200 ms frame; counted for the bill once written or queued."""

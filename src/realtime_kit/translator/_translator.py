@@ -36,7 +36,6 @@ from realtime_kit.errors import (
     LocalProtocolError,
     RealtimeKitError,
 )
-from realtime_kit.events import SessionCloseEvent
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transcriber._input import iterate
 from realtime_kit.translator._engine import TranslationEngine
@@ -617,7 +616,7 @@ class Translator:
                 if lane.live and lane.conn is not None:
                     lane.closing = True
                     try:
-                        await lane.conn.send(SessionCloseEvent())
+                        await lane.close_input()
                     except RealtimeKitError as exc:
                         _log.debug("%s: session.close failed: %s", lane.language, exc)
         with anyio.move_on_after(self.close_timeout) as scope:

@@ -1,0 +1,173 @@
+"""A Translator whose connection drops mid-sentence, or rolls over before the 60-minute cap, gives
+the app the same sentences in the same places as an uninterrupted run (asyncio and trio)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.testing import FakeClock, FakeRealtimeServer
+from realtime_kit.testing._audio import silence
+from realtime_kit.translator import (
+    TargetPartial,
+    TranslationRestored,
+    TranslationSegment,
+    Translator,
+)
+from tests.translator._util import FRAME, KEY, SENTENCES, collect, wait_for
+
+pytestmark = pytest.mark.anyio
+
+FIRST, SECOND, THIRD = SENTENCES
+
+
+def _said(language: str, text: str) -> Callable[[object], bool]:
+    """The whole translation of ``text`` has arrived (as the open sentence's text)."""
+    return lambda e: isinstance(e, TargetPartial) and e.text == f"[{language}] {text}"
+
+
+def _key(segment: TranslationSegment) -> tuple[Any, ...]:
+    """What the app sees of a segment: words, places on both timelines, its source."""
+    return (
+        segment.text,
+        round(segment.target_start, 3),
+        round(segment.target_end, 3),
+        round(segment.audio_start, 3),
+        round(segment.audio_end, 3),
+        segment.source,
+        segment.interrupted,
+    )
+
+
+async def _run(
+    server: FakeRealtimeServer,
+    script: Callable[[Translator], Awaitable[None]],
+    **options: Any,
+) -> Translator:
+    translator = Translator(
+        ["de", "es"],
+        source_transcript=True,
+        api_key=KEY,
+        base_url=server.base_url,
+        clock=server.clock.wall,
+        pad_stalls=False,
+        **options,
+    )
+    async with translator:
+        await script(translator)
+    await collect(translator)
+    return translator
+
+
+async def test_a_drop_mid_sentence_keeps_the_captions_of_an_uninterrupted_run() -> None:
+    async with FakeRealtimeServer(clock=FakeClock(), seed=5) as server:
+        first = silence(400) + server.speak(FIRST) + silence(800)
+        head = silence(600) + server.speak(SECOND)
+        cut = len(head) // 2 // FRAME * FRAME  # the drop comes in the middle of the sentence
+        rest = silence(800) + server.speak(THIRD) + silence(800)
+
+        async def uninterrupted(tr: Translator) -> None:
+            await tr.send_audio(first)
+            await wait_for(tr, _said("de", FIRST))
+            await tr.send_audio(head + rest)
+
+        async def dropped(tr: Translator) -> None:
+            await tr.send_audio(first)
+            await wait_for(tr, _said("de", FIRST))
+            # A drop loses what is still on the wire: let all of FIRST's speech arrive first.
+            spoken = len(server.state.parts.synthesizer.synthesize(f"[de] {FIRST}", language="de"))
+            received = 0
+            async for frame in tr.audio("de"):
+                received += frame.nbytes
+                if received >= spoken:
+                    break
+            await tr.send_audio(head[:cut])
+            (de,) = [
+                h
+                for h in server.connections[-2:]  # this run's two sessions
+                if h.config["audio"]["output"]["language"] == "de"
+            ]
+            de.drop_soon()
+            await tr.send_audio(head[cut:] + rest)  # held while reconnecting, then sent
+
+        reference = await _run(server, uninterrupted)
+        # However late the drop is noticed, everything sent since can be re-sent.
+        tr = await _run(
+            server, dropped, reconnect=ReconnectPolicy(initial_delay=0.01), retention_ms=10_000
+        )
+    for language in ("de", "es"):
+        got = [_key(s) for s in tr.segments(language)]
+        assert got == [_key(s) for s in reference.segments(language)]
+        assert [s.text for s in tr.segments(language)] == [f"[{language}] {s}" for s in SENTENCES]
+    (notice,) = tr.restores
+    assert isinstance(notice, TranslationRestored)
+    assert notice.language == "de"
+    assert notice.cause == "reconnect"
+    assert notice.close_code == 1006
+    assert not notice.interrupted
+    assert notice.lost == ()
+    assert 0 < notice.offset <= len(first) / 48_000  # the new session re-heard all of SECOND
+    assert notice.replayed_ms >= cut / 48
+    # The re-sent audio was billed again: de paid for more input than es.
+    de, es = tr.cost_by_language["de"], tr.cost_by_language["es"]
+    assert de is not None
+    assert es is not None
+    assert de > es
+    assert [s.text for s in tr.source] == list(SENTENCES)
+    assert tr.result().restores == (notice,)
+
+
+async def test_a_rollover_keeps_the_captions_of_an_uninterrupted_run() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock, seed=5) as server:
+        first = silence(400) + server.speak(FIRST) + silence(800)
+        second = silence(600) + server.speak(SECOND) + silence(800)
+        third = silence(400) + server.speak(THIRD) + silence(800)
+
+        async def uninterrupted(tr: Translator) -> None:
+            await tr.send_audio(first)
+            await wait_for(tr, _said("es", FIRST))
+            await tr.send_audio(second)
+            await wait_for(tr, _said("es", SECOND))
+            await tr.send_audio(third)
+
+        async def rolled_over(tr: Translator) -> None:
+            await tr.send_audio(first)
+            await wait_for(tr, _said("es", FIRST))
+            clock.advance(3600 - 250)  # the rollover is due from now on
+            await tr.send_audio(second)
+            # The switch waits for a pause in the translation, so SECOND comes whole from
+            # the old sessions; both languages then move to new sessions.
+            seen = await wait_for(tr, _said("es", SECOND))
+            restored = [e for e in seen if isinstance(e, TranslationRestored)]
+            while len(restored) < 2:
+                restored += [
+                    e
+                    for e in await wait_for(tr, _is_restored)
+                    if isinstance(e, TranslationRestored)
+                ]
+            await tr.send_audio(third)
+
+        reference = await _run(server, uninterrupted)
+        tr = await _run(
+            server,
+            rolled_over,
+            rollover=RolloverPolicy(lead_time=300, hard_deadline=20, poll_interval=0.05),
+        )
+    assert sorted(r.language for r in tr.restores) == ["de", "es"]
+    for notice in tr.restores:
+        assert notice.cause == "rollover"
+        assert not notice.interrupted
+        assert notice.lost == ()
+    for language in ("de", "es"):
+        assert [_key(s) for s in tr.segments(language)] == [
+            _key(s) for s in reference.segments(language)
+        ]
+    assert [s.text for s in tr.source] == list(SENTENCES)
+
+
+def _is_restored(event: object) -> bool:
+    return isinstance(event, TranslationRestored)
