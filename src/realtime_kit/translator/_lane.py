@@ -39,7 +39,31 @@ from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import ServerError, TranslationRestored, TranslatorEvent
 from realtime_kit.translator._queue import Queue
 
-__all__ = ["Lane"]
+__all__ = ["Flag", "Lane"]
+
+
+class Flag:
+    """A one-way event that can be made outside an event loop (waiting needs one)."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._event: anyio.Event | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        if self._event is not None:
+            self._event.set()
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        if self._event is None:
+            self._event = anyio.Event()
+        await self._event.wait()
+
 
 _log = logging.getLogger("realtime_kit.translator")
 
@@ -64,16 +88,23 @@ class Lane:
         self.model = model
         self.meter = CostMeter(model, prices=prices, strict=False)
         self.conn: RealtimeConnection | None = None
-        self.opened = anyio.Event()  # set once open (or failed to open)
-        self.done = anyio.Event()  # set once the session is over, one way or another
+        self.opened = Flag()  # set once open (or failed to open)
+        self.done = Flag()  # set once the session is over, one way or another
         self.error: BaseException | None = None
         self.closing = False  # session.close sent
         self.offset_ms = 0  # the current session's elapsed_ms == 0 on the input timeline
         self.stamp_ms = 0.0  # the last stamp seen (for deltas without one)
         self.sent_bytes = 0
-        self.cancel = anyio.CancelScope()
+        self._cancel: anyio.CancelScope | None = None
+        self._cancelled = False
         self._resampler = Resampler(API_RATE, output_rate) if output_rate != API_RATE else None
         self.audio_out: Queue[PCMFrame] | None = Queue() if keep_audio else None
+
+    def cancel(self) -> None:
+        """Stop the session now (its task ends; what arrived so far is kept)."""
+        self._cancelled = True
+        if self._cancel is not None:
+            self._cancel.cancel()
 
     @property
     def live(self) -> bool:
@@ -111,7 +142,10 @@ class Lane:
             **options,
         )
         try:
-            with self.cancel:
+            self._cancel = anyio.CancelScope()
+            if self._cancelled:
+                self._cancel.cancel()
+            with self._cancel:
                 async with opened as conn:
                     self.conn = conn
                     self.opened.set()

@@ -26,7 +26,7 @@ class Queue(Generic[T]):
     def __init__(self) -> None:
         self._items: deque[T] = deque()
         self._closed = False
-        self._ready = anyio.Event()
+        self._ready: anyio.Event | None = None  # made by the reader (needs an event loop)
 
     @property
     def closed(self) -> bool:
@@ -37,12 +37,14 @@ class Queue(Generic[T]):
         if self._closed:
             return False
         self._items.append(item)
-        self._ready.set()
+        if self._ready is not None:
+            self._ready.set()
         return True
 
     def close(self) -> None:
         self._closed = True
-        self._ready.set()
+        if self._ready is not None:
+            self._ready.set()
 
     async def get(self) -> T:
         while not self._items:

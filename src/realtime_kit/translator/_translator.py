@@ -51,7 +51,7 @@ from realtime_kit.translator._events import (
     TranslatorEvent,
 )
 from realtime_kit.translator._input import AudioInput, InputPipeline, PaceClock, SystemClock
-from realtime_kit.translator._lane import Lane
+from realtime_kit.translator._lane import Flag, Lane
 from realtime_kit.translator._languages import LanguageList
 from realtime_kit.translator._queue import Queue
 
@@ -260,7 +260,7 @@ class Translator:
             for lang in self.languages
         }
         self._pipeline = InputPipeline(rate=self.input_rate, channels=self.input_channels)
-        self._send_lock = anyio.Lock()
+        self._send_lock: anyio.Lock | None = None  # the primitives need an event loop
         self._events_queue: Queue[TranslatorEvent] = Queue()
         self._events = EventStream(self, self._events_queue)
         self._tg: TaskGroup | None = None
@@ -274,8 +274,8 @@ class Translator:
         self.padded_ms = 0.0
         self._started_at: float | None = None
         self._streaming = False
-        self._finished = anyio.Event()
-        self._pad_scope = anyio.CancelScope()
+        self._finished = Flag()
+        self._pad_scope: anyio.CancelScope | None = None
 
     def _session_config(self, language: str) -> dict[str, Any]:
         audio_in: dict[str, Any] = {}
@@ -372,6 +372,8 @@ class Translator:
         if self._state != "new":
             raise ConfigurationError("a Translator runs once; make a new one")
         self._state = "open"
+        self._send_lock = anyio.Lock()
+        self._pad_scope = anyio.CancelScope()
         tg = anyio.create_task_group()
         await tg.__aenter__()
         self._tg = tg
@@ -446,7 +448,7 @@ class Translator:
             if self._error is None:
                 self._error = exc
             for other in self.lanes.values():
-                other.cancel.cancel()
+                other.cancel()
 
     def _first_failure(self) -> BaseException:
         for lane in self.lanes.values():
@@ -468,6 +470,11 @@ class Translator:
 
     # -- input -------------------------------------------------------------------------------
 
+    @property
+    def _lock(self) -> anyio.Lock:
+        assert self._send_lock is not None, "made when the translator is entered"
+        return self._send_lock
+
     async def send_audio(self, audio: AudioInput) -> None:
         """Send audio to every language: a :class:`~realtime_kit.audio.PCMFrame` (any rate and
         channels), PCM16 bytes or a numpy array at ``input_rate``/``input_channels``.
@@ -478,7 +485,7 @@ class Translator:
             LocalProtocolError: the translator is not open, or its input has ended.
         """
         self._require_input()
-        async with self._send_lock:
+        async with self._lock:
             self._require_input()
             frames = self._pipeline.push(audio)
             for frame in frames:
@@ -563,6 +570,7 @@ class Translator:
 
     async def _pad_stalls(self) -> None:
         """Keep the input up with real time: silence while the source is behind by stall_ms."""
+        assert self._pad_scope is not None
         with self._pad_scope:
             await self._pad_loop()
 
@@ -576,7 +584,7 @@ class Translator:
             if clock.now() < due:
                 await clock.sleep_until(due)
                 continue
-            async with self._send_lock:
+            async with self._lock:
                 if self._state != "open":
                     return
                 behind = (clock.now() - self._started_at) * 1000 - self._sent_ms
@@ -601,8 +609,9 @@ class Translator:
             await self._finished.wait()
             return
         self._state = "finishing"
+        assert self._pad_scope is not None
         self._pad_scope.cancel()
-        async with self._send_lock:
+        async with self._lock:
             frames, padding = self._pipeline.flush()
             if self.stopped is not None:
                 frames, padding = [], 0.0  # the budget's hard stop: nothing more is sent
@@ -632,7 +641,7 @@ class Translator:
                             "translations still on their way were given up",
                         ),
                     )
-                    lane.cancel.cancel()
+                    lane.cancel()
             await self._finished.wait()
         self._state = "done"
 
@@ -640,7 +649,7 @@ class Translator:
         """Stop at once, without waiting for the translations still on their way."""
         self._state = "done"
         for lane in self.lanes.values():
-            lane.cancel.cancel()
+            lane.cancel()
         await self._finished.wait()
 
     async def translate(self, audio: AsyncIterable[Any]) -> Translation:
