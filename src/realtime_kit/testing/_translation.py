@@ -100,7 +100,11 @@ class TranslationSession:
                 tg.cancel_scope.cancel()
 
     async def _receive_until_closed(self, tg: anyio.abc.TaskGroup) -> None:
-        await self._worker_done.wait()
+        # Frames that come while the output is flushed are answered (with an error), not lost.
+        async with anyio.create_task_group() as readers:
+            readers.start_soon(self._refuse_late_frames)
+            await self._worker_done.wait()
+            readers.cancel_scope.cancel()
         try:
             await self.wire.send({"type": "session.closed"})
         except SocketClosedError:
@@ -108,6 +112,13 @@ class TranslationSession:
             return
         await self.wire.close(1000, "")
         tg.cancel_scope.cancel()
+
+    async def _refuse_late_frames(self) -> None:
+        try:
+            while True:
+                await self.handle(await self.wire.receive())
+        except SocketClosedError:
+            return
 
     async def _expire(self, tg: anyio.abc.TaskGroup) -> None:
         await self.parts.clock.wait_until(self.started_at + SESSION_SECONDS)
