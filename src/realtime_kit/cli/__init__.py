@@ -15,11 +15,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from realtime_kit.cli import cost, fake_server, transcribe
+from realtime_kit.cli import cost, fake_server, transcribe, translate
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (transcribe, cost, fake_server)
+_COMMANDS = (transcribe, translate, cost, fake_server)
 
 
 def build_parser() -> argparse.ArgumentParser:
