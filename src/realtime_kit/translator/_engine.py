@@ -88,11 +88,16 @@ class _Done:
     interrupted: bool = False
 
 
+_LOOKBACK = 16  # a stop and its closing quotes, when a delta confirms them
+MAX_SENTENCE = 400  # characters: a longer run without a stop is cut at a space
+
+
 class _Sentences:
     """Append-only text deltas cut into sentences (see the module docstring for the rules)."""
 
-    def __init__(self, gap_ms: float) -> None:
+    def __init__(self, gap_ms: float, max_chars: int = MAX_SENTENCE) -> None:
         self.gap_ms = gap_ms
+        self.max_chars = max_chars
         self.text = ""
         self.first: float | None = None
         self.last = 0.0
@@ -112,7 +117,8 @@ class _Sentences:
             delta = delta.lstrip()
         text = old + delta
         position = 0
-        for match in _BOUNDARY.finditer(text):
+        # Only the new text (and the stop it may confirm) can hold a new boundary.
+        for match in _BOUNDARY.finditer(text, max(0, len(old) - _LOOKBACK)):
             sentence = text[position : match.end()].strip()
             in_old = match.end("stop") <= len(old)
             if sentence:
@@ -125,6 +131,14 @@ class _Sentences:
         rest = text[position:]
         if position:
             self.first = None
+        if len(rest) > self.max_chars:
+            # No stop for this long (an unpunctuated stream): cut at the last space, so a
+            # caption never grows without bound.
+            cut = rest.rfind(" ", 0, self.max_chars)
+            cut = cut if cut > 0 else self.max_chars
+            first = self.first if self.first is not None else stamp
+            completed.append(_Done(rest[:cut].strip(), first, stamp, seq))
+            rest, self.first = rest[cut:].lstrip(), None
         self.text = rest
         if self.first is None and rest.strip():
             self.first = stamp

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anyio
 import numpy as np
 
-from realtime_kit.audio import API_RATE, PCMFrame, Rechunker
+from realtime_kit.audio import API_RATE, PCMFrame
 from realtime_kit.errors import AudioError
-from realtime_kit.protocol.translation import FRAME_MS
+from realtime_kit.protocol.translation import BYTES_PER_MS, FRAME_BYTES
 from realtime_kit.transcriber._input import Normalizer
 
 if TYPE_CHECKING:
@@ -51,7 +51,11 @@ class SystemClock:
 
 
 class InputPipeline:
-    """Chunks in, 200 ms frames of PCM16 24 kHz mono out; nothing dropped, order kept.
+    """Chunks in, 200 ms frames of PCM16 24 kHz mono bytes out; nothing dropped, order kept.
+
+    PCM16 bytes already at 24 kHz mono (what a capture at the API's rate gives) are only
+    collected and cut, without building any array; anything else is converted first (downmix,
+    streaming resampler).
 
     Args:
         rate, channels: how to read ``bytes`` and arrays (frames carry their own).
@@ -60,13 +64,17 @@ class InputPipeline:
     def __init__(self, *, rate: int = API_RATE, channels: int = 1) -> None:
         self.rate = rate
         self.channels = channels
+        self._direct = rate == API_RATE and channels == 1
         self._normalizer = Normalizer("pcm16", rate=rate, channels=channels)
-        self._rechunker = Rechunker(FRAME_MS, API_RATE)
+        self._rate_seen: int | None = None
+        self._buffer = bytearray()
         self.input_ms = 0.0  # of the app's audio, at its own rate
 
-    def _frame(self, audio: AudioInput) -> PCMFrame | bytes | bytearray | memoryview:
-        if isinstance(audio, PCMFrame | bytes | bytearray | memoryview):
+    def _frame(self, audio: AudioInput) -> PCMFrame:
+        if isinstance(audio, PCMFrame):
             return audio
+        if isinstance(audio, bytes | bytearray | memoryview):
+            return PCMFrame.from_bytes(bytes(audio), self.rate, self.channels)
         if isinstance(audio, np.ndarray):
             array: npt.NDArray[Any] = audio
             if array.ndim == 2:
@@ -76,29 +84,59 @@ class InputPipeline:
             f"audio must be a PCMFrame, PCM16 bytes or a numpy array, not {type(audio).__name__}"
         )
 
-    def push(self, audio: AudioInput) -> list[PCMFrame]:
+    def _note_rate(self, rate: int) -> None:
+        if self._rate_seen is None:
+            self._rate_seen = rate
+        elif rate != self._rate_seen:
+            raise AudioError(
+                f"the audio rate changed mid-stream ({self._rate_seen} Hz, then {rate} Hz)"
+            )
+
+    def push(self, audio: AudioInput) -> list[bytes]:
         """Convert and collect ``audio``; return the complete 200 ms frames now available.
 
         Raises:
             AudioError: not audio, an odd number of bytes, or a rate change mid-stream.
         """
-        chunk = self._frame(audio)
-        if not isinstance(chunk, PCMFrame):
-            chunk = PCMFrame.from_bytes(bytes(chunk), self.rate, self.channels)
-        self.input_ms += chunk.duration_ms
-        frame, _ = self._normalizer.push(chunk)
-        return self._rechunker.push(frame) if frame.num_samples else []
+        if self._direct and isinstance(audio, bytes | bytearray | memoryview):
+            size = memoryview(audio).nbytes
+            if size % 2:
+                raise AudioError(f"{size} bytes is not a whole number of PCM16 samples")
+            self._note_rate(API_RATE)
+            self.input_ms += size / BYTES_PER_MS
+            self._buffer += audio
+        else:
+            frame = self._frame(audio)
+            self._note_rate(frame.rate)
+            self.input_ms += frame.duration_ms
+            converted = self._normalizer.to_api(frame)
+            if converted.num_samples:
+                self._buffer += converted.samples.tobytes()
+        return self._take()
 
-    def silence(self, ms: float) -> list[PCMFrame]:
+    def _take(self) -> list[bytes]:
+        buffer = self._buffer
+        if len(buffer) < FRAME_BYTES:
+            return []
+        count = len(buffer) // FRAME_BYTES
+        frames = [bytes(buffer[i * FRAME_BYTES : (i + 1) * FRAME_BYTES]) for i in range(count)]
+        del buffer[: count * FRAME_BYTES]
+        return frames
+
+    def silence(self, ms: float) -> list[bytes]:
         """``ms`` of silence, in order after what was pushed (a stall)."""
-        return self._rechunker.push(PCMFrame.silence(ms))
+        self._buffer += bytes(round(ms * BYTES_PER_MS) // 2 * 2)
+        return self._take()
 
-    def flush(self) -> tuple[list[PCMFrame], float]:
+    def flush(self) -> tuple[list[bytes], float]:
         """End of input: the last frames, the final one padded to 200 ms; and the padding (ms)."""
         tail, _ = self._normalizer.flush()
-        frames = self._rechunker.push(tail) if tail.num_samples else []
-        held = self._rechunker.buffered_samples
-        last = self._rechunker.flush(pad=True)
-        if last is None:
+        if tail.num_samples:
+            self._buffer += tail.samples.tobytes()
+        frames = self._take()
+        held = len(self._buffer)
+        if not held:
             return frames, 0.0
-        return [*frames, last], FRAME_MS - held * 1000 / API_RATE
+        last = bytes(self._buffer) + bytes(FRAME_BYTES - held)
+        self._buffer.clear()
+        return [*frames, last], (FRAME_BYTES - held) / BYTES_PER_MS

@@ -485,13 +485,22 @@ class Translator:
             LocalProtocolError: the translator is not open, or its input has ended.
         """
         self._require_input()
-        async with self._lock:
-            self._require_input()
-            frames = self._pipeline.push(audio)
+        frames = self._pipeline.push(audio)
+        if not frames:
+            return  # held until a whole 200 ms frame is there (most microphone chunks)
+        # In order: frames go out in the order their audio came in (the lock is fair).
+        lock = self._lock
+        try:
+            lock.acquire_nowait()  # no scheduling round when nobody else is sending
+        except anyio.WouldBlock:
+            await lock.acquire()
+        try:
             for frame in frames:
                 if self.stopped is not None:
                     break  # the budget's hard stop: the input is closed (reported)
                 await self._fan_out(frame)
+        finally:
+            lock.release()
 
     def stream_audio(self, source: AsyncIterable[Any], *, finish: bool = True) -> None:
         """Feed ``source`` (an async iterable of what :meth:`send_audio` takes) in the
@@ -536,11 +545,12 @@ class Translator:
             error = self._first_failure()
             raise error
 
-    async def _fan_out(self, frame: PCMFrame) -> None:
+    async def _fan_out(self, data: bytes) -> None:
+        """Send one 200 ms frame (PCM16 24 kHz mono bytes) to every language still taking input."""
         if self._started_at is None:
             self._started_at = self._clock.now()
-        self.engine.input_audio(frame)
-        data = frame.to_bytes()
+        if self.engine.spans is not None:
+            self.engine.input_audio(PCMFrame.from_bytes(data))
         for lane in self.lanes.values():
             if not lane.live:
                 continue
@@ -549,7 +559,7 @@ class Translator:
             except RealtimeKitError as exc:
                 # The connection has ended for good: its lane task reports why.
                 _log.debug("%s: send failed: %s", lane.language, exc)
-        self._sent_ms += frame.duration_ms
+        self._sent_ms += len(data) / 48
         if self._budget is not None:
             self._check_budget()
 
