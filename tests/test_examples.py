@@ -62,3 +62,19 @@ def test_audio_example_converts_a_wav_to_the_api_format(tmp_path: Path) -> None:
     with wave.open(str(target), "rb") as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (24_000, 1, 2)
         assert abs(w.getnframes() - 24_000) <= 480  # one second, give or take a 20 ms frame
+
+
+def test_translate_example_runs_offline_with_aligned_bilingual_subtitles() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "translate_offline.py")],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    out = result.stdout
+    assert "es: ¿Dónde está la estación?" in out
+    assert "fr: Le train part à midi." in out
+    # The SRT pairs each sentence with its translation, at where it was said.
+    assert "00:00:00,800 --> " in out
+    assert "Where is the station?\n¿Dónde está la estación?\n" in out
+    assert "The train leaves at noon.\nEl tren sale a mediodía.\n" in out
+    assert "cost: $0.00" in out
+    assert "2 languages" in out

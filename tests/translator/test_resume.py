@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 import pytest
 
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
@@ -171,3 +172,50 @@ async def test_a_rollover_keeps_the_captions_of_an_uninterrupted_run() -> None:
 
 def _is_restored(event: object) -> bool:
     return isinstance(event, TranslationRestored)
+
+
+async def test_a_resume_point_inside_a_sentence_is_reported_not_hidden() -> None:
+    # The input runs ahead: FIRST's translation is still being spoken while SECOND is said, so
+    # the old session's last stamp lies inside SECOND. The new session can only resume there.
+    clock = FakeClock(auto_advance=False)  # the output waits until all the input is in
+    async with FakeRealtimeServer(clock=clock, pace=1.0, seed=5) as server:
+        first = silence(400) + server.speak(FIRST) + silence(800)
+        head = silence(600) + server.speak(SECOND)
+        cut = len(head) // 2 // FRAME * FRAME
+        rest = silence(800)
+
+        async def dropped(tr: Translator) -> None:
+            await tr.send_audio(first + head[:cut])
+            sessions = server.connections[-2:]
+            consumed = (len(first) + cut) // FRAME * 200  # whole frames: the rest is held
+            await _until(lambda: all(h.session.elapsed_ms == consumed for h in sessions))
+            clock.auto_advance = True  # now the output flows, stamped up to what was consumed
+            clock.advance(1)
+            await wait_for(tr, _said("de", FIRST))
+            spoken = len(server.state.parts.synthesizer.synthesize(f"[de] {FIRST}", language="de"))
+            received = 0
+            async for frame in tr.audio("de"):
+                received += frame.nbytes
+                if received >= spoken:
+                    break
+            (de,) = [h for h in sessions if h.config["audio"]["output"]["language"] == "de"]
+            de.drop_soon()
+            await wait_for(tr, lambda e: isinstance(e, TranslationRestored))
+            await tr.send_audio(head[cut:] + rest)
+
+        tr = await _run(server, dropped, reconnect=ReconnectPolicy(initial_delay=0.01))
+    (notice,) = tr.restores
+    assert notice.interrupted
+    second_start = (len(first) + 600 * 48) / 48_000
+    assert notice.offset > second_start  # resumed after SECOND began
+    (gap,) = [lost for lost in notice.lost if "start of a sentence" in lost.what]
+    assert "mid-sentence" in gap.reason
+    assert [s.text for s in tr.segments("es")] == [f"[es] {FIRST}", f"[es] {SECOND}"]
+    assert tr.segments("de")[0].text == f"[de] {FIRST}"
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for a condition on the server's thread (polled: it has no event for it)."""
+    with anyio.fail_after(10):
+        while not condition():  # noqa: ASYNC110 - state on another thread
+            await anyio.sleep(0.005)

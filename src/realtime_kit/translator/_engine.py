@@ -49,6 +49,7 @@ _STOP = r"[.!?…؟।‼⁇]+[\"'»”’)\]」』]*"
 _WIDE_STOP = r"[。！？]+[\"'»”’)\]」』]*"
 _BOUNDARY = re.compile(rf"(?P<stop>{_STOP}(?=\s)|{_WIDE_STOP}(?=\S))\s*")
 _ENDS = re.compile(rf"(?:{_STOP}|{_WIDE_STOP})$")
+_STOP_CHAR = re.compile(r"[.!?…؟।‼⁇。！？]")
 
 DEFAULT_VAD = VadSettings(silence_ms=300)
 
@@ -105,20 +106,23 @@ class _Sentences:
 
     @property
     def is_open(self) -> bool:
-        return bool(self.text.strip())
+        # ``text`` never starts with whitespace: it is "" or an open sentence.
+        return bool(self.text)
 
     def feed(self, delta: str, stamp: float, seq: int) -> tuple[list[_Done], str]:
         """Add a delta; return the sentences it completed and the delta as used."""
         completed: list[_Done] = []
         if self.is_open and stamp - self.last >= self.gap_ms:
             completed.append(self._take(interrupted=False))
-        old = self.text if self.is_open else ""
+        old = self.text
         if not old:
             delta = delta.lstrip()
         text = old + delta
         position = 0
-        # Only the new text (and the stop it may confirm) can hold a new boundary.
-        for match in _BOUNDARY.finditer(text, max(0, len(old) - _LOOKBACK)):
+        # Only the new text (and a stop at the end of the old one) can hold a new boundary.
+        tail = max(0, len(old) - _LOOKBACK)
+        scan = _STOP_CHAR.search(delta) is not None or _STOP_CHAR.search(old, tail) is not None
+        for match in _BOUNDARY.finditer(text, tail) if scan else ():
             sentence = text[position : match.end()].strip()
             in_old = match.end("stop") <= len(old)
             if sentence:
@@ -140,7 +144,7 @@ class _Sentences:
             completed.append(_Done(rest[:cut].strip(), first, stamp, seq))
             rest, self.first = rest[cut:].lstrip(), None
         self.text = rest
-        if self.first is None and rest.strip():
+        if self.first is None and rest:
             self.first = stamp
         self.last = stamp
         self.seq = seq
@@ -191,6 +195,18 @@ class SpeechSpans:
         turn = self._vad.flush()
         if turn is not None:
             self._turns.append(turn)
+
+    def speech_at(self, ms: float) -> float | None:
+        """Where the speech run going on at ``ms`` began, if ``ms`` falls inside one."""
+        for turn in reversed(self._turns):
+            if turn.end_ms <= ms:
+                break
+            if turn.start_ms < ms:
+                return turn.start_ms
+        start = self._vad.speech_start_ms
+        if start is not None and start < ms <= self._vad.position_ms:
+            return start
+        return None
 
     def claim(self, until_ms: float, cursor: _Cursor) -> tuple[float, float] | None:
         """The speech heard up to ``until_ms`` not yet claimed by ``cursor``'s reader, in ms."""
@@ -245,7 +261,7 @@ class _SourceTrack:
         out: list[TranslatorEvent] = []
         if self.text.is_open:
             out += self.finalize()  # a new sentence has begun: the complete ones are final
-            out.append(SourcePartial(self.text.text.strip(), used, stamp / 1000))
+            out.append(SourcePartial(self.text.text.rstrip(), used, stamp / 1000))
         return out if self.public else []
 
     def finalize(self, until_seq: int | None = None) -> list[TranslatorEvent]:
@@ -377,7 +393,7 @@ class TranslationEngine:
             # The next sentence has begun: the complete ones have all their audio now.
             out += self._seal(track)
             first = track.text.first if track.text.first is not None else stamp_ms
-            out.append(TargetPartial(language, track.text.text.strip(), used, first / 1000))
+            out.append(TargetPartial(language, track.text.text.rstrip(), used, first / 1000))
         return out
 
     def _seal(self, track: _TargetTrack, *, claim_all: bool = False) -> list[TranslatorEvent]:

@@ -32,7 +32,7 @@ from realtime_kit.events import (
     SessionOutputTranscriptDeltaEvent,
 )
 from realtime_kit.factory import connect
-from realtime_kit.protocol import TranslationTimeline
+from realtime_kit.protocol import LostState, TranslationTimeline
 from realtime_kit.protocol.translation import BYTES_PER_MS
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.translator._engine import TranslationEngine
@@ -195,6 +195,18 @@ class Lane:
         if report.timeline_offset_ms is not None:
             self.offset_ms = report.timeline_offset_ms
         cut, events = engine.restored(self.language)
+        lost = report.lost
+        begun = engine.spans.speech_at(self.offset_ms) if engine.spans is not None else None
+        if begun is not None and self.offset_ms - begun >= 100:
+            # The new session starts hearing in the middle of someone speaking: it translates
+            # the rest of that sentence only (the old session had heard its beginning).
+            what = f"input audio {begun:.0f}-{self.offset_ms} ms (the start of a sentence)"
+            reason = (
+                "heard by the old session, whose translation of it had not come when it ended; "
+                "the new session resumes after it, mid-sentence"
+            )
+            lost = (*lost, LostState(what=what, reason=reason))
+            cut = True
         # The new session hears the re-sent audio again: it is billed again.
         replayed = round(report.replayed_audio_ms * BYTES_PER_MS)
         if replayed:
@@ -205,7 +217,7 @@ class Lane:
             attempts=report.attempts,
             replayed_ms=report.replayed_audio_ms,
             offset=self.offset_ms / 1000,
-            lost=report.lost,
+            lost=lost,
             interrupted=cut,
             close_code=report.close_code,
         )
