@@ -37,7 +37,8 @@ from realtime_kit.translator._events import (
 from realtime_kit.translator._file import translate_file
 from realtime_kit.translator._input import PaceClock, SystemClock
 from realtime_kit.translator._languages import TRANSLATION_LANGUAGES, Language, LanguageList
-from realtime_kit.translator._translator import AudioStream, EventStream, Translator
+from realtime_kit.translator._streams import AudioStream, EventStream
+from realtime_kit.translator._translator import Translator
 
 __all__ = [
     "TRANSLATION_LANGUAGES",

@@ -37,7 +37,7 @@ from realtime_kit.protocol.translation import BYTES_PER_MS
 from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import ServerError, TranslationRestored, TranslatorEvent
-from realtime_kit.translator._queue import Queue
+from realtime_kit.translator._streams import Queue
 
 __all__ = ["Flag", "Lane"]
 

@@ -16,7 +16,6 @@ sibling modules (never a concrete transport: sessions are opened with ``realtime
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import AsyncIterable, Callable, Sequence
 from decimal import Decimal
@@ -26,10 +25,8 @@ from typing import Any, Literal
 import anyio
 from anyio.abc import TaskGroup
 
-from realtime_kit.audio import PCMFrame
 from realtime_kit.connection import TransportOpener
-from realtime_kit.cost import Budget, BudgetEvent, PriceBook
-from realtime_kit.cost._budget import BudgetTracker
+from realtime_kit.cost import Budget, PriceBook
 from realtime_kit.errors import (
     BudgetExceededError,
     ConfigurationError,
@@ -40,8 +37,6 @@ from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transcriber._input import iterate
 from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import (
-    BudgetNotice,
-    InputPadded,
     LanguageFailed,
     SourceSentence,
     Translation,
@@ -50,57 +45,18 @@ from realtime_kit.translator._events import (
     TranslationStopped,
     TranslatorEvent,
 )
-from realtime_kit.translator._input import AudioInput, InputPipeline, PaceClock, SystemClock
+from realtime_kit.translator._feed import Feed
+from realtime_kit.translator._input import AudioInput, PaceClock, SystemClock
 from realtime_kit.translator._lane import Flag, Lane
 from realtime_kit.translator._languages import LanguageList
-from realtime_kit.translator._queue import Queue
+from realtime_kit.translator._streams import AudioStream, EventStream, Queue
 
-__all__ = ["AudioStream", "EventStream", "Translator"]
+__all__ = ["Translator"]
 
 _log = logging.getLogger("realtime_kit.translator")
 
 UnknownLanguage = Literal["error", "allow"]
 _FRAME_MS = 200
-
-
-class EventStream:
-    """The translator's events, in order (``async for``); one reader.
-
-    Ends once every language's session has ended; then raises the error that ended the
-    translation, if one did (after everything translated before it was handed out).
-    """
-
-    def __init__(self, translator: Translator, queue: Queue[TranslatorEvent]) -> None:
-        self._translator = translator
-        self._queue = queue
-
-    def __aiter__(self) -> EventStream:
-        return self
-
-    async def __anext__(self) -> TranslatorEvent:
-        try:
-            return await self._queue.get()
-        except anyio.EndOfStream:
-            error = self._translator._take_error()
-            if error is not None:
-                raise error from None
-            raise StopAsyncIteration from None
-
-
-class AudioStream:
-    """One language's translated audio (``async for frame in tr.audio("es")``)."""
-
-    def __init__(self, queue: Queue[PCMFrame]) -> None:
-        self._queue = queue
-
-    def __aiter__(self) -> AudioStream:
-        return self
-
-    async def __anext__(self) -> PCMFrame:
-        try:
-            return await self._queue.get()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
 
 
 class Translator:
@@ -259,20 +215,25 @@ class Translator:
             )
             for lang in self.languages
         }
-        self._pipeline = InputPipeline(rate=self.input_rate, channels=self.input_channels)
-        self._send_lock: anyio.Lock | None = None  # the primitives need an event loop
+        self._feed = Feed(
+            self.lanes,
+            self.engine,
+            self._emit,
+            rate=self.input_rate,
+            channels=self.input_channels,
+            clock=self._clock,
+            stall_ms=self.stall_ms,
+            budget=self.budget,
+            spent=lambda: self.cost_usd,
+            on_stop=self._stop,
+        )
         self._events_queue: Queue[TranslatorEvent] = Queue()
-        self._events = EventStream(self, self._events_queue)
+        self._events = EventStream(self._events_queue, self._take_error)
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._error_seen = False
         self.failures: list[LanguageFailed] = []
         self.restores: list[TranslationRestored] = []
-        self.stopped: TranslationStopped | None = None
-        self._budget = BudgetTracker(self.budget) if self.budget is not None else None
-        self._sent_ms = 0.0  # input timeline length (the app's audio and padding)
-        self.padded_ms = 0.0
-        self._started_at: float | None = None
         self._streaming = False
         self._finished = Flag()
         self._pad_scope: anyio.CancelScope | None = None
@@ -290,6 +251,16 @@ class Translator:
 
     # -- results -----------------------------------------------------------------------------
 
+    @property
+    def stopped(self) -> TranslationStopped | None:
+        """Set when the budget's hard stop ended the input."""
+        return self._feed.stopped
+
+    @property
+    def padded_ms(self) -> float:
+        """Silence the translator sent for you (stalls and the last frame), in ms."""
+        return self._feed.padded_ms
+
     def segments(self, language: str | None = None) -> list[TranslationSegment]:
         """Final segments of ``language`` (default: the first), in spoken order."""
         return list(self.engine.segments(self._language(language)))
@@ -305,7 +276,7 @@ class Translator:
     @property
     def input_seconds(self) -> float:
         """Seconds of input sent so far (the app's audio and any padding)."""
-        return self._sent_ms / 1000
+        return self._feed.sent_ms / 1000
 
     @property
     def cost_usd(self) -> Decimal | None:
@@ -372,7 +343,7 @@ class Translator:
         if self._state != "new":
             raise ConfigurationError("a Translator runs once; make a new one")
         self._state = "open"
-        self._send_lock = anyio.Lock()
+        self._feed.open()
         self._pad_scope = anyio.CancelScope()
         tg = anyio.create_task_group()
         await tg.__aenter__()
@@ -470,11 +441,6 @@ class Translator:
 
     # -- input -------------------------------------------------------------------------------
 
-    @property
-    def _lock(self) -> anyio.Lock:
-        assert self._send_lock is not None, "made when the translator is entered"
-        return self._send_lock
-
     async def send_audio(self, audio: AudioInput) -> None:
         """Send audio to every language: a :class:`~realtime_kit.audio.PCMFrame` (any rate and
         channels), PCM16 bytes or a numpy array at ``input_rate``/``input_channels``.
@@ -485,22 +451,7 @@ class Translator:
             LocalProtocolError: the translator is not open, or its input has ended.
         """
         self._require_input()
-        frames = self._pipeline.push(audio)
-        if not frames:
-            return  # held until a whole 200 ms frame is there (most microphone chunks)
-        # In order: frames go out in the order their audio came in (the lock is fair).
-        lock = self._lock
-        try:
-            lock.acquire_nowait()  # no scheduling round when nobody else is sending
-        except anyio.WouldBlock:
-            await lock.acquire()
-        try:
-            for frame in frames:
-                if self.stopped is not None:
-                    break  # the budget's hard stop: the input is closed (reported)
-                await self._fan_out(frame)
-        finally:
-            lock.release()
+        await self._feed.send(audio)
 
     def stream_audio(self, source: AsyncIterable[Any], *, finish: bool = True) -> None:
         """Feed ``source`` (an async iterable of what :meth:`send_audio` takes) in the
@@ -545,69 +496,6 @@ class Translator:
             error = self._first_failure()
             raise error
 
-    async def _fan_out(self, data: bytes) -> None:
-        """Send one 200 ms frame (PCM16 24 kHz mono bytes) to every language still taking input."""
-        if self._started_at is None:
-            self._started_at = self._clock.now()
-        if self.engine.spans is not None:
-            self.engine.input_audio(PCMFrame.from_bytes(data))
-        for lane in self.lanes.values():
-            if not lane.live:
-                continue
-            try:
-                await lane.send(data)
-            except RealtimeKitError as exc:
-                # The connection has ended for good: its lane task reports why.
-                _log.debug("%s: send failed: %s", lane.language, exc)
-        self._sent_ms += len(data) / 48
-        if self._budget is not None:
-            self._check_budget()
-
-    def _check_budget(self) -> None:
-        assert self._budget is not None
-        spent = self.cost_usd
-        if spent is None:
-            return
-        fired: list[BudgetEvent] = self._budget.update(spent, includes_estimates=False)
-        if not fired:
-            return
-        self._emit([BudgetNotice(event) for event in fired])
-        if self._budget.exhausted and self.stopped is None:
-            self.stopped = TranslationStopped("budget", spent)
-            self._emit([self.stopped])
-            assert self._tg is not None
-            self._tg.start_soon(self.finish)
-
-    async def _pad_stalls(self) -> None:
-        """Keep the input up with real time: silence while the source is behind by stall_ms."""
-        assert self._pad_scope is not None
-        with self._pad_scope:
-            await self._pad_loop()
-
-    async def _pad_loop(self) -> None:
-        clock = self._clock
-        while self._state == "open":
-            if self._started_at is None:
-                await clock.sleep_until(clock.now() + self.stall_ms / 1000)
-                continue
-            due = self._started_at + (self._sent_ms + self.stall_ms) / 1000
-            if clock.now() < due:
-                await clock.sleep_until(due)
-                continue
-            async with self._lock:
-                if self._state != "open":
-                    return
-                behind = (clock.now() - self._started_at) * 1000 - self._sent_ms
-                pad = math.ceil(behind / _FRAME_MS) * _FRAME_MS
-                if behind < self.stall_ms or pad <= 0:
-                    continue
-                start = self._sent_ms / 1000
-                for frame in self._pipeline.silence(pad):
-                    await self._fan_out(frame)
-                self.padded_ms += pad
-                self._emit([InputPadded(start, pad, "stall")])
-                _log.info("source stalled: %.0f ms of silence sent (%.0f ms behind)", pad, behind)
-
     async def finish(self) -> None:
         """End the input: send what is buffered (the last frame padded to 200 ms), close every
         session (``session.close``: the server flushes), and wait for the last translations
@@ -621,23 +509,7 @@ class Translator:
         self._state = "finishing"
         assert self._pad_scope is not None
         self._pad_scope.cancel()
-        async with self._lock:
-            frames, padding = self._pipeline.flush()
-            if self.stopped is not None:
-                frames, padding = [], 0.0  # the budget's hard stop: nothing more is sent
-            for frame in frames:
-                await self._fan_out(frame)
-            if padding:
-                self.padded_ms += padding
-                self._emit([InputPadded((self._sent_ms - padding) / 1000, padding, "end")])
-            self.engine.end_input()
-            for lane in self.lanes.values():
-                if lane.live and lane.conn is not None:
-                    lane.closing = True
-                    try:
-                        await lane.close_input()
-                    except RealtimeKitError as exc:
-                        _log.debug("%s: session.close failed: %s", lane.language, exc)
+        await self._feed.end(self._close_sessions)
         with anyio.move_on_after(self.close_timeout) as scope:
             await self._finished.wait()
         if scope.cancelled_caught:
@@ -654,6 +526,25 @@ class Translator:
                     lane.cancel()
             await self._finished.wait()
         self._state = "done"
+
+    async def _close_sessions(self) -> None:
+        for lane in self.lanes.values():
+            if lane.live and lane.conn is not None:
+                lane.closing = True
+                try:
+                    await lane.close_input()
+                except RealtimeKitError as exc:
+                    _log.debug("%s: session.close failed: %s", lane.language, exc)
+
+    async def _pad_stalls(self) -> None:
+        assert self._pad_scope is not None
+        with self._pad_scope:
+            await self._feed.pad_stalls(lambda: self._state == "open")
+
+    def _stop(self) -> None:
+        """The budget's hard stop: end the input (the translations of what was sent come)."""
+        assert self._tg is not None
+        self._tg.start_soon(self.finish)
 
     async def aclose(self) -> None:
         """Stop at once, without waiting for the translations still on their way."""
