@@ -78,13 +78,7 @@ async def test_a_drop_mid_sentence_keeps_the_captions_of_an_uninterrupted_run() 
         async def dropped(tr: Translator) -> None:
             await tr.send_audio(first)
             await wait_for(tr, _said("de", FIRST))
-            # A drop loses what is still on the wire: let all of FIRST's speech arrive first.
-            spoken = len(server.state.parts.synthesizer.synthesize(f"[de] {FIRST}", language="de"))
-            received = 0
-            async for frame in tr.audio("de"):
-                received += frame.nbytes
-                if received >= spoken:
-                    break
+            await _hear_all_of(tr, server, FIRST)
             await tr.send_audio(head[:cut])
             (de,) = [
                 h
@@ -192,12 +186,7 @@ async def test_a_resume_point_inside_a_sentence_is_reported_not_hidden() -> None
             clock.auto_advance = True  # now the output flows, stamped up to what was consumed
             clock.advance(1)
             await wait_for(tr, _said("de", FIRST))
-            spoken = len(server.state.parts.synthesizer.synthesize(f"[de] {FIRST}", language="de"))
-            received = 0
-            async for frame in tr.audio("de"):
-                received += frame.nbytes
-                if received >= spoken:
-                    break
+            await _hear_all_of(tr, server, FIRST)
             (de,) = [h for h in sessions if h.config["audio"]["output"]["language"] == "de"]
             de.drop_soon()
             await wait_for(tr, lambda e: isinstance(e, TranslationRestored))
@@ -219,3 +208,13 @@ async def _until(condition: Callable[[], bool]) -> None:
     with anyio.fail_after(10):
         while not condition():  # noqa: ASYNC110 - state on another thread
             await anyio.sleep(0.005)
+
+
+async def _hear_all_of(tr: Translator, server: FakeRealtimeServer, text: str) -> None:
+    """Wait until all of ``text``'s translated speech is in (a drop loses what is on the wire)."""
+    spoken = len(server.state.parts.synthesizer.synthesize(f"[de] {text}", language="de"))
+    received = 0
+    async for frame in tr.audio("de"):
+        received += frame.nbytes
+        if received >= spoken:
+            return

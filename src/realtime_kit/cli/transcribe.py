@@ -12,18 +12,23 @@ Imports: argparse, anyio, the standard library, :mod:`realtime_kit.transcriber`;
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
-import wave
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
-from decimal import Decimal
 from typing import Any
 
 import anyio
 
-from realtime_kit.errors import ConfigurationError, MissingExtraError, RealtimeKitError
+from realtime_kit.cli._common import (
+    Emit,
+    LiveDisplay,
+    add_run_options,
+    add_source,
+    budget,
+    file_seconds,
+    money,
+    run_command,
+)
 from realtime_kit.transcriber import (
     TRANSCRIPTION_MODELS,
     Caption,
@@ -53,30 +58,15 @@ def register(subparsers: Any) -> None:
             "server."
         ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", help="a PCM WAV file")
-    source.add_argument("--mic", action="store_true", help="the default microphone (Ctrl-C ends)")
+    add_source(parser)
     parser.add_argument(
         "--model", default="gpt-realtime-whisper", choices=TRANSCRIPTION_MODELS, metavar="MODEL"
     )
     parser.add_argument("--language", help="ISO-639-1 code of the speech")
     parser.add_argument("--srt", metavar="FILE", help="write SRT subtitles, live")
     parser.add_argument("--vtt", metavar="FILE", help="write WebVTT subtitles, live")
-    parser.add_argument("--json", action="store_true", help="JSON lines instead of the display")
-    parser.add_argument("--offline", action="store_true", help="use the embedded fake server")
-    parser.add_argument(
-        "--realtime", action="store_true", help="send a file at speaking pace, like a live source"
-    )
-    parser.add_argument("--budget", metavar="USD", help="stop cleanly after spending this much")
+    add_run_options(parser)
     parser.set_defaults(handler=run)
-
-
-def _file_seconds(path: str) -> float:
-    try:
-        with wave.open(path, "rb") as w:
-            return w.getnframes() / float(w.getframerate())
-    except (OSError, wave.Error, EOFError) as exc:
-        raise ConfigurationError(f"cannot read {path!r} as a PCM WAV file: {exc}") from exc
 
 
 def _event_json(caption: Caption) -> dict[str, Any]:
@@ -107,29 +97,8 @@ def _event_json(caption: Caption) -> dict[str, Any]:
     raise AssertionError(f"unexpected caption {caption!r}")
 
 
-def _money(value: Decimal | None) -> str:
-    return "unpriced" if value is None else f"${value:.6f}"
-
-
-class _Display:
+class _Display(LiveDisplay):
     """Live captions with rich: finals printed as they land, the partial line and a progress bar."""
-
-    def __init__(self, total_seconds: float | None) -> None:
-        try:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        except ImportError as exc:
-            raise MissingExtraError("cli", "rich") from exc
-        self.console = Console(highlight=False)
-        columns: list[Any] = [TextColumn("{task.description}")]
-        if total_seconds is not None:
-            columns += [BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s")]
-        columns.append(TimeElapsedColumn())
-        self.progress = Progress(*columns, console=self.console, transient=True)
-        self.task = self.progress.add_task("listening…", total=total_seconds)
-
-    def note(self, text: str) -> None:
-        self.console.print(f"[bold yellow]{text}[/]")
 
     def show(self, caption: Caption, sent_seconds: float) -> None:
         match caption:
@@ -163,7 +132,7 @@ class _Display:
         self.console.print(table)
         self.console.print(f"[bold]transcript:[/] {transcriber.transcript}")
         self.console.print(
-            f"[bold]cost:[/] {_money(transcriber.cost_usd)} for {transcriber.model} "
+            f"[bold]cost:[/] {money(transcriber.cost_usd)} for {transcriber.model} "
             f"({transcriber.input_seconds:.2f} s of audio)"
         )
         self.console.print(str(transcriber.meter), markup=False)
@@ -175,9 +144,9 @@ async def _ticker(display: _Display, transcriber: Transcriber) -> None:
         await anyio.sleep(0.1)
 
 
-async def _run(args: argparse.Namespace, emit: Any) -> int:
+async def _run(args: argparse.Namespace, emit: Emit) -> int:
     offline = args.offline or not os.environ.get("OPENAI_API_KEY")
-    total = _file_seconds(args.file) if args.file else None
+    total = file_seconds(args.file) if args.file else None
     display = None if args.json else _Display(total)
     with ExitStack() as stack:
         api_key: str | None = None
@@ -206,7 +175,7 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
             language=args.language,
             api_key=api_key,
             base_url=base_url,
-            budget=_budget(args.budget),
+            budget=budget(args.budget),
         )
         srt = stack.enter_context(SrtWriter(args.srt)) if args.srt else None
         vtt = stack.enter_context(VttWriter(args.vtt)) if args.vtt else None
@@ -248,46 +217,6 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
     return 0
 
 
-def _leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The error inside a task group's failure that says what went wrong."""
-    leaves: list[BaseException] = []
-    pending: list[BaseException] = [group]
-    while pending:
-        item = pending.pop(0)
-        if isinstance(item, BaseExceptionGroup):
-            pending[:0] = list(item.exceptions)
-        else:
-            leaves.append(item)
-    for leaf in leaves:
-        if isinstance(leaf, RealtimeKitError | KeyboardInterrupt):
-            return leaf
-    return leaves[0] if leaves else group
-
-
-def _budget(value: str | None) -> Any:
-    if value is None:
-        return None
-    from realtime_kit.cost import Budget
-
-    return Budget(value)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit code (2 for a usage or configuration problem)."""
-
-    def emit(obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
-
-    try:
-        try:
-            return anyio.run(_run, args, emit)
-        except BaseExceptionGroup as group:
-            raise _leaf(group) from None
-    except KeyboardInterrupt:
-        return 130
-    except ConfigurationError as exc:
-        print(f"realtime-kit transcribe: {exc}", file=sys.stderr)
-        return 2
-    except RealtimeKitError as exc:
-        print(f"realtime-kit transcribe: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    return run_command("transcribe", _run, args)

@@ -15,9 +15,7 @@ subtitle writers and sources, and the transcribe command's helpers; rich and
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,8 +24,18 @@ from typing import Any
 import anyio
 
 from realtime_kit.audio import open_wav_sink
-from realtime_kit.cli.transcribe import _budget, _file_seconds, _leaf, _money
-from realtime_kit.errors import ConfigurationError, RealtimeKitError, UnsupportedLanguageError
+from realtime_kit.cli._common import (
+    Emit,
+    LiveDisplay,
+    add_run_options,
+    add_source,
+    budget,
+    escape,
+    file_seconds,
+    money,
+    run_command,
+)
+from realtime_kit.errors import ConfigurationError, UnsupportedLanguageError
 from realtime_kit.transcriber import SrtWriter, VttWriter, microphone_source, wav_source
 from realtime_kit.transcriber._captions import _LiveWriter
 from realtime_kit.translator import (
@@ -60,9 +68,7 @@ def register(subparsers: Any) -> None:
             "OPENAI_API_KEY, or with --offline, runs against the embedded fake server."
         ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", help="a PCM WAV file")
-    source.add_argument("--mic", action="store_true", help="the default microphone (Ctrl-C ends)")
+    add_source(parser)
     parser.add_argument(
         "--to",
         action="append",
@@ -104,12 +110,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="send a language that is not on the list anyway (the server decides)",
     )
-    parser.add_argument("--json", action="store_true", help="JSON lines instead of the display")
-    parser.add_argument("--offline", action="store_true", help="use the embedded fake server")
-    parser.add_argument(
-        "--realtime", action="store_true", help="send a file at speaking pace, like a live source"
-    )
-    parser.add_argument("--budget", metavar="USD", help="stop cleanly after spending this much")
+    add_run_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -183,28 +184,12 @@ def _event_json(event: TranslatorEvent) -> dict[str, Any]:
     raise AssertionError(f"unexpected event {event!r}")
 
 
-class _Display:
+class _Display(LiveDisplay):
     """Live two-column captions with rich: said | translated, a partial line and progress."""
 
     def __init__(self, total_seconds: float | None, languages: Sequence[str]) -> None:
-        try:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        except ImportError as exc:
-            from realtime_kit.errors import MissingExtraError
-
-            raise MissingExtraError("cli", "rich") from exc
-        self.console = Console(highlight=False)
+        super().__init__(total_seconds)
         self.languages = languages
-        columns: list[Any] = [TextColumn("{task.description}")]
-        if total_seconds is not None:
-            columns += [BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s")]
-        columns.append(TimeElapsedColumn())
-        self.progress = Progress(*columns, console=self.console, transient=True)
-        self.task = self.progress.add_task("listening…", total=total_seconds)
-
-    def note(self, text: str) -> None:
-        self.console.print(f"[bold yellow]{_escape(text)}[/]")
 
     def _row(self, left: str, right: str) -> None:
         from rich.table import Table
@@ -220,7 +205,7 @@ class _Display:
             case TargetPartial() | SourcePartial():
                 label = f"{event.language}: " if isinstance(event, TargetPartial) else ""
                 text = event.text if len(event.text) < 60 else "…" + event.text[-59:]
-                self.progress.update(self.task, description=f"[dim]{_escape(label + text)}[/]")
+                self.progress.update(self.task, description=f"[dim]{escape(label + text)}[/]")
             case TargetFinal():
                 g = event.segment
                 first = g.language == self.languages[0]
@@ -228,7 +213,7 @@ class _Display:
                 when = f"[cyan]{g.start:6.2f} s[/] " if first else ""
                 mark = " [red](cut)[/]" if g.interrupted else ""
                 self._row(
-                    f"{when}{_escape(source)}", f"[green]{g.language}[/] {_escape(g.text)}{mark}"
+                    f"{when}{escape(source)}", f"[green]{g.language}[/] {escape(g.text)}{mark}"
                 )
                 self.progress.update(self.task, description="listening…")
             case TranslationRestored():
@@ -244,14 +229,14 @@ class _Display:
                     f"[dim]source stalled: {event.duration_ms / 1000:.1f} s of silence sent[/]"
                 )
             case ServerError():
-                self.progress.console.print(f"[red]{event.language}: {_escape(event.message)}[/]")
+                self.progress.console.print(f"[red]{event.language}: {escape(event.message)}[/]")
             case LanguageFailed():
                 self.progress.console.print(
-                    f"[red]{event.language} failed: {_escape(event.message)}[/]"
+                    f"[red]{event.language} failed: {escape(event.message)}[/]"
                 )
             case BudgetNotice():
                 self.progress.console.print(
-                    f"[yellow]budget {event.event.level}: {_money(event.event.spent_usd)}[/]"
+                    f"[yellow]budget {event.event.level}: {money(event.event.spent_usd)}[/]"
                 )
             case TranslationStopped():
                 self.progress.console.print("[red]budget reached: stopped[/]")
@@ -269,23 +254,16 @@ class _Display:
                     str(g.index + 1),
                     f"{g.start:.2f}",
                     f"{g.end:.2f}",
-                    _escape(g.source_text or ""),
-                    _escape(g.text),
+                    escape(g.source_text or ""),
+                    escape(g.text),
                 )
             self.console.print(table)
-        costs = ", ".join(f"{k} {_money(v)}" for k, v in translator.cost_by_language.items())
+        costs = ", ".join(f"{k} {money(v)}" for k, v in translator.cost_by_language.items())
         self.console.print(
-            f"[bold]cost:[/] {_money(translator.cost_usd)} ({costs}) for "
+            f"[bold]cost:[/] {money(translator.cost_usd)} ({costs}) for "
             f"{translator.input_seconds:.2f} s of audio into {len(translator.languages)} "
             f"language(s) with {translator.model}"
         )
-
-
-def _escape(text: str) -> str:
-    """``text`` shown as it is (rich would read ``[es]`` as markup)."""
-    from rich.markup import escape
-
-    return escape(text)
 
 
 async def _ticker(display: _Display, translator: Translator) -> None:
@@ -300,9 +278,9 @@ async def _write_wav(translator: Translator, language: str, path: Path) -> None:
             await sink.send(frame)
 
 
-async def _run(args: argparse.Namespace, emit: Any) -> int:
+async def _run(args: argparse.Namespace, emit: Emit) -> int:
     offline = args.offline or not os.environ.get("OPENAI_API_KEY")
-    total = _file_seconds(args.file) if args.file else None
+    total = file_seconds(args.file) if args.file else None
     if args.no_source and args.source_srt:
         raise ConfigurationError("--source-srt needs the source transcript (drop --no-source)")
     languages = LanguageList.load(args.languages) if args.languages else LanguageList.default()
@@ -351,7 +329,7 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
             languages=languages,
             unknown_language="allow" if args.allow_unknown_language else "error",
             output_rate=args.output_rate,
-            budget=_budget(args.budget),
+            budget=budget(args.budget),
             **options,
         )
         srts = {lang: stack.enter_context(_writer(path)) for lang, path in srt_paths.items()}
@@ -404,20 +382,4 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit code (2 for a usage or configuration problem)."""
-
-    def emit(obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
-
-    try:
-        try:
-            return anyio.run(_run, args, emit)
-        except BaseExceptionGroup as group:
-            raise _leaf(group) from None
-    except KeyboardInterrupt:
-        return 130
-    except ConfigurationError as exc:
-        print(f"realtime-kit translate: {exc}", file=sys.stderr)
-        return 2
-    except RealtimeKitError as exc:
-        print(f"realtime-kit translate: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    return run_command("translate", _run, args)

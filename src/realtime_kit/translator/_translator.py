@@ -35,6 +35,7 @@ from realtime_kit.errors import (
 )
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transcriber._input import iterate
+from realtime_kit.transcriber._transcriber import _first
 from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import (
     LanguageFailed,
@@ -571,21 +572,6 @@ async def _exit(tg: TaskGroup, exc: BaseException | None) -> None:
         if leaf is exc:
             return
         raise leaf from None
-
-
-def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    leaves: list[BaseException] = []
-    pending: list[BaseException] = [group]
-    while pending:
-        item = pending.pop(0)
-        if isinstance(item, BaseExceptionGroup):
-            pending[:0] = list(item.exceptions)
-        else:
-            leaves.append(item)
-    for leaf in leaves:
-        if isinstance(leaf, RealtimeKitError):
-            return leaf
-    return leaves[0] if leaves else group
 
 
 def _language_list(languages: LanguageList | str | Sequence[str] | None) -> LanguageList:
