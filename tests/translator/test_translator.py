@@ -344,3 +344,26 @@ async def test_subtitles_of_either_side_or_both_parse_back() -> None:
         assert a.end == pytest.approx(b.start, abs=0.0011)  # the audio spans are consecutive
     with pytest.raises(ConfigurationError, match="no translation into"):
         result.to_srt("de")
+
+
+async def test_a_failing_source_ends_the_input_and_is_raised_after_the_translations() -> None:
+    async with FakeRealtimeServer(clock=FakeClock()) as server:
+        speech = build_speech(server.speak, SENTENCES[:1])
+
+        async def unplugged() -> Any:
+            yield speech.pcm
+            raise OSError("capture device unplugged")
+
+        tr = Translator("es", **options(server))
+        seen: list[Any] = []
+
+        async def run() -> None:
+            async with tr:
+                tr.stream_audio(unplugged())
+                async for event in tr.events():
+                    seen.append(event)
+
+        with pytest.raises(OSError, match="unplugged"):
+            await run()
+    # Everything sent before the source broke was still translated and handed out.
+    assert [f.text for f in finals(seen)] == [f"[es] {SENTENCES[0]}"]

@@ -26,7 +26,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from realtime_kit.connection import TransportOpener
-from realtime_kit.cost import Budget, PriceBook
+from realtime_kit.cost import Budget, CostMeter, PriceBook
 from realtime_kit.errors import (
     BudgetExceededError,
     ConfigurationError,
@@ -159,6 +159,15 @@ class Translator:
                 raise ConfigurationError(f"{name} must be at least {_FRAME_MS}, got {value}")
         if close_timeout <= 0 or output_rate <= 0 or input_rate <= 0 or input_channels <= 0:
             raise ConfigurationError("close_timeout and the rates and channels must be positive")
+        if retention_ms < _FRAME_MS or retention_ms % _FRAME_MS:
+            raise ConfigurationError(
+                f"retention_ms must be a positive multiple of {_FRAME_MS}, got {retention_ms}"
+            )
+        if noise_reduction not in (None, "near_field", "far_field"):
+            raise ConfigurationError(
+                "noise_reduction must be 'near_field', 'far_field' or None, "
+                f"not {noise_reduction!r}"
+            )
         self.languages: tuple[str, ...] = tuple(codes)
         self.model = model
         self.source_transcript = source_transcript
@@ -272,6 +281,7 @@ class Translator:
         return list(self.engine.sentences)
 
     def text(self, language: str | None = None) -> str:
+        """The translation into ``language`` (default: the first) so far, final sentences only."""
         return self.result().text(language)
 
     @property
@@ -294,7 +304,7 @@ class Translator:
     def cost_by_language(self) -> dict[str, Decimal | None]:
         return {lang: lane.cost_usd for lang, lane in self.lanes.items()}
 
-    def meter(self, language: str | None = None) -> Any:
+    def meter(self, language: str | None = None) -> CostMeter:
         """The :class:`~realtime_kit.CostMeter` of one language's sessions."""
         return self.lanes[self._language(language)].meter
 
@@ -474,7 +484,9 @@ class Translator:
                 await self.send_audio(chunk)
         except BudgetExceededError:
             return  # reported as TranslationStopped; finishing is under way
-        except RealtimeKitError as exc:
+        except Exception as exc:  # noqa: BLE001 - the app's source may fail any way it likes
+            # Whatever broke the source, what was sent is still translated; the error is then
+            # raised from the event stream and the async with.
             if self._error is None:
                 self._error = exc
             _log.warning("the audio source failed: %s", exc)
