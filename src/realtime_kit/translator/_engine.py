@@ -111,6 +111,18 @@ class _Sentences:
 
     def feed(self, delta: str, stamp: float, seq: int) -> tuple[list[_Done], str]:
         """Add a delta; return the sentences it completed and the delta as used."""
+        old = self.text
+        if (
+            old
+            and stamp - self.last < self.gap_ms
+            and len(old) + len(delta) <= self.max_chars
+            and _STOP_CHAR.search(delta) is None
+            and _STOP_CHAR.search(old, max(0, len(old) - _LOOKBACK)) is None
+        ):
+            # The common case, a word in the middle of a sentence: nothing can end here.
+            self.text = old + delta
+            self.last, self.seq = stamp, seq
+            return [], delta
         completed: list[_Done] = []
         if self.is_open and stamp - self.last >= self.gap_ms:
             completed.append(self._take(interrupted=False))
@@ -387,11 +399,13 @@ class TranslationEngine:
         self._seq += 1
         track = self._targets[language]
         done, used = track.text.feed(delta, stamp_ms, self._seq)
-        track.pending += done
+        if done:
+            track.pending += done
         out: list[TranslatorEvent] = []
         if track.text.is_open:
-            # The next sentence has begun: the complete ones have all their audio now.
-            out += self._seal(track)
+            if track.pending:
+                # The next sentence has begun: the complete ones have all their audio now.
+                out += self._seal(track)
             first = track.text.first if track.text.first is not None else stamp_ms
             out.append(TargetPartial(language, track.text.text.rstrip(), used, first / 1000))
         return out

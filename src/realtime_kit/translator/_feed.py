@@ -11,8 +11,7 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 
-import anyio
-
+from realtime_kit._sync import Gate
 from realtime_kit.audio import PCMFrame
 from realtime_kit.cost import Budget
 from realtime_kit.cost._budget import BudgetTracker
@@ -68,38 +67,24 @@ class Feed:
         self._tracker = BudgetTracker(budget) if budget is not None else None
         self._spent = spent
         self._on_stop = on_stop
-        self._lock: anyio.Lock | None = None  # made on open (it needs an event loop)
+        # In order: frames go out in the order their audio came in (the gate is fair), and
+        # taking it costs nothing when nobody else is sending.
+        self.gate = Gate()
         self.sent_ms = 0.0  # the input timeline: the app's audio and padding
         self.padded_ms = 0.0
         self.started_at: float | None = None
         self.stopped: TranslationStopped | None = None
-
-    def open(self) -> None:
-        self._lock = anyio.Lock()
-
-    @property
-    def lock(self) -> anyio.Lock:
-        assert self._lock is not None, "made when the translator is entered"
-        return self._lock
 
     async def send(self, audio: AudioInput) -> None:
         """Convert ``audio`` and send the whole frames it completes (see ``send_audio``)."""
         frames = self._pipeline.push(audio)
         if not frames:
             return  # held until a whole 200 ms frame is there (most microphone chunks)
-        # In order: frames go out in the order their audio came in (the lock is fair).
-        lock = self.lock
-        try:
-            lock.acquire_nowait()  # no scheduling round when nobody else is sending
-        except anyio.WouldBlock:
-            await lock.acquire()
-        try:
+        async with self.gate:
             for frame in frames:
                 if self.stopped is not None:
                     break  # the budget's hard stop: the input is closed (reported)
                 await self._fan_out(frame)
-        finally:
-            lock.release()
 
     async def _fan_out(self, data: bytes) -> None:
         """One 200 ms frame (PCM16 24 kHz mono) to every language still taking input."""
@@ -144,7 +129,7 @@ class Feed:
             if clock.now() < due:
                 await clock.sleep_until(due)
                 continue
-            async with self.lock:
+            async with self.gate:
                 if not is_open():
                     return
                 behind = (clock.now() - self.started_at) * 1000 - self.sent_ms
@@ -161,7 +146,7 @@ class Feed:
     async def end(self, then: Callable[[], Awaitable[None]]) -> None:
         """Send what is held (the last frame completed with silence), then run ``then`` (the
         session closes) before anything else can be sent."""
-        async with self.lock:
+        async with self.gate:
             frames, padding = self._pipeline.flush()
             if self.stopped is not None:
                 frames, padding = [], 0.0  # the budget's hard stop: nothing more is sent

@@ -354,7 +354,6 @@ class Translator:
         if self._state != "new":
             raise ConfigurationError("a Translator runs once; make a new one")
         self._state = "open"
-        self._feed.open()
         self._pad_scope = anyio.CancelScope()
         tg = anyio.create_task_group()
         await tg.__aenter__()
