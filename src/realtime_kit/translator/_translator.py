@@ -504,9 +504,8 @@ class Translator:
             raise BudgetExceededError(self.stopped.spent_usd, limit)
         if self._state != "open":
             raise LocalProtocolError("send audio", "the input has ended")
-        if all(lane.error is not None for lane in self.lanes.values()):
-            error = self._first_failure()
-            raise error
+        if len(self.failures) == len(self.lanes):
+            raise self._first_failure()
 
     async def finish(self) -> None:
         """End the input: send what is buffered (the last frame padded to 200 ms), close every
