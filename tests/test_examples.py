@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,18 @@ def test_audio_example_converts_a_wav_to_the_api_format(tmp_path: Path) -> None:
     with wave.open(str(target), "rb") as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (24_000, 1, 2)
         assert abs(w.getnframes() - 24_000) <= 480  # one second, give or take a 20 ms frame
+
+
+def test_audio_example_without_arguments_leaves_nothing_behind(tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "audio_wav_to_api_format.py")],
+        capture_output=True, text=True, check=True, timeout=60,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert "wrote 1000 ms at 24000 Hz, 1 channel(s), PCM16" in result.stdout
+    assert list(scratch.iterdir()) == [], "the example left its temporary folder behind"
 
 
 def test_translate_example_runs_offline_with_aligned_bilingual_subtitles() -> None:

@@ -21,7 +21,7 @@ the same on purpose: a standby session is opened early and swapped in at a turn 
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
 ``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_rollover`` and ``_recovery`` helpers.
+``_opening``, ``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
@@ -38,16 +38,14 @@ from pydantic import BaseModel
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
 from realtime_kit._leg import Leg, SessionTarget, session_update
+from realtime_kit._opening import await_update, open_leg
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
 from realtime_kit._tasks import TaskHost
 from realtime_kit.errors import (
-    ConfigurationError,
     ConnectionClosedError,
-    DecodeError,
-    HandshakeError,
     LocalProtocolError,
     RealtimeKitError,
     RemoteProtocolError,
@@ -62,7 +60,12 @@ from realtime_kit.events import (
 from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
+from realtime_kit.reconnect import (
+    ConnectionRestored,
+    ReconnectBackoff,
+    ReconnectPolicy,
+    RolloverPolicy,
+)
 from realtime_kit.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -108,6 +111,9 @@ class RealtimeConnection:
         self._settings = settings
         self._opener = opener
         self._reconnect = reconnect
+        # Attempts count across outages until a session stays up (see ReconnectPolicy).
+        self._backoff = ReconnectBackoff(reconnect) if reconnect is not None else None
+        self._installed_at = 0.0  # event-loop time the current session was switched to
         self._rollover = rollover
         self._open_timeout = open_timeout
         self._clock = clock
@@ -347,7 +353,7 @@ class RealtimeConnection:
         self, tg: TaskGroup | None, session: Mapping[str, Any] | BaseModel | None
     ) -> None:
         self._tasks.task_group = tg
-        leg, early = await self._open_leg()
+        leg, early = await open_leg(self)
         self._install(leg)
         self._started = True
         for event in early:
@@ -355,52 +361,14 @@ class RealtimeConnection:
         if session is not None:
             update = session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
-            await self._await_update(leg)
+            await await_update(self, leg)
         if self._rollover is not None:
             self._tasks.spawn(lambda: rollover_loop(self))
         self._attach(leg)
 
-    async def _await_update(self, leg: Leg) -> None:
-        """Read (and deliver) until the server confirms or refuses the first session.update."""
-        with anyio.fail_after(self._open_timeout):
-            while True:
-                event = leg.core.receive(await leg.transport.receive_text())
-                await self._deliver(event)
-                if leg.core.fatal is not None:
-                    raise leg.core.fatal
-                if event.type == "session.updated":
-                    return
-                if isinstance(event, ErrorEvent) and leg.core.cause_of(event) is not None:
-                    cause = leg.core.cause_of(event)
-                    if cause is not None and cause.type == "session.update":
-                        raise ConfigurationError(
-                            f"the server refused the session config: {event.error.message}"
-                            f" (param {event.error.param})"
-                        )
-
-    async def _open_leg(self) -> tuple[Leg, list[Delivered]]:
-        url = self._settings.ws_url(self._target.path, self._target.query)
-        transport = await self._opener(url, self._settings.headers())
-        core = RealtimeProtocol(self._target.kind)
-        early: list[Delivered] = []
-        try:
-            with anyio.fail_after(self._open_timeout):
-                while core.phase == "connecting":
-                    event = core.receive(await transport.receive_text())
-                    early.append(event)
-                    if core.fatal is not None:
-                        raise core.fatal
-        except TimeoutError:
-            await transport.aclose()
-            raise HandshakeError("no session.created from the server in time") from None
-        except BaseException:
-            await transport.aclose()
-            raise
-        self._generation += 1
-        return Leg(transport, core, self._generation), early
-
     def _install(self, leg: Leg) -> None:
         self._leg = leg
+        self._installed_at = anyio.current_time()
         changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
@@ -456,7 +424,19 @@ class RealtimeConnection:
                 raise fatal
 
     def _on_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
-        """Push-mode receiving: called by the transport from its socket callback."""
+        """Push-mode receiving: called by the transport from its socket callback.
+
+        There is no current task here (plain asyncio and uvloop call it from the loop's
+        callback): nothing on this path may ask anyio for the running backend, and nothing may
+        raise — an exception here would be lost in the loop's handler and the connection would
+        hang. Whatever escapes ends the connection with that exception instead.
+        """
+        try:
+            self._take_pushed(leg, item)
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
+
+    def _take_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
         if leg.core.fatal is not None:
             return  # the session is over; its closing is under way
         if not self._on_message(leg, item) and leg is self._leg:
@@ -475,28 +455,29 @@ class RealtimeConnection:
             self._tasks.spawn(end_fatally)
 
     def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
-        """Push mode: ``leg``'s connection ended (called once by its transport)."""
-        if leg is not self._leg or self._closing or self._done.is_set():
-            return
-        if leg.core.fatal is not None:
-            return  # ending on purpose after a fatal error (see ``_on_pushed``)
-        if closed.code == 1000:
-            self._finish()  # the server ended the session on purpose: a clean end
-            return
-        self._tasks.spawn(lambda: recover(self, leg, closed))
+        """Push mode: ``leg``'s connection ended (called once by its transport, from a socket
+        or timer callback: the same rules as :meth:`_on_pushed`)."""
+        try:
+            if leg is not self._leg or self._closing or self._done.is_set():
+                return
+            if leg.core.fatal is not None:
+                return  # ending on purpose after a fatal error (see ``_on_pushed``)
+            if closed.code == 1000:
+                self._finish()  # the server ended the session on purpose: a clean end
+                return
+            self._tasks.spawn(lambda: recover(self, leg, closed))
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
 
     def _on_message(self, leg: Leg, item: str | RemoteProtocolError) -> bool:
-        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full."""
-        if isinstance(item, RemoteProtocolError):
-            # A frame that is not text: the server's mistake, recorded, not fatal.
-            _log.warning("unusable server frame: %s", item)
-            leg.core.violations.append(item)
-            return True
-        try:
-            event = leg.core.receive(item)
-        except DecodeError as exc:
-            _log.warning("undecodable server frame: %s", exc)
-            leg.core.violations.append(RemoteProtocolError(f"undecodable frame: {exc}"))
+        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full.
+
+        A frame that is the server's mistake (not text, not an event, or an event the session
+        state cannot take) is recorded in ``leg.core.violations``, logged and skipped; the next
+        frame is delivered as usual.
+        """
+        event = leg.receive(item)
+        if event is None:
             return True
         if leg is not self._leg:
             return True

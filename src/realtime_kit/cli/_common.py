@@ -1,6 +1,7 @@
 """What the live-audio commands (``transcribe``, ``translate``) share: the source and run options,
-the rich display's frame (console, progress bar, notices), and running a command so that every
-error is one line and an exit code.
+the rich display's frame (console, progress bar, notices; text escaped before rich sees it), and
+running a command under anyio so that what stopped it is raised as itself (for
+:func:`realtime_kit.cli.main` to print as one line).
 
 Imports: argparse, anyio, the standard library, ``errors``; rich and ``cost`` lazily.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import wave
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -120,26 +120,15 @@ def leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 
 def run_command(
-    name: str,
-    main: Callable[[argparse.Namespace, Emit], Awaitable[int]],
-    args: argparse.Namespace,
+    main: Callable[[argparse.Namespace, Emit], Awaitable[int]], args: argparse.Namespace
 ) -> int:
-    """Run ``main`` under anyio: 2 for a usage or configuration problem, 1 for a failure of the
-    service, 130 for Ctrl-C — each error one line on stderr, never a traceback."""
+    """Run ``main`` under anyio with an ``emit`` that prints JSON lines; returns its exit code,
+    or raises the error that stopped it (not the task group wrapping it)."""
 
     def emit(obj: dict[str, Any]) -> None:
         print(json.dumps(obj), flush=True)
 
     try:
-        try:
-            return anyio.run(main, args, emit)
-        except BaseExceptionGroup as group:
-            raise leaf(group) from None
-    except KeyboardInterrupt:
-        return 130
-    except ConfigurationError as exc:
-        print(f"realtime-kit {name}: {exc}", file=sys.stderr)
-        return 2
-    except RealtimeKitError as exc:
-        print(f"realtime-kit {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return anyio.run(main, args, emit)
+    except BaseExceptionGroup as group:
+        raise leaf(group) from None

@@ -3,7 +3,11 @@
 Without ``OPENAI_API_KEY``, or with ``--offline``, it starts the embedded fake server (the
 ``testing`` extra) and says so. Captions are shown live with rich (the ``cli`` extra), with a
 progress bar for files; ``--json`` prints one JSON object per caption event instead. ``--srt`` and
-``--vtt`` write subtitles as segments become final.
+``--vtt`` write subtitles as segments become final. Text that comes from the user or the model
+(captions, the transcript, error messages) is escaped before rich sees it, so ``[speech]`` or
+``[bold]`` in a caption is shown as written, never taken for markup.
+
+Errors are raised to :func:`realtime_kit.cli.main`, which prints them as one line.
 
 Imports: argparse, anyio, the standard library, :mod:`realtime_kit.transcriber`; rich and
 :mod:`realtime_kit.cli._offline` lazily.
@@ -15,6 +19,7 @@ import argparse
 import os
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
+from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -25,6 +30,7 @@ from realtime_kit.cli._common import (
     add_run_options,
     add_source,
     budget,
+    escape,
     file_seconds,
     money,
     run_command,
@@ -60,7 +66,13 @@ def register(subparsers: Any) -> None:
     )
     add_source(parser)
     parser.add_argument(
-        "--model", default="gpt-realtime-whisper", choices=TRANSCRIPTION_MODELS, metavar="MODEL"
+        "--model",
+        default="gpt-realtime-whisper",
+        choices=TRANSCRIPTION_MODELS,
+        metavar="MODEL",
+        help="transcription model (default: %(default)s; one of: "
+        + ", ".join(TRANSCRIPTION_MODELS)
+        + ")",
     )
     parser.add_argument("--language", help="ISO-639-1 code of the speech")
     parser.add_argument("--srt", metavar="FILE", help="write SRT subtitles, live")
@@ -97,6 +109,28 @@ def _event_json(caption: Caption) -> dict[str, Any]:
     raise AssertionError(f"unexpected caption {caption!r}")
 
 
+def _billed_seconds(transcriber: Transcriber) -> Decimal | None:
+    """Audio seconds the server billed (per-minute models), or None for token-priced ones."""
+    lines = [line for line in transcriber.meter.lines() if line.unit == "seconds"]
+    return sum((line.quantity for line in lines), Decimal(0)) if lines else None
+
+
+def _cost_line(transcriber: Transcriber) -> str:
+    """What was billed and why it may differ from the audio's length (plain text)."""
+    audio = f"{transcriber.input_seconds:.2f} s of audio"
+    billed = _billed_seconds(transcriber)
+    if billed is None:
+        return f"{money(transcriber.cost_usd)} for {transcriber.model}, {audio}"
+    heard = Decimal(str(round(transcriber.input_seconds, 3)))
+    text = f"{money(transcriber.cost_usd)} for {transcriber.model}: "
+    text += f"{billed.normalize():f} s billed for {audio}"
+    if billed > heard:
+        text += " (the server bills each commit's audio rounded up to a whole second)"
+    elif billed < heard:
+        text += " (audio that was never committed is not billed)"
+    return text
+
+
 class _Display(LiveDisplay):
     """Live captions with rich: finals printed as they land, the partial line and a progress bar."""
 
@@ -104,15 +138,17 @@ class _Display(LiveDisplay):
         match caption:
             case PartialCaption():
                 text = caption.text if len(caption.text) < 60 else "…" + caption.text[-59:]
-                self.progress.update(self.task, description=f"[dim]{text}[/]")
+                self.progress.update(self.task, description=f"[dim]{escape(text)}[/]")
             case FinalCaption():
                 s = caption.segment
                 self.progress.console.print(
-                    f"[cyan]{s.start:7.2f}–{s.end:6.2f} s[/]  {s.text}", soft_wrap=True
+                    f"[cyan]{s.start:7.2f}–{s.end:6.2f} s[/]  {escape(s.text)}", soft_wrap=True
                 )
                 self.progress.update(self.task, description="listening…")
             case CaptionFailed():
-                self.progress.console.print(f"[red]could not transcribe: {caption.message}[/]")
+                self.progress.console.print(
+                    f"[red]could not transcribe: {escape(caption.message)}[/]"
+                )
             case TranscriptionRestored():
                 self.progress.console.print(
                     f"[yellow]reconnected; re-sent {caption.replayed_ms / 1000:.1f} s of audio[/]"
@@ -128,13 +164,10 @@ class _Display(LiveDisplay):
         for column in ("#", "start", "end", "text"):
             table.add_column(column, justify="right" if column != "text" else "left")
         for s in transcriber.segments:
-            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", s.text)
+            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", escape(s.text))
         self.console.print(table)
-        self.console.print(f"[bold]transcript:[/] {transcriber.transcript}")
-        self.console.print(
-            f"[bold]cost:[/] {money(transcriber.cost_usd)} for {transcriber.model} "
-            f"({transcriber.input_seconds:.2f} s of audio)"
-        )
+        self.console.print(f"[bold]transcript:[/] {escape(transcriber.transcript)}")
+        self.console.print(f"[bold]cost:[/] {escape(_cost_line(transcriber))}")
         self.console.print(str(transcriber.meter), markup=False)
 
 
@@ -207,6 +240,7 @@ async def _run(args: argparse.Namespace, emit: Emit) -> int:
                 "model": transcriber.model,
                 "offline": offline,
                 "audio_seconds": transcriber.input_seconds,
+                "billed_seconds": _json_number(_billed_seconds(transcriber)),
                 "transcript": transcriber.transcript,
                 "segments": [
                     {"start": s.start, "end": s.end, "text": s.text} for s in transcriber.segments
@@ -217,6 +251,10 @@ async def _run(args: argparse.Namespace, emit: Emit) -> int:
     return 0
 
 
+def _json_number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the command; returns the exit code (2 for a usage or configuration problem)."""
-    return run_command("transcribe", _run, args)
+    """Run the command; returns 0, or raises the error that stopped it (for ``main`` to print)."""
+    return run_command(_run, args)

@@ -7,8 +7,10 @@ translation, with a progress bar for files; ``--json`` prints one JSON object pe
 ``--out`` writes each language's translated speech as WAV, ``--srt`` its subtitles and
 ``--source-srt`` the source's, cue by cue (``.vtt`` names get WebVTT).
 
+Errors are raised to :func:`realtime_kit.cli.main`, which prints them as one line.
+
 Imports: argparse, anyio, the standard library, :mod:`realtime_kit.translator`, the transcriber's
-subtitle writers and sources, and the transcribe command's helpers; rich and
+subtitle writers and sources, the commands' shared helpers; rich and
 :mod:`realtime_kit.cli._offline` lazily.
 """
 
@@ -381,5 +383,6 @@ async def _run(args: argparse.Namespace, emit: Emit) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; returns the exit code (2 for a usage or configuration problem)."""
-    return run_command("translate", _run, args)
+    """Run the command; returns its exit code, or raises the error that stopped it (for
+    ``main`` to print as one line)."""
+    return run_command(_run, args)

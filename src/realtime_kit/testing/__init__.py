@@ -14,7 +14,8 @@ The public names:
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
 * :func:`check_transport` — the transport conformance suite, with :func:`loopback_websocket_pair`
   (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
-* :class:`Faults` — fault injection; :class:`ServerVad` — the VAD; :class:`Recorder`,
+* :class:`Faults` — fault injection; :class:`InternalErrors` — the server's record of its own
+  failures (``server.internal_errors``); :class:`ServerVad` — the VAD; :class:`Recorder`,
   :func:`load_recording`, :func:`redact` — recordings.
 
 Nothing in the library imports this package. It may import anything public in realtime_kit, plus
@@ -23,6 +24,7 @@ starlette, uvicorn, espeakng-loader, webrtcvad, soxr (the ``testing`` extra).
 
 from __future__ import annotations
 
+from realtime_kit.testing._guard import InternalErrors
 from realtime_kit.testing._sockets import ConnectionHandle
 from realtime_kit.testing._state import CallRecord, ClientSecret
 from realtime_kit.testing.asr import PocketsphinxRecognizer
@@ -70,6 +72,7 @@ __all__ = [
     "FakeMcpServer",
     "FakeRealtimeServer",
     "Faults",
+    "InternalErrors",
     "LoopbackWebSocketPeer",
     "McpToolError",
     "PocketsphinxRecognizer",

@@ -42,6 +42,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("testing", exc.name or "starlette") from exc
 
+from realtime_kit.testing._guard import InternalErrors
 from realtime_kit.testing._parts import ServerParts
 from realtime_kit.testing._rest import RestApi
 from realtime_kit.testing._sockets import ConnectionHandle, SocketEndpoints
@@ -162,6 +163,16 @@ class FakeRealtimeServer:
         return self.state.parts.recognizer
 
     @property
+    def internal_errors(self) -> InternalErrors:
+        """Failures inside this server (its bugs, or a brain/synthesizer that raised).
+
+        Each was answered as the real service answers its own failures (an ``error`` of type
+        ``server_error``, or a response that ends ``failed``) and the session went on. Assert
+        ``not server.internal_errors`` in a test to be sure nothing was papered over.
+        """
+        return self.state.parts.internal_errors
+
+    @property
     def connections(self) -> list[ConnectionHandle]:
         """Every session socket opened so far, in order."""
         with self.state.lock:
@@ -253,12 +264,23 @@ class FakeRealtimeServer:
             raise LocalProtocolError("start the server", "it is already running")
         if self._record_to is not None:
             self.state.recorder = Recorder(self._record_to)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
+        # proto is IPPROTO_TCP, and accepted sockets inherit the listener's proto. With proto 0,
+        # the second of two quick server events waited for the client's delayed ACK (~40 ms).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # A restarted server comes back on the same port, so clients can test reconnecting.
         port = self._bound_port if self._bound_port is not None and self._port == 0 else self._port
-        sock.bind(("127.0.0.1", port))
-        sock.listen(128)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen(128)
+        except OSError:
+            # A busy port: leave nothing open behind the error (socket, recording file).
+            sock.close()
+            if self.state.recorder is not None:
+                self.state.recorder.close()
+                self.state.recorder = None
+            raise
         self._sock = sock
         self._bound_port = int(sock.getsockname()[1])
         config = uvicorn.Config(

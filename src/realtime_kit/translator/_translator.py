@@ -77,27 +77,35 @@ class Translator:
         unknown_language: a code not on the list is an
             :class:`~realtime_kit.errors.UnsupportedLanguageError` (``"error"``) or is sent as
             asked (``"allow"``; the server then decides).
-        input_rate, input_channels: how to read PCM16 ``bytes`` and arrays (frames carry their
-            own format); anything is resampled to 24 kHz mono once.
+        input_rate: the rate of PCM16 ``bytes`` and arrays given to :meth:`send_audio` (frames
+            carry their own); anything is converted to 24 kHz mono once.
+        input_channels: their interleaved channel count (downmixed to mono).
         output_rate: the rate of :meth:`audio` frames (translated audio is resampled to it).
         keep_audio: keep the translated audio for :meth:`audio` (False: text and spans only).
         fail_fast: end the whole translation when one language fails (default: report it with
             :class:`LanguageFailed` and go on with the others).
         pad_stalls: when the source falls more than ``stall_ms`` behind real time, send silence
             (the engine needs continuous audio) and report it with :class:`InputPadded`.
+        stall_ms: how far behind real time the source may fall before silence is sent.
         gap_ms: a jump this large in ``elapsed_ms`` ends a sentence even without punctuation.
         budget: a :class:`~realtime_kit.cost.Budget` over all languages; thresholds come as
             :class:`BudgetNotice` events and the hard stop ends the input cleanly
             (:class:`TranslationStopped`).
         prices: a :class:`~realtime_kit.cost.PriceBook` to price with (default: the shipped
             cards).
-        reconnect, rollover: the connection layer's policies (True for the defaults).
+        reconnect: the connection layer's reconnect policy (True for the default one).
+        rollover: its rollover policy before the 60-minute cap (True for the default one).
         retention_ms: input audio each connection keeps to re-send after a drop.
         close_timeout: seconds to wait, after the input ends, for the last translations.
         clock: wall-clock seconds, compared with the session's ``expires_at`` for rollover.
         stall_clock: what stalls are measured on (default: the event loop's clock).
-        api_key, base_url, organization, project, safety_identifier, transport, open_timeout:
-            as for :func:`realtime_kit.connect`.
+        api_key: as for :func:`realtime_kit.connect`.
+        base_url: as for :func:`realtime_kit.connect`.
+        organization: as for :func:`realtime_kit.connect`.
+        project: as for :func:`realtime_kit.connect`.
+        safety_identifier: as for :func:`realtime_kit.connect`.
+        transport: as for :func:`realtime_kit.connect`.
+        open_timeout: as for :func:`realtime_kit.connect`.
 
     Use::
 
