@@ -305,10 +305,10 @@ class TranslationSession:
         said = 0
         for index, piece in enumerate(chunks):
             stamp = self._stamp(first + spoken_ms)
-            # Words are spread over the chunks, the first with the first chunk (text comes with
-            # its speech, never after it).
-            due = -(-len(words) * (index + 1) // len(chunks))
-            while said < due:
+            # Words are spread over the chunks, the first with the first chunk and the last with
+            # the last (text comes with its speech: once the whole sentence's text is in, so are
+            # its stamps).
+            while said < len(words) and _chunk_of(said, len(words), len(chunks)) <= index:
                 await self.wire.send(
                     {
                         "type": "session.output_transcript.delta",
@@ -352,3 +352,8 @@ class TranslationSession:
             pieces[0] = " " + pieces[0]
         self._spoken[stream] = True
         return pieces
+
+
+def _chunk_of(word: int, words: int, chunks: int) -> int:
+    """The chunk a sentence's ``word``-th word goes with: evenly, first to first, last to last."""
+    return word * (chunks - 1) // (words - 1) if words > 1 else 0
