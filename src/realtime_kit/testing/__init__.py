@@ -7,7 +7,8 @@ The public names:
   :class:`ReplayServer` — a recording played back as a server.
 * Clocks: :class:`RealClock`, :class:`FakeClock`.
 * Brains: :class:`ScriptedBrain`, :class:`Reply`, :class:`ToolCall`, :class:`TurnContext`,
-  the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`Translator`.
+  the :class:`Brain` protocol; translators: :class:`ScriptedTranslator`, :class:`TextTranslator`,
+  :class:`TranslationTiming`.
 * Speech: :class:`EspeakSynthesizer`, :class:`ToneSynthesizer`, :class:`ScriptedRecognizer`,
   :class:`PocketsphinxRecognizer` (needs ``pocketsphinx``),
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
@@ -32,8 +33,9 @@ from realtime_kit.testing.brain import (
     Reply,
     ScriptedBrain,
     ScriptedTranslator,
+    TextTranslator,
     ToolCall,
-    Translator,
+    TranslationTiming,
     TurnContext,
 )
 from realtime_kit.testing.clock import Clock, FakeClock, RealClock
@@ -85,9 +87,10 @@ __all__ = [
     "ServerVad",
     "SpeechBank",
     "Synthesizer",
+    "TextTranslator",
     "ToneSynthesizer",
     "ToolCall",
-    "Translator",
+    "TranslationTiming",
     "TransportPeer",
     "TurnContext",
     "VadEvent",
