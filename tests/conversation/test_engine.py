@@ -352,3 +352,14 @@ def test_audio_reaches_the_app_at_its_rate(rate: int) -> None:
     _reply(rig, "resp_1", "a1", 1000, "Hi.")
     position = rig.sink.clock.position("a1")
     assert abs(position.received_ms - 1000) <= 2  # the resampler's tail is flushed at the end
+
+
+def test_speech_after_everything_was_heard_is_not_an_interruption() -> None:
+    rig = Rig()
+    rig.feed(s.session(), s.user_turn("u1", None))
+    rig.feed(s.response_created("resp_1"), s.assistant_item("a1", "resp_1", previous="u1"))
+    rig.feed(s.audio("a1", "resp_1", 500), s.audio_done("a1", "resp_1", "Hello there."))
+    rig.sink.played_ms(500)  # all of it heard; response.done is still on its way
+    rig.feed(s.ev("input_audio_buffer.speech_started", item_id="u2", audio_start_ms=3000))
+    assert rig.of(Interrupted) == []
+    assert rig.sent == []

@@ -355,8 +355,9 @@ class Conversation(ConversationRuntime):
         self._spawn(self._tick)
         if self._media:
             self._spawn(self._pull_media)  # read even with no sink: the track must drain
-        if self._connection is not None:
-            await self._wait_update(number)
+        # Return with the confirmed config in hand (conv.session): connect() has seen it, and the
+        # driver hands it to the engine at once; with someone else's connection, we wait for ours.
+        await self._wait_update(number if self._connection is not None else self._updates_sent)
         if self._history is not None:
             await self._seed(self._history)
 
