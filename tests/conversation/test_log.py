@@ -119,3 +119,15 @@ def test_cut_is_a_growing_prefix(text: str, heard: int, total: int) -> None:
     assert more.startswith(cut)
     assert cut_transcript(text, 0, total) == ""
     assert cut_transcript(text, total, total) == text
+
+
+def test_an_item_after_a_tool_output_goes_after_the_output_not_after_its_call() -> None:
+    log = ConversationLog()
+    log.place(UserTurn("u1", "hi"), None)
+    log.place(ToolCallEntry("fcA", "call_a", "a"), "u1")
+    log.place(ToolCallEntry("fcB", "call_b", "b"), "fcA")
+    log.link_output("outA", "call_a", "fcB")  # A's output was added after B's call
+    log.place(ToolCallEntry("fcC", "call_c", "c"), "outA")
+    assert [e.item_id for e in log.entries] == ["u1", "fcA", "fcB", "fcC"]
+    assert log.position("outA") == 1
+    assert len(log) == 4

@@ -311,7 +311,7 @@ class ConversationEngine(BargeIn, Words):
                 )
         elif kind == "function_call_output":
             call_id = str(item.get("call_id", ""))
-            entry = self.log.link_output(item_id, call_id)
+            entry = self.log.link_output(item_id, call_id, previous, explicit=explicit)
             if entry is not None and entry.output is None:
                 entry.output = str(item.get("output", ""))
 
