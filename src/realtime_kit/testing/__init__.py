@@ -15,6 +15,10 @@ The public names:
   (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
 * :class:`Faults` — fault injection; :class:`ServerVad` — the VAD; :class:`Recorder`,
   :func:`load_recording`, :func:`redact` — recordings.
+* Simulated callers: :class:`SimulatedUser` (speaks, listens, barges in) with its
+  :class:`SimulatedListener`; scenarios: :class:`Scenario`, :func:`run_scenario` →
+  :class:`ScenarioReport`, judged by :class:`RuleJudge` or your own judge (:class:`JudgeVerdict`,
+  :class:`ExpectationResult`).
 
 Nothing in the library imports this package. It may import anything public in realtime_kit, plus
 starlette, uvicorn, espeakng-loader, webrtcvad, soxr (the ``testing`` extra).
@@ -36,9 +40,13 @@ from realtime_kit.testing.brain import (
 )
 from realtime_kit.testing.clock import Clock, FakeClock, RealClock
 from realtime_kit.testing.faults import Faults
+from realtime_kit.testing.judge import ExpectationResult, JudgeVerdict, RuleJudge
+from realtime_kit.testing.listener import SimulatedListener
 from realtime_kit.testing.mcp import FakeMcpServer, McpToolError
 from realtime_kit.testing.recording import Recorder, load_recording, redact
 from realtime_kit.testing.replay import ReplayServer
+from realtime_kit.testing.runner import ScenarioReport, TurnReport, run_scenario
+from realtime_kit.testing.scenario import Scenario
 from realtime_kit.testing.server import FakeRealtimeServer
 from realtime_kit.testing.speech import (
     EspeakSynthesizer,
@@ -55,19 +63,23 @@ from realtime_kit.testing.transport_check import (
     check_transport,
     loopback_websocket_pair,
 )
+from realtime_kit.testing.user import AgentReply, Silence, SimulatedUser, SpokenTurn
 from realtime_kit.testing.vad import ServerVad, VadEvent
 
 __all__ = [
+    "AgentReply",
     "Brain",
     "CallRecord",
     "ClientSecret",
     "Clock",
     "ConnectionHandle",
     "EspeakSynthesizer",
+    "ExpectationResult",
     "FakeClock",
     "FakeMcpServer",
     "FakeRealtimeServer",
     "Faults",
+    "JudgeVerdict",
     "LoopbackWebSocketPeer",
     "McpToolError",
     "PocketsphinxRecognizer",
@@ -76,21 +88,30 @@ __all__ = [
     "Recorder",
     "ReplayServer",
     "Reply",
+    "RuleJudge",
+    "Scenario",
+    "ScenarioReport",
     "ScriptedBrain",
     "ScriptedRecognizer",
     "ScriptedTranslator",
     "ServerVad",
+    "Silence",
+    "SimulatedListener",
+    "SimulatedUser",
     "SpeechBank",
+    "SpokenTurn",
     "Synthesizer",
     "ToneSynthesizer",
     "ToolCall",
     "Translator",
     "TransportPeer",
     "TurnContext",
+    "TurnReport",
     "VadEvent",
     "check_transport",
     "default_synthesizer",
     "load_recording",
     "loopback_websocket_pair",
     "redact",
+    "run_scenario",
 ]
