@@ -15,11 +15,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from realtime_kit.cli import cost, fake_server, talk, transcribe
+from realtime_kit.cli import cost, fake_server, scenario, talk, transcribe
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (transcribe, talk, cost, fake_server)
+_COMMANDS = (transcribe, talk, cost, fake_server, scenario)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,7 @@ import anyio
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler, read_wav
 from realtime_kit.conversation import (
     AssistantAudio,
+    AssistantTranscript,
     AssistantTurn,
     Conversation,
     ConversationClosed,
@@ -105,6 +106,7 @@ class SpokenTurn:
     _first_stop: int | None = field(default=None, repr=False)
     _stopped_at: int | None = field(default=None, repr=False)
     _heard_mark: float = field(default=0.0, repr=False)
+    _frames_mark: int = field(default=0, repr=False)
 
     @property
     def barged_in(self) -> bool:
@@ -251,6 +253,7 @@ class SimulatedUser:
             (ToolCallStarted, self._on_tool_started),
             (ToolCallFinished, self._on_tool_finished),
             (AssistantAudio, self._on_audio),
+            (AssistantTranscript, self._on_audio),
             (Reconnected, self._on_reconnected),
             (ConversationClosed, self._on_closed),
         ]
@@ -334,6 +337,7 @@ class SimulatedUser:
         else:
             await self._send(PCMFrame.silence(self._trailing(trailing_silence_ms)))
         turn._heard_mark = self._heard_total()
+        turn._frames_mark = len(self.listener.frames)
         return turn
 
     async def ask(self, *parts: Speech, **options: Any) -> AgentReply:
@@ -372,6 +376,7 @@ class SimulatedUser:
     async def _hear_until(self, target_ms: float) -> bool:
         """Hear the agent for ``target_ms`` since this user's last turn; False if it stopped."""
         mark = self.turns[-1]._heard_mark if self.turns else self._heard_at_attach
+        frames_mark = self.turns[-1]._frames_mark if self.turns else 0
         reached = False
 
         def heard_enough() -> bool:
@@ -380,7 +385,9 @@ class SimulatedUser:
                 heard = self._heard_total() - mark
                 if heard >= target_ms - 1e-6:
                     reached = True
-                    return True
+                    # Talk once the audio being heard has fully arrived (the ear stays where it
+                    # is): the heard words are then cut from the whole transcript, every run.
+                    return self._closed or not self._active or self._arrived(frames_mark)
                 queued = self.listener.queued_ms
                 if queued <= 0 or not self._may_hear():
                     return self._reply_over(hear=False)
@@ -389,6 +396,17 @@ class SimulatedUser:
 
         await self._wait(heard_enough, f"{target_ms:g} ms of the agent's reply")
         return reached
+
+    def _arrived(self, frames_mark: int) -> bool:
+        """Whether every agent item heard since ``frames_mark`` has all its audio."""
+        clock = self.listener.clock
+        for item_id in {item_id for item_id, _ in self.listener.frames[frames_mark:]}:
+            try:
+                if not clock.position(item_id).done:
+                    return False
+            except KeyError:
+                continue
+        return True
 
     def _hear_for(self, ms: float) -> None:
         self.ear.advance(ms / 1000)
@@ -642,7 +660,7 @@ class SimulatedUser:
             self._followed.add(response_id)
             self._followup_due = True
 
-    def _on_audio(self, event: AssistantAudio) -> None:
+    def _on_audio(self, event: AssistantAudio | AssistantTranscript) -> None:
         self._tick()
 
     def _on_reconnected(self, event: Reconnected) -> None:
