@@ -19,49 +19,24 @@ Everything the user waits for is a condition on the conversation's events (a rep
 after the user's turn was committed, no response or tool is running, nothing is left to hear),
 never a sleep, so a test using it does not depend on the machine's speed.
 
-Imports: anyio, numpy, the standard library, public ``realtime_kit.audio``,
-``realtime_kit.conversation`` and ``realtime_kit.errors``, and sibling modules ``clock`` and
-``listener``.
+Imports: the standard library, public ``realtime_kit.audio``, ``realtime_kit.conversation``
+and ``realtime_kit.errors``, and sibling modules ``_user_events``, ``clock`` and ``listener``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-import anyio
-
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler, read_wav
-from realtime_kit.conversation import (
-    AssistantAudio,
-    AssistantTranscript,
-    AssistantTurn,
-    Conversation,
-    ConversationClosed,
-    Interrupted,
-    Reconnected,
-    ResponseDone,
-    ResponseStarted,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnLatency,
-    UserSpeechStarted,
-    UserSpeechStopped,
-)
+from realtime_kit.conversation import AssistantTurn, Conversation
 from realtime_kit.errors import ConfigurationError, LocalProtocolError
+from realtime_kit.testing._user_events import Activity, AgentReply, Silence, SpokenTurn
 from realtime_kit.testing.clock import Clock, FakeClock
 from realtime_kit.testing.listener import SimulatedListener
 
 __all__ = ["AgentReply", "Silence", "SimulatedUser", "Speech", "SpokenTurn", "load_speech"]
-
-
-@dataclass(frozen=True, slots=True)
-class Silence:
-    """A pause inside an utterance: ``ms`` of silence is sent (the microphone stays open)."""
-
-    ms: float
 
 
 @runtime_checkable
@@ -72,71 +47,6 @@ class _Speaks(Protocol):
 Speech: TypeAlias = str | bytes | PCMFrame | os.PathLike[str] | Silence
 """One part of an utterance: text (synthesized), PCM16 24 kHz bytes, a frame at any rate, a WAV
 file path, or a :class:`Silence`."""
-
-
-@dataclass(slots=True)
-class SpokenTurn:
-    """One turn the user spoke, and what the conversation made of it (filled in as events come).
-
-    Attributes:
-        index: 1-based number of the turn.
-        text: the words, when the turn was spoken from text (None for audio and WAV files).
-        audio_ms: speech sent, pauses included, trailing silence not.
-        barge_in_after_ms: the barge-in trigger the turn was given (None: it did not wait).
-        heard_before_ms: agent audio the user had heard since its previous turn when it started
-            talking (equal to ``barge_in_after_ms`` when the trigger fired).
-        item_ids: the user items the server's VAD made of it (usually one).
-        interruptions: the barge-ins its speech caused (heard ms and heard text of the agent).
-        response_ids: responses that started after the server ended the turn (its reply, tool
-            follow-ups and fillers included), until the next turn began.
-        reply: what :meth:`SimulatedUser.wait_for_reply` found, once called.
-    """
-
-    index: int
-    text: str | None
-    audio_ms: float
-    barge_in_after_ms: float | None
-    heard_before_ms: float
-    item_ids: list[str] = field(default_factory=list)
-    interruptions: list[Interrupted] = field(default_factory=list)
-    response_ids: list[str] = field(default_factory=list)
-    reply: AgentReply | None = None
-    push_to_talk: bool = False
-    _open: set[str] = field(default_factory=set, repr=False)
-    _first_stop: int | None = field(default=None, repr=False)
-    _stopped_at: int | None = field(default=None, repr=False)
-    _heard_mark: float = field(default=0.0, repr=False)
-    _frames_mark: int = field(default=0, repr=False)
-
-    @property
-    def barged_in(self) -> bool:
-        """Whether the turn's speech cut the agent off."""
-        return bool(self.interruptions)
-
-
-@dataclass(frozen=True, slots=True)
-class AgentReply:
-    """The agent's reply to one turn, as the simulated user heard it.
-
-    Attributes:
-        turn: the turn it answers (None: the agent spoke first).
-        response_ids: the responses of the reply, in order (tool follow-ups included).
-        heard_ms: agent audio the user heard since it stopped talking.
-        text: the agent's words the user heard (from the conversation log).
-        generated_text: everything the agent generated for those responses.
-        tool_calls: the tool calls that finished during the reply.
-        latency: the first response with audio: user stopped → first audio (seconds).
-        complete: False when the conversation closed before the reply ended.
-    """
-
-    turn: int | None
-    response_ids: tuple[str, ...]
-    heard_ms: float
-    text: str
-    generated_text: str
-    tool_calls: tuple[ToolCallFinished, ...]
-    latency: TurnLatency | None
-    complete: bool
 
 
 def load_speech(path: str | os.PathLike[str]) -> PCMFrame:
@@ -211,18 +121,7 @@ class SimulatedUser:
         """Every turn spoken so far."""
         self._conv: Conversation | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._waiter: anyio.Event | None = None
-        self._seq = 0
-        self._active: dict[str, bool] = {}  # running response id → out of band
-        self._started: list[tuple[int, str, bool]] = []  # (seq, response id, out of band)
-        self._calls: dict[str, str] = {}  # call id → response id
-        self._calls_of: dict[str, list[str]] = {}
-        self._finished: dict[str, ToolCallFinished] = {}
-        self._done: set[str] = set()
-        self._followed: set[str] = set()
-        self._followup_due = False
-        self._latencies: dict[str, TurnLatency] = {}
-        self._closed = False
+        self._agent = Activity(self.turns)
         self._heard_at_attach = 0.0
 
     # -- wiring ----------------------------------------------------------------------------------
@@ -244,21 +143,7 @@ class SimulatedUser:
             )
         self.detach()
         self._conv = conversation
-        handlers: list[tuple[type[Any], Callable[[Any], None]]] = [
-            (UserSpeechStarted, self._on_speech_started),
-            (UserSpeechStopped, self._on_speech_stopped),
-            (Interrupted, self._on_interrupted),
-            (ResponseStarted, self._on_response_started),
-            (ResponseDone, self._on_response_done),
-            (ToolCallStarted, self._on_tool_started),
-            (ToolCallFinished, self._on_tool_finished),
-            (AssistantAudio, self._on_audio),
-            (AssistantTranscript, self._on_audio),
-            (Reconnected, self._on_reconnected),
-            (ConversationClosed, self._on_closed),
-        ]
-        for event_type, handler in handlers:
-            self._unsubscribe.append(conversation.on(event_type, handler))
+        self._unsubscribe = self._agent.subscribe(conversation)
         self._heard_at_attach = self._heard_total()
         return self
 
@@ -310,6 +195,8 @@ class SimulatedUser:
         if pause_before_ms < 0:
             raise ConfigurationError("pause_before_ms cannot be negative")
         audio, text = self._render(parts)
+        # The confirmed session says how turns end (VAD or push-to-talk, silence duration).
+        await self._wait(lambda: conv.session is not None or conv.closed, "the session")
         if barge_in_after_ms is not None:
             await self._hear_until(barge_in_after_ms)
         if pause_before_ms > 0:
@@ -332,7 +219,7 @@ class SimulatedUser:
         if push_to_talk:
             turn.push_to_talk = True
             # Marked before the commit goes out: the reply can only start after it.
-            turn._first_stop = turn._stopped_at = self._tick()
+            self._agent.mark_stopped(turn)
             await conv.end_turn()
         else:
             await self._send(PCMFrame.silence(self._trailing(trailing_silence_ms)))
@@ -387,7 +274,11 @@ class SimulatedUser:
                     reached = True
                     # Talk once the audio being heard has fully arrived (the ear stays where it
                     # is): the heard words are then cut from the whole transcript, every run.
-                    return self._closed or not self._active or self._arrived(frames_mark)
+                    return (
+                        self._agent.closed
+                        or not self._agent.responding
+                        or self._arrived(frames_mark)
+                    )
                 queued = self.listener.queued_ms
                 if queued <= 0 or not self._may_hear():
                     return self._reply_over(hear=False)
@@ -421,7 +312,7 @@ class SimulatedUser:
         return sum(self.listener.heard.values())
 
     def _reply_over(self, *, hear: bool = True) -> bool:
-        return self._closed or self._reply_complete(hear=hear)
+        return self._agent.closed or self._reply_complete(hear=hear)
 
     def _may_hear(self) -> bool:
         """Whether the ear may move: not while the server still hears the user talking (the
@@ -430,58 +321,25 @@ class SimulatedUser:
         return turn is None or (not turn._open and turn._stopped_at is not None)
 
     def _reply_complete(self, *, hear: bool = True) -> bool:
-        if hear and not self._closed and self._may_hear():
+        if hear and not self._agent.closed and self._may_hear():
             self._hear_all()
-        if self._active or self._followup_due or self._running_tools():
+        if self._agent.busy or self.listener.queued_ms > 0:
             return False
-        if self.listener.queued_ms > 0:
-            return False
-        turn = self.turns[-1] if self.turns else None
-        if turn is None:
-            return any(not oob for _, _, oob in self._started)
-        if turn._open or turn._stopped_at is None:
-            return False
-        return any(seq > turn._stopped_at and not oob for seq, _, oob in self._started)
-
-    def _running_tools(self) -> bool:
-        return any(call_id not in self._finished for call_id in self._calls)
+        return self._agent.answered(self.turns[-1] if self.turns else None)
 
     async def _wait(self, condition: Callable[[], bool], what: str) -> None:
-        limit = self.reply_timeout
-        with anyio.move_on_after(limit) as scope:
-            while not condition():
-                waiter = self._waiter = anyio.Event()
-                if condition():
-                    break
-                await waiter.wait()
-        if scope.cancelled_caught:
-            raise TimeoutError(f"waited {limit:g} s for {what}: {self._state()}")
-
-    def _state(self) -> str:
-        turn = self.turns[-1] if self.turns else None
-        parts: list[str] = []
-        if turn is not None:
-            if not turn.item_ids and not turn.push_to_talk:
-                parts.append(f"the server's VAD never heard turn {turn.index}")
-            elif turn._open or turn._stopped_at is None:
-                parts.append(f"turn {turn.index} never ended (more trailing silence?)")
-            elif not any(seq > turn._stopped_at and not oob for seq, _, oob in self._started):
-                parts.append(f"no response started after turn {turn.index}")
-        if self._active:
-            parts.append(f"responses still running: {', '.join(self._active)}")
-        running = [c for c in self._calls if c not in self._finished]
-        if running:
-            parts.append(f"tool calls still running: {', '.join(running)}")
-        if self._followup_due:
-            parts.append("the follow-up to the tool outputs never started")
-        parts.append(f"{self.listener.queued_ms:.0f} ms of audio unheard")
-        return "; ".join(parts)
+        try:
+            await self._agent.wait(condition, what, self.reply_timeout)
+        except TimeoutError as exc:
+            missing = self._agent.missing(self.turns[-1] if self.turns else None)
+            missing.append(f"{self.listener.queued_ms:.0f} ms of audio unheard")
+            raise TimeoutError(f"{exc}: {'; '.join(missing)}") from None
 
     def _reply(self, turn: SpokenTurn | None, mark: float) -> AgentReply:
         if turn is not None:
             response_ids = tuple(turn.response_ids)
         else:
-            response_ids = tuple(rid for _, rid, _ in self._started)
+            response_ids = tuple(rid for _, rid, _ in self._agent.started)
         chosen = set(response_ids)
         entries = [
             e
@@ -490,14 +348,15 @@ class SimulatedUser:
         ]
         heard = " ".join(e.text.strip() for e in entries if e.text.strip() and not e.deleted)
         generated = " ".join(e.generated_text.strip() for e in entries if e.generated_text.strip())
+        agent = self._agent
         calls = tuple(
-            done for call_id, done in self._finished.items() if self._calls.get(call_id) in chosen
+            done for call_id, done in agent.finished.items() if agent.calls.get(call_id) in chosen
         )
         latency = next(
             (
-                self._latencies[rid]
+                agent.latencies[rid]
                 for rid in response_ids
-                if rid in self._latencies and self._latencies[rid].to_first_audio is not None
+                if rid in agent.latencies and agent.latencies[rid].to_first_audio is not None
             ),
             None,
         )
@@ -583,95 +442,6 @@ class SimulatedUser:
         session = self.conversation.session or {}
         audio_in = (session.get("audio") or {}).get("input") or {}
         return "turn_detection" in audio_in and audio_in["turn_detection"] is None
-
-    # -- events (plain handlers: they run inline in the conversation's driver) --------------------
-
-    def _tick(self) -> int:
-        self._seq += 1
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            waiter.set()
-        return self._seq
-
-    def _turn_of(self, item_id: str) -> SpokenTurn | None:
-        for turn in reversed(self.turns):
-            if item_id in turn.item_ids:
-                return turn
-        return None
-
-    def _on_speech_started(self, event: UserSpeechStarted) -> None:
-        turn = self._turn_of(event.item_id) or (self.turns[-1] if self.turns else None)
-        if turn is not None and event.item_id not in turn.item_ids:
-            turn.item_ids.append(event.item_id)
-            turn._open.add(event.item_id)
-        self._tick()
-
-    def _on_speech_stopped(self, event: UserSpeechStopped) -> None:
-        turn = self._turn_of(event.item_id)
-        seq = self._tick()
-        if turn is not None:
-            turn._open.discard(event.item_id)
-            turn._stopped_at = seq
-            if turn._first_stop is None:
-                turn._first_stop = seq
-
-    def _on_interrupted(self, event: Interrupted) -> None:
-        if self.turns:
-            self.turns[-1].interruptions.append(event)
-        self._tick()
-
-    def _on_response_started(self, event: ResponseStarted) -> None:
-        seq = self._tick()
-        self._active[event.response_id] = event.out_of_band
-        self._started.append((seq, event.response_id, event.out_of_band))
-        turn = self.turns[-1] if self.turns else None
-        if turn is not None and turn._first_stop is not None:
-            turn.response_ids.append(event.response_id)
-        if not event.out_of_band:
-            self._followup_due = False
-
-    def _on_response_done(self, event: ResponseDone) -> None:
-        self._active.pop(event.response_id, None)
-        self._done.add(event.response_id)
-        if event.latency is not None:
-            self._latencies[event.response_id] = event.latency
-        self._check_followup(event.response_id, event.out_of_band)
-        self._tick()
-
-    def _on_tool_started(self, event: ToolCallStarted) -> None:
-        self._calls[event.call_id] = event.response_id
-        self._calls_of.setdefault(event.response_id, []).append(event.call_id)
-        self._tick()
-
-    def _on_tool_finished(self, event: ToolCallFinished) -> None:
-        self._finished[event.call_id] = event
-        response_id = self._calls.get(event.call_id)
-        if response_id is not None:
-            self._check_followup(response_id, False)
-        self._tick()
-
-    def _check_followup(self, response_id: str, out_of_band: bool) -> None:
-        # The conversation asks for one follow-up once a response is done and all its tool
-        # calls have outputs; until that follow-up starts, the reply is not over.
-        calls = self._calls_of.get(response_id)
-        if out_of_band or not calls or response_id in self._followed:
-            return
-        if response_id in self._done and all(c in self._finished for c in calls):
-            self._followed.add(response_id)
-            self._followup_due = True
-
-    def _on_audio(self, event: AssistantAudio | AssistantTranscript) -> None:
-        self._tick()
-
-    def _on_reconnected(self, event: Reconnected) -> None:
-        # Responses of the old session never report done; the new session starts clean.
-        self._active.clear()
-        self._followup_due = False
-        self._tick()
-
-    def _on_closed(self, event: ConversationClosed) -> None:
-        self._closed = True
-        self._tick()
 
     def __repr__(self) -> str:
         return f"SimulatedUser(turns={len(self.turns)}, heard_ms={self.heard_ms:.0f})"
