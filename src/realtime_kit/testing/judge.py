@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -60,7 +60,8 @@ class ExpectationResult:
         passed: whether it held.
         evidence: what was found (the call made, the words heard, the latency measured...).
         turn: the turn it is about (1-based), None for the whole call.
-        judge: who checked it (``rules`` for the default judge).
+        judge: who checked it (``rules`` for the default judge; left empty, the runner fills
+            in the judge's name).
     """
 
     kind: str
@@ -68,12 +69,12 @@ class ExpectationResult:
     passed: bool
     evidence: str
     turn: int | None = None
-    judge: str = "rules"
+    judge: str = ""
 
     def line(self) -> str:
         """``PASS  turn 1: calls get_weather — get_weather({"city":"Paris"}) → ok``."""
         where = f"turn {self.turn}: " if self.turn is not None else ""
-        by = f"[{self.judge}] " if self.judge != "rules" else ""
+        by = f"[{self.judge}] " if self.judge not in ("", "rules") else ""
         status = "PASS" if self.passed else "FAIL"
         return f"{status}  {by}{where}{self.expectation} — {self.evidence}"
 
@@ -91,16 +92,19 @@ class ExpectationResult:
 
 @dataclass(frozen=True)
 class JudgeVerdict:
-    """What a judge decided: ``passed``, and the expectations it checked (with evidence)."""
+    """What a judge decided: ``passed``, and the expectations it checked (with evidence).
+
+    ``judge`` names the judge in reports (left empty, the runner uses the function's name).
+    """
 
     passed: bool
     results: tuple[ExpectationResult, ...] = ()
-    judge: str = "judge"
+    judge: str = ""
     notes: str = ""
 
     @classmethod
     def of(
-        cls, results: Iterable[ExpectationResult], *, judge: str = "judge", notes: str = ""
+        cls, results: Iterable[ExpectationResult], *, judge: str = "", notes: str = ""
     ) -> JudgeVerdict:
         """A verdict that passes when every result passed."""
         checked = tuple(results)
@@ -266,7 +270,8 @@ class RuleJudge:
             )
             results += self._turn(number, expect, limit, span, previous)
         results += self._call(scenario.expect, log, spans)
-        return JudgeVerdict.of(results, judge=self.name)
+        stamped = [replace(r, judge=self.name) for r in results]
+        return JudgeVerdict.of(stamped, judge=self.name)
 
     # -- per turn ------------------------------------------------------------------------------
 

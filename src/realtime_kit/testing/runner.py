@@ -28,7 +28,7 @@ import inspect
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -399,12 +399,12 @@ async def _judge(judge: Judge, log: ConversationLog, spec: Scenario, name: str) 
         return _failed(name, f"the judge raised {type(exc).__name__}: {exc}")
     if not isinstance(verdict, JudgeVerdict):
         return _failed(name, f"the judge returned {type(verdict).__name__}, not a JudgeVerdict")
-    if verdict.results:
-        return verdict
-    result = ExpectationResult(
-        "judge", f"judge {name}", verdict.passed, verdict.notes or "(no notes)", judge=name
-    )
-    return JudgeVerdict(verdict.passed, (result,), verdict.judge, verdict.notes)
+    who = verdict.judge or name
+    results = tuple(r if r.judge else replace(r, judge=who) for r in verdict.results)
+    if not results:
+        notes = verdict.notes or "(no notes)"
+        results = (ExpectationResult("judge", f"judge {who}", verdict.passed, notes, judge=who),)
+    return JudgeVerdict(verdict.passed, results, who, verdict.notes)
 
 
 def _failed(name: str, why: str) -> JudgeVerdict:
