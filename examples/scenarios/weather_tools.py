@@ -1,4 +1,4 @@
-"""The weather line's tool, for ``weather.toml`` (loaded by path: ``weather_tools.py:get_weather``)."""
+"""The weather line's tool; ``weather.toml`` loads it by path (``weather_tools.py:get_weather``)."""
 
 from __future__ import annotations
 
