@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from realtime_kit.audio import PCMFrame
-from realtime_kit.conversation import Conversation, TurnDetection
+from realtime_kit.conversation import AssistantTurn, Conversation, TurnDetection
 from realtime_kit.errors import ConfigurationError, LocalProtocolError
 from realtime_kit.testing import (
     FakeClock,
@@ -110,6 +110,24 @@ async def test_barge_in_cuts_the_agent_exactly_where_the_user_had_heard_it(heard
         record = protocol.item(answer.item_id)
         assert record is not None
         assert record.truncated_ms == heard_ms
+
+
+async def test_a_barge_in_at_0_ms_waits_for_the_agent_to_start_then_deletes_its_message() -> None:
+    async with call([ANSWER, "Sure."]) as (_, conv, user):
+        await user.say("What is the weather in Paris?")
+        turn = await user.say("Wait.", barge_in_after_ms=0)
+        await user.wait_for_reply()
+        [cut] = turn.interruptions
+        answer = conv.log.entries[1]
+        assert isinstance(answer, AssistantTurn)
+        assert cut.deleted_item_ids == (answer.item_id,)
+        assert (cut.heard_ms, cut.truncated, cut.heard_text) == (0, False, "")
+        assert answer.interrupted
+        assert answer.text == ""
+        assert (
+            conv.log.transcript()
+            == "User: What is the weather in Paris?\nUser: Wait.\nAssistant: Sure."
+        )
 
 
 async def test_a_barge_in_point_past_the_end_of_the_reply_waits_for_the_agent_to_finish() -> None:

@@ -270,7 +270,8 @@ class SimulatedUser:
             nonlocal reached
             while True:
                 heard = self._heard_total() - mark
-                if heard >= target_ms - 1e-6:
+                spoke = len(self.listener.frames) > frames_mark  # (N = 0: once it starts)
+                if spoke and heard >= target_ms - 1e-6:
                     reached = True
                     # Talk once the audio being heard has fully arrived (the ear stays where it
                     # is): the heard words are then cut from the whole transcript, every run.
