@@ -22,19 +22,9 @@ from realtime_kit.testing import (
     default_synthesizer,
     run_scenario,
 )
+from tests.simulation._agent import ANSWER, get_weather
 
 pytestmark = pytest.mark.anyio
-
-ANSWER = "It is sunny and 21 degrees in Paris, with a light breeze from the west all afternoon."
-
-
-def get_weather(city: str) -> dict[str, object]:
-    """Current weather for a city.
-
-    Args:
-        city: the city.
-    """
-    return {"city": city, "temperature_c": 21, "sky": "sunny"}
 
 
 async def slow_weather(city: str) -> dict[str, object]:

@@ -28,19 +28,9 @@ from realtime_kit.testing import (
 )
 from realtime_kit.testing.listener import SimulatedListener
 from tests.conversation._util import eventually
+from tests.simulation._agent import ANSWER, get_weather
 
 pytestmark = pytest.mark.anyio
-
-ANSWER = "It is sunny and 21 degrees in Paris, with a light breeze from the west all afternoon."
-
-
-def get_weather(city: str) -> dict[str, object]:
-    """Current weather for a city.
-
-    Args:
-        city: the city.
-    """
-    return {"city": city, "sky": "sunny"}
 
 
 @asynccontextmanager
@@ -70,7 +60,7 @@ async def test_ask_waits_for_the_whole_reply_tool_round_trip_included() -> None:
         assert reply.turn == 1
         assert reply.text == ANSWER
         assert [c.name for c in reply.tool_calls] == ["get_weather"]
-        assert reply.tool_calls[0].output == '{"city":"Paris","sky":"sunny"}'
+        assert reply.tool_calls[0].output == '{"city":"Paris","temperature_c":21,"sky":"sunny"}'
         assert len(reply.response_ids) == 2  # the tool call, then the one follow-up
         assert reply.latency is not None
         assert reply.latency.to_first_audio is not None

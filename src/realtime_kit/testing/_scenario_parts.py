@@ -9,7 +9,7 @@
   stretch: a pause between words would match any silence, in any turn).
 
 Imports: numpy, the standard library, ``errors``, ``audio``, and the sibling ``_scenario_read``
-module.
+and ``speech`` modules.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 from realtime_kit.audio import PCMFrame
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.testing._scenario_read import fail
+from realtime_kit.testing.speech import _is_silent as is_silent
 
 __all__ = ["UNKNOWN_SPEECH", "ScenarioRecognizer", "resolve_tools"]
 
@@ -154,10 +155,7 @@ class ScenarioRecognizer:
                 hits.append((at, text))
         if hits:
             return " ".join(text for _, text in sorted(hits))
-        samples = np.frombuffer(audio[: len(audio) & ~1], dtype="<i2")
-        if samples.size == 0 or int(np.max(np.abs(samples.astype(np.int32)))) < _SILENT_PEAK:
-            return ""
-        return UNKNOWN_SPEECH
+        return "" if is_silent(audio, threshold=_SILENT_PEAK) else UNKNOWN_SPEECH
 
     def __repr__(self) -> str:
         return f"ScenarioRecognizer(clips={len(self._clips)})"
