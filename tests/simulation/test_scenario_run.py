@@ -296,7 +296,7 @@ async def test_a_run_that_breaks_off_is_a_failed_result_not_an_exception() -> No
         " turn 1; 0 ms of audio unheard"
     )
     first = report.results[0]
-    assert (first.kind, first.passed) == ("run", False)
+    assert (first.kind, first.passed, first.judge) == ("run", False, "runner")
     assert first.line().startswith("FAIL  the scenario runs to the end — turn 2: waited")
     assert [t.spoken for t in report.turns] == [True, False]
     never_heard = [r for r in report.results if r.turn == 2]
@@ -309,6 +309,8 @@ async def test_a_scenario_that_cannot_start_raises_configuration_error(tmp_path:
         await run_scenario(scenario())
     with pytest.raises(ConfigurationError, match=r"scenario: agent: speed must lie in"):
         await run_scenario(scenario(agent={"speed": 9}))
+    with pytest.raises(ConfigurationError, match=r"scenario: agent: the server refused"):
+        await run_scenario(scenario(agent={"tools": ["get_weather"], "session": {"colour": 1}}))
     with pytest.raises(ConfigurationError, match="takes a Scenario, a dict or a path"):
         await run_scenario(42)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="cannot read scenario"):

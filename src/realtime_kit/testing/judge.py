@@ -60,8 +60,8 @@ class ExpectationResult:
         passed: whether it held.
         evidence: what was found (the call made, the words heard, the latency measured...).
         turn: the turn it is about (1-based), None for the whole call.
-        judge: who checked it (``rules`` for the default judge; left empty, the runner fills
-            in the judge's name).
+        judge: who checked it (``rules`` for the default judge, ``runner`` for the run itself;
+            left empty, the runner fills in the judge's name).
     """
 
     kind: str
@@ -74,7 +74,7 @@ class ExpectationResult:
     def line(self) -> str:
         """``PASS  turn 1: calls get_weather — get_weather({"city":"Paris"}) → ok``."""
         where = f"turn {self.turn}: " if self.turn is not None else ""
-        by = f"[{self.judge}] " if self.judge not in ("", "rules") else ""
+        by = f"[{self.judge}] " if self.judge not in ("", "rules", "runner") else ""
         status = "PASS" if self.passed else "FAIL"
         return f"{status}  {by}{where}{self.expectation} — {self.evidence}"
 

@@ -267,23 +267,31 @@ async def run_scenario(
     cost = Decimal(0)
     async with server:
         conversation = _conversation(spec, tool_objects, user, server.base_url, server_clock)
+        opened = False
         try:
             async with conversation as conv:
+                opened = True
                 user.attach(conv)
                 error = await _play(spec, user, clips)
                 cost = conv.cost_usd
+        except ConfigurationError as exc:
+            if not opened:  # the server refused the agent's session config
+                raise ConfigurationError(f"{spec.source}: agent: {exc}") from None
+            error = error or f"the conversation failed: {exc}"
         except RealtimeKitError as exc:
             error = error or f"the conversation failed: {exc}"
     log = conversation.log
     cost = max(cost, log.total_cost_usd)
     turn_items = [t.item_ids for t in user.turns] + [[] for _ in spec.turns[len(user.turns) :]]
     rules = RuleJudge(turn_items=turn_items, cost_usd=cost)
-    verdicts = [await _judge(rules, log, spec, "rules")]
+    verdicts = [await _judge(rules, log, spec, "rules", summarize=False)]
     for extra in _judges(judge):
         verdicts.append(await _judge(extra, log, spec, _name(extra)))
     results: list[ExpectationResult] = []
     if error is not None:
-        results.append(ExpectationResult("run", "the scenario runs to the end", False, error))
+        results.append(
+            ExpectationResult("run", "the scenario runs to the end", False, error, judge="runner")
+        )
     for verdict in verdicts:
         results.extend(verdict.results)
     spans = split_turns(log, turn_items)
@@ -390,7 +398,11 @@ def _why(user: SimulatedUser) -> str:
     return f"error: {error}" if error is not None else "it hung up"
 
 
-async def _judge(judge: Judge, log: ConversationLog, spec: Scenario, name: str) -> JudgeVerdict:
+async def _judge(
+    judge: Judge, log: ConversationLog, spec: Scenario, name: str, *, summarize: bool = True
+) -> JudgeVerdict:
+    """Run one judge; a verdict without results becomes one (``summarize``), a judge that
+    fails becomes a failed result."""
     try:
         verdict = judge(log, spec)
         if inspect.isawaitable(verdict):
@@ -401,7 +413,7 @@ async def _judge(judge: Judge, log: ConversationLog, spec: Scenario, name: str) 
         return _failed(name, f"the judge returned {type(verdict).__name__}, not a JudgeVerdict")
     who = verdict.judge or name
     results = tuple(r if r.judge else replace(r, judge=who) for r in verdict.results)
-    if not results:
+    if not results and summarize:
         notes = verdict.notes or "(no notes)"
         results = (ExpectationResult("judge", f"judge {who}", verdict.passed, notes, judge=who),)
     return JudgeVerdict(verdict.passed, results, who, verdict.notes)

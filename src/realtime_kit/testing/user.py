@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler, read_wav
 from realtime_kit.conversation import AssistantTurn, Conversation
@@ -107,6 +107,8 @@ class SimulatedUser:
             raise ConfigurationError("trailing_silence_ms cannot be negative")
         if output_latency_ms < 0:
             raise ConfigurationError("output_latency_ms cannot be negative")
+        if reply_timeout <= 0:
+            raise ConfigurationError("reply_timeout must be positive")
         self._voice = voice
         self._pace = pace
         self._chunk_ms = chunk_ms
@@ -227,9 +229,20 @@ class SimulatedUser:
         turn._frames_mark = len(self.listener.frames)
         return turn
 
-    async def ask(self, *parts: Speech, **options: Any) -> AgentReply:
+    async def ask(
+        self,
+        *parts: Speech,
+        barge_in_after_ms: float | None = None,
+        pause_before_ms: float = 0.0,
+        trailing_silence_ms: float | None = None,
+    ) -> AgentReply:
         """:meth:`say` the parts (same options), then :meth:`wait_for_reply`."""
-        await self.say(*parts, **options)
+        await self.say(
+            *parts,
+            barge_in_after_ms=barge_in_after_ms,
+            pause_before_ms=pause_before_ms,
+            trailing_silence_ms=trailing_silence_ms,
+        )
         return await self.wait_for_reply()
 
     async def pause(self, ms: float) -> None:
