@@ -310,7 +310,7 @@ async def test_a_scenario_that_cannot_start_raises_configuration_error(tmp_path:
     with pytest.raises(ConfigurationError, match=r"scenario: agent: speed must lie in"):
         await run_scenario(scenario(agent={"speed": 9}))
     with pytest.raises(ConfigurationError, match=r"scenario: agent: the server refused"):
-        await run_scenario(scenario(agent={"tools": ["get_weather"], "session": {"colour": 1}}))
+        await run_scenario(scenario(agent={"session": {"colour": 1}}), tools=[get_weather])
     with pytest.raises(ConfigurationError, match="takes a Scenario, a dict or a path"):
         await run_scenario(42)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="cannot read scenario"):
