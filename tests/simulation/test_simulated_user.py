@@ -25,6 +25,7 @@ from realtime_kit.testing import (
     Silence,
     SimulatedUser,
     ToolCall,
+    default_synthesizer,
 )
 from realtime_kit.testing.listener import SimulatedListener
 from tests.conversation._util import eventually
@@ -177,7 +178,11 @@ async def test_a_user_paced_on_a_clock_the_test_holds_waits_for_it() -> None:
 
 
 async def test_push_to_talk_sessions_get_start_and_end_of_turn() -> None:
-    async with call(["Welcome."], turn_detection=None) as (_, conv, user):
+    # Any synthesizer speaks too (the fake recognizer then hands out its script: "Hello.").
+    def espeak(_: FakeRealtimeServer) -> SimulatedUser:
+        return SimulatedUser(voice=default_synthesizer())
+
+    async with call(["Welcome."], espeak, turn_detection=None) as (_, conv, user):
         reply = await user.ask("Hello there.")
         assert reply.text == "Welcome."
         assert user.turns[0].push_to_talk
@@ -210,6 +215,11 @@ async def test_mistakes_are_typed_errors() -> None:
             await user.say(PCMFrame.silence(200), barge_in_after_ms=-1)
         with pytest.raises(ConfigurationError, match="PCM WAV"):
             await user.say(Path("/nonexistent.wav"))
+    async with call(["Hi."], lambda _: SimulatedUser(voice=42)) as (_, _, user):  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="voice= must be the fake server"):
+            await user.say("Hello.")
+    with pytest.raises(ConfigurationError, match="reply_timeout must be positive"):
+        SimulatedUser(reply_timeout=0)
     elsewhere = SimulatedListener(FakeClock(auto_advance=False).now)
     async with call(["Hi."], playback=elsewhere) as (_, conv, _):
         with pytest.raises(ConfigurationError, match=r"playback=user\.listener"):

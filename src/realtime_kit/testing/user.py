@@ -44,6 +44,11 @@ class _Speaks(Protocol):
     def speak(self, text: str) -> bytes: ...
 
 
+@runtime_checkable
+class _Synthesizes(Protocol):
+    def synthesize(self, text: str) -> bytes: ...
+
+
 Speech: TypeAlias = str | bytes | PCMFrame | os.PathLike[str] | Silence
 """One part of an utterance: text (synthesized), PCM16 24 kHz bytes, a frame at any rate, a WAV
 file path, or a :class:`Silence`."""
@@ -80,7 +85,9 @@ class SimulatedUser:
 
     Args:
         voice: what turns text into speech: the fake server (its recognizer then hears the text
-            exactly), a :class:`~realtime_kit.testing.SpeechBank`, or ``text -> PCM16 24 kHz``.
+            exactly), a :class:`~realtime_kit.testing.SpeechBank`, a
+            :class:`~realtime_kit.testing.Synthesizer` such as
+            :class:`~realtime_kit.testing.EspeakSynthesizer`, or ``text -> PCM16 24 kHz``.
         pace: speak at real pace on this clock (None: as fast as possible). A
             :class:`~realtime_kit.testing.RealClock` paces in real time; a
             :class:`~realtime_kit.testing.FakeClock` paces on the test's clock.
@@ -94,7 +101,7 @@ class SimulatedUser:
     def __init__(
         self,
         *,
-        voice: _Speaks | Callable[[str], bytes] | None = None,
+        voice: _Speaks | _Synthesizes | Callable[[str], bytes] | None = None,
         pace: Clock | None = None,
         chunk_ms: float = 20.0,
         trailing_silence_ms: float | None = None,
@@ -423,7 +430,17 @@ class SimulatedUser:
                 "SimulatedUser needs voice= (the fake server, a SpeechBank or a function) to"
                 " speak text"
             )
-        pcm = voice.speak(text) if isinstance(voice, _Speaks) else voice(text)
+        if isinstance(voice, _Speaks):
+            pcm = voice.speak(text)
+        elif isinstance(voice, _Synthesizes):
+            pcm = voice.synthesize(text)
+        elif callable(voice):
+            pcm = voice(text)
+        else:
+            raise ConfigurationError(
+                f"voice= must be the fake server, a SpeechBank, a synthesizer or a function,"
+                f" not a {type(voice).__name__}"
+            )
         if not isinstance(pcm, bytes):
             raise ConfigurationError(f"the voice returned {type(pcm).__name__}, not PCM16 bytes")
         return pcm
