@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,18 @@ def test_voice_agent_example_runs_offline() -> None:
     assert "(caller interrupted after 2000 ms)" in out
     assert "Assistant: It is sunny and 21 degrees in Paris, —" in out
     assert "Assistant: You are welcome, goodbye!" in out
+
+
+def test_audio_example_without_arguments_leaves_nothing_behind(tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "audio_wav_to_api_format.py")],
+        capture_output=True, text=True, check=True, timeout=60,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert "wrote 1000 ms at 24000 Hz, 1 channel(s), PCM16" in result.stdout
+    assert list(scratch.iterdir()) == [], "the example left its temporary folder behind"
 
 
 def test_run_scenario_example_judges_the_weather_scenario_offline() -> None:

@@ -6,6 +6,7 @@ from the other end of a real TCP connection.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -39,7 +40,8 @@ async def pair(**options: object) -> AsyncIterator[tuple[AsyncioWebSocket, Loopb
 
 
 async def until(condition: Callable[[], object], what: str = "condition") -> None:
-    with anyio.fail_after(5):
+    # Only a guard against a hang: a loaded machine may take long, a broken driver forever.
+    with anyio.fail_after(30):
         while not condition():  # noqa: ASYNC110 - polls transport state with no event
             await anyio.sleep(0.001)
     assert condition(), what
@@ -213,8 +215,38 @@ async def test_pause_reading_holds_pushed_messages_until_resumed() -> None:
 # -- pull-mode backpressure --------------------------------------------------------------------
 
 
+# Explicit socket buffers for the backpressure test, so that what "the buffers hold" is set
+# here and not by the machine: Linux autotunes a TCP receive buffer up to net.ipv4.tcp_rmem's
+# maximum (32 MiB on some hosts), which swallows megabytes a paused reader never asked for.
+# Linux doubles the value set; other kernels take it as given. The receive buffer stays above
+# the window already advertised in the handshake, so nothing in flight is dropped.
+_SOCKET_BUFFER = 64 * 1024
+# What one read may hand the driver at once (asyncio's and uvloop's read size), and what anyio's
+# asyncio stream keeps in user space before its send() waits (asyncio's default write-buffer
+# high-water mark).
+_READ_CHUNK = 256 * 1024
+_PEER_USER_BUFFER = 64 * 1024
+
+
+def _small_buffers(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _SOCKET_BUFFER)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
+
+
 async def test_unread_messages_pause_the_socket_and_reading_resumes_it() -> None:
-    frames = numbered(3000, pad=1000)  # ~3 MB: more than the socket buffers hold
+    frames = numbered(3000, pad=1024)
+    frame_size = max(map(len, frames)) + 4  # a server frame's header is 4 bytes at this size
+    # Everything the paused connection can let through: what the driver read before pausing,
+    # the peer's send buffer and the client's receive buffer (each doubled), and the peer's
+    # user-space buffer (plus the frame being written).
+    in_flight = (
+        (_HIGH_WATER + 1) * frame_size
+        + _READ_CHUNK
+        + 2 * 2 * _SOCKET_BUFFER
+        + _PEER_USER_BUFFER
+        + frame_size
+    )
+    assert len(frames) * frame_size > 2 * in_flight, "the test must send far more than fits"
     sent = 0
 
     async def peer_sends(peer: LoopbackWebSocketPeer) -> None:
@@ -224,15 +256,19 @@ async def test_unread_messages_pause_the_socket_and_reading_resumes_it() -> None
             sent += 1
 
     async with pair() as (transport, peer):
+        assert transport._transport is not None
+        _small_buffers(transport._transport.get_extra_info("socket"))
+        _small_buffers(peer._stream.extra(anyio.abc.SocketAttribute.raw_socket))
         async with anyio.create_task_group() as tg:
             tg.start_soon(peer_sends, peer)
             await until(lambda: transport._read_paused, "reading never paused")
             queued = transport._queued()
             assert queued > _HIGH_WATER
             await anyio.sleep(0.1)
-            # Paused: nothing more is read, so the queue stays put and the peer is held back.
+            # Paused: nothing more is read, so the queue stays put and the peer is held back
+            # (it cannot finish whatever the timing: the rest does not fit in the buffers).
             assert transport._queued() == queued
-            assert sent < len(frames), "the peer sent everything: nothing pushed back"
+            assert sent * frame_size < in_flight, "the peer got past the paused reader"
             got = [await transport.receive_text() for _ in frames]
         assert got == frames
         assert not transport._read_paused
@@ -242,9 +278,13 @@ async def test_unread_messages_pause_the_socket_and_reading_resumes_it() -> None
 
 
 async def test_idle_connection_pings_and_a_ponging_peer_keeps_it_open() -> None:
-    async with pair(ping_interval=0.05, ping_timeout=0.5) as (transport, peer):
-        # Three pings span more than ping_timeout: the pongs are what keeps it open.
-        await until(lambda: peer.pings_received >= 3, "no keepalive pings")
+    # The pings span more than ping_timeout, so the pongs are what keeps it open. The timeout
+    # is far above a ping's round trip (same process) even on a loaded machine: a tighter one
+    # fails whenever the loop is held up between the ping and its pong.
+    timeout = 2.0
+    interval = 0.05
+    async with pair(ping_interval=interval, ping_timeout=timeout) as (transport, peer):
+        await until(lambda: peer.pings_received > timeout / interval + 1, "no keepalive pings")
         assert not transport.closed
         await peer.send_text('{"type":"alive"}')
         assert await transport.receive_text() == '{"type":"alive"}'
@@ -252,11 +292,13 @@ async def test_idle_connection_pings_and_a_ponging_peer_keeps_it_open() -> None:
 
 async def test_pings_keep_their_interval_after_a_pong() -> None:
     async with pair(ping_interval=0.05, ping_timeout=30) as (transport, peer):
-        with anyio.move_on_after(3):
+        # Well short of ping_timeout: a driver that waits out the ping's timeout after a pong
+        # would send its second ping only then.
+        with anyio.move_on_after(10):
             while peer.pings_received < 2:  # noqa: ASYNC110 - the peer counts, no event
                 await anyio.sleep(0.01)
         assert not transport.closed
-        assert peer.pings_received >= 2, "an idle line answered its ping, then got none for 3 s"
+        assert peer.pings_received >= 2, "an idle line answered its ping, then got none for 10 s"
 
 
 @asynccontextmanager

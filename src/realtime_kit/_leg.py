@@ -2,13 +2,13 @@
 connection goes, and the ``session.update`` built from a caller's config.
 
 Kept apart from ``connection`` to keep files readable. Imports: pybase64, pydantic, the standard
-library,
-``events``, ``protocol`` and ``transports``.
+library, ``errors``, ``events``, ``protocol`` and ``transports``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +16,17 @@ from typing import Any
 import pybase64
 from pydantic import BaseModel
 
-from realtime_kit.events import ClientEvent, decode_client_event
+from realtime_kit.errors import DecodeError, RemoteProtocolError
+from realtime_kit.events import ClientEvent, ServerEvent, decode_client_event
 from realtime_kit.protocol import RealtimeProtocol, SessionKind
-from realtime_kit.transports.base import Transport
+from realtime_kit.transports.base import MediaTransport, Transport
 
 __all__ = ["Leg", "SessionTarget", "session_update"]
+
+_log = logging.getLogger("realtime_kit.connection")
+# Violations logged in full per session; after these, one line per power of ten (a server
+# sending garbage by the thousand must not flood the log, nor cost a log line per frame).
+_LOGGED_IN_FULL = 10
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,62 @@ class Leg:
     # The transport's synchronous write and push delivery, when it has them.
     try_send: Callable[[bytes], bool] | None = field(init=False)
     deliver_to: Callable[..., None] | None = field(init=False)
+    # The media side, when audio rides on tracks (WebRTC), and the largest frame the peer takes.
+    media: MediaTransport | None = field(init=False)
+    max_bytes: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.try_send = getattr(self.transport, "try_send_text", None)
         self.deliver_to = getattr(self.transport, "deliver_to", None)
+        capabilities = self.transport.capabilities
+        self.media = (
+            self.transport
+            if not capabilities.audio_in_band and isinstance(self.transport, MediaTransport)
+            else None
+        )
+        self.max_bytes = capabilities.max_message_bytes
+
+    def receive(self, item: str | RemoteProtocolError) -> ServerEvent | None:
+        """Take one frame into this session's core: the typed event, or ``None`` when the
+        frame was the server's mistake (recorded in ``core.violations`` and logged, skipped)."""
+        if isinstance(item, RemoteProtocolError):
+            self.violated(item)  # a frame that is not text at all
+            return None
+        try:
+            return self.core.receive(item)
+        except DecodeError as exc:
+            error = RemoteProtocolError(f"undecodable server frame: {exc}")
+            error.__cause__ = exc
+            self.violated(error)
+        except RemoteProtocolError as exc:
+            self.violated(exc)
+        return None
+
+    async def next_event(self) -> ServerEvent:
+        """Read this session's transport up to its next event, skipping (and recording) the
+        server's mistakes on the way. Only for a session nobody else is reading.
+
+        Raises:
+            ConnectionClosedError: the connection ended.
+        """
+        while True:
+            try:
+                item: str | RemoteProtocolError = await self.transport.receive_text()
+            except RemoteProtocolError as exc:
+                item = exc  # not a text frame at all
+            event = self.receive(item)
+            if event is not None:
+                return event
+
+    def violated(self, error: RemoteProtocolError) -> None:
+        """Record a server violation on this session (and log it, sparingly)."""
+        log = self.core.violations
+        log.append(error)
+        count = log.total
+        if count <= _LOGGED_IN_FULL:
+            _log.warning("server protocol violation (skipped): %s", error)
+        elif count == 10 ** (len(str(count)) - 1):
+            _log.warning("%d server protocol violations so far; latest: %s", count, error)
 
     def appended(self, audio: str) -> None:
         """An append (its base64 audio) was written: keep it until the server commits or

@@ -6,8 +6,8 @@ and reports it all in a :class:`~realtime_kit.reconnect.ConnectionRestored`. A p
 rollover (``_rollover``) switches with the same :func:`seed_and_switch`. These functions are the
 connection's own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect`` and (for types)
-``connection``.
+Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect``, ``_opening`` and
+(for types) ``connection``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio
 
+from realtime_kit._opening import open_leg
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
 from realtime_kit.protocol import plan_restore
 from realtime_kit.reconnect import ConnectionRestored
@@ -33,25 +34,37 @@ _log = logging.getLogger("realtime_kit.connection")
 async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError) -> None:
     """Replace ``leg``, which ended with ``exc``, as the reconnect policy allows.
 
+    Attempts count across outages (``ReconnectPolicy.stable_after``): a session that dropped
+    soon after it was opened continues the count and the backoff of the outage before it.
+
     Raises:
         RealtimeKitError: ``exc`` itself when it is not worth retrying, else the last failure
-            once the attempts are used up.
+            once the attempts are used up (with a note saying how many were made).
     """
-    policy = conn._reconnect
+    policy, backoff = conn._reconnect, conn._backoff
+    lasted = anyio.current_time() - conn._installed_at
     with anyio.CancelScope(shield=True):
         await leg.transport.aclose()  # release what is left of the dead socket
-    if policy is None or not policy.should_retry(exc):
+    if policy is None or backoff is None or not policy.should_retry(exc):
         raise exc
-    _log.info("connection lost (%s %s); reconnecting", exc.code, exc.reason)
+    backoff.outage(lasted)
+    _log.info(
+        "connection lost after %.1f s (%s %s); reconnecting (attempt %d since the last "
+        "stable session)",
+        lasted, exc.code, exc.reason, backoff.attempts + 1,
+    )  # fmt: skip
     last: RealtimeKitError = exc
-    for attempt in range(policy.max_attempts):
-        await anyio.sleep(policy.delay(attempt))
+    attempts = 0
+    while (delay := backoff.next_delay()) is not None:
+        await anyio.sleep(delay)
+        attempts += 1
         try:
-            new, early = await conn._open_leg()
+            new, early = await open_leg(conn)
         except RealtimeKitError as error:
             last = error
             if not policy.should_retry(error):
-                break
+                last.add_note("reconnecting stopped: this error is not worth another attempt")
+                raise
             continue
         try:
             await seed_and_switch(
@@ -60,7 +73,7 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
                 new,
                 early=early,
                 cause="reconnect",
-                attempts=attempt + 1,
+                attempts=attempts,
                 replay_history=policy.replay_history,
                 closed=exc,
             )
@@ -69,6 +82,11 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
             await new.transport.aclose()
             continue
         return
+    last.add_note(
+        f"gave up reconnecting after {backoff.attempts} reconnect attempts since the last "
+        f"session that stayed up {policy.stable_after:g} s (ReconnectPolicy.max_attempts="
+        f"{policy.max_attempts})"
+    )
     raise last
 
 
@@ -134,7 +152,7 @@ async def _until_updated(conn: RealtimeConnection, new: Leg) -> list[Delivered]:
     seen: list[Delivered] = []
     with anyio.move_on_after(conn._open_timeout):
         while True:
-            event = new.core.receive(await new.transport.receive_text())
+            event = await new.next_event()
             seen.append(event)
             if event.type in ("session.updated", "error"):
                 return seen

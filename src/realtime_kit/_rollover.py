@@ -6,8 +6,8 @@ translation session, a pause in its output), or at the hard deadline, the connec
 and switches to it, then closes the old socket with 1000. These functions are the connection's
 own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect``, ``_recovery``
-and (for types) ``connection``.
+Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect``, ``_opening``,
+``_recovery`` and (for types) ``connection``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from realtime_kit._opening import open_leg
 from realtime_kit._recovery import seed_and_switch
-from realtime_kit.errors import ConnectionClosedError, DecodeError, RealtimeKitError
+from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
 from realtime_kit.reconnect import RolloverPolicy
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
             await _nap(conn, min(remaining - policy.lead_time, policy.poll_interval), leg)
             continue
         try:
-            standby, early = await conn._open_leg()
+            standby, early = await open_leg(conn)
         except RealtimeKitError as exc:
             _log.warning("rollover: standby session failed to open: %s", exc)
             await anyio.sleep(min(policy.poll_interval, 5.0))
@@ -130,8 +131,8 @@ async def _drain(
         with scope:
             while True:
                 try:
-                    into.append(leg.core.receive(await leg.transport.receive_text()))
-                except (ConnectionClosedError, DecodeError) as exc:
+                    into.append(await leg.next_event())
+                except ConnectionClosedError as exc:
                     _log.warning("rollover: standby session ended early: %s", exc)
                     return
     finally:

@@ -9,6 +9,7 @@ Imports: the standard library and :mod:`realtime_kit.errors`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -18,6 +19,29 @@ __all__ = ["DEFAULT_BASE_URL", "ClientSettings"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _USER_AGENT = "realtime-kit/0.1 (python)"
+
+
+def _check_base_url(url: str) -> None:
+    """Refuse a base URL that could never be connected to, naming what is wrong with it.
+
+    Raises:
+        ConfigurationError: not http(s)/ws(s), no host, a bad port, a malformed IPv6 address,
+            or whitespace in the host.
+    """
+    shown = re.sub(r"//[^/@]*@", "//[redacted]@", url)  # user:password@ stays out of errors
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parsed lazily: a bad port raises only here
+    except ValueError as exc:
+        raise ConfigurationError(f"base URL {shown!r} is malformed: {exc}") from None
+    if parts.scheme not in {"http", "https", "ws", "wss"}:
+        raise ConfigurationError(f"base URL must be http(s) or ws(s), got {shown!r}")
+    if not parts.hostname:
+        raise ConfigurationError(f"base URL {shown!r} has no host")
+    if any(char.isspace() for char in parts.netloc):
+        raise ConfigurationError(f"base URL {shown!r} has whitespace in its host")
+    if port == 0:
+        raise ConfigurationError(f"base URL {shown!r} has port 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +67,8 @@ class ClientSettings:
         """Fill unset values from the environment.
 
         Raises:
-            ConfigurationError: no API key anywhere, or a base URL that is not http(s).
+            ConfigurationError: no API key anywhere, or a base URL that is not a usable
+                http(s)/ws(s) URL (no host, a bad port, a malformed IPv6 address).
         """
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if not key:
@@ -51,9 +76,7 @@ class ClientSettings:
                 "no API key: pass api_key= or set OPENAI_API_KEY (an ephemeral ek_ key works too)"
             )
         url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        scheme = urlsplit(url).scheme
-        if scheme not in {"http", "https", "ws", "wss"}:
-            raise ConfigurationError(f"base URL must be http(s) or ws(s), got {url!r}")
+        _check_base_url(url)
         return cls(
             api_key=key,
             base_url=url,

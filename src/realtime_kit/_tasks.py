@@ -39,16 +39,24 @@ class TaskHost:
         self._cancelled = False
 
     def spawn(self, fn: Callable[[], Awaitable[None]]) -> None:
-        """Run ``fn()`` in the background until it returns or the host is cancelled."""
-        scope = anyio.CancelScope()
-        if self._cancelled:
-            scope.cancel()
+        """Run ``fn()`` in the background until it returns or the host is cancelled.
+
+        Safe to call from anywhere on the loop's thread: from a task, and from a socket or timer
+        callback of a plain ``asyncio.run()`` / ``uvloop.run()``, where no task is current. Nothing
+        here asks anyio for the running backend (that needs a current task); the helper's cancel
+        scope is opened inside the helper itself.
+        """
         scopes = self._scopes
         if scopes is None:
             scopes = self._scopes = set()
-        scopes.add(scope)
 
         async def helper() -> None:
+            scope = anyio.CancelScope()
+            if self._cancelled:
+                # Cancelled before its first step: it still runs up to its first wait, so
+                # its ``finally`` clauses (a worker's "finished" flag) still run.
+                scope.cancel()
+            scopes.add(scope)
             try:
                 with scope:
                     await fn()

@@ -21,14 +21,14 @@ the same on purpose: a standby session is opened early and swapped in at a turn 
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
 ``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_rollover`` and ``_recovery`` helpers.
+``_media``, ``_opening``, ``_rollover`` and ``_recovery`` helpers.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
@@ -38,16 +38,17 @@ from pydantic import BaseModel
 from realtime_kit._dispatch import Handler
 from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
 from realtime_kit._leg import Leg, SessionTarget, session_update
+from realtime_kit._media import media_frames, replay_states, send_media, watch_states
+from realtime_kit._opening import await_update, open_leg
 from realtime_kit._recovery import recover
 from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import Gate, LazyEvent, Mailbox
 from realtime_kit._tasks import TaskHost
+from realtime_kit.audio.frame import API_RATE, PCMFrame
 from realtime_kit.errors import (
-    ConfigurationError,
+    AudioError,
     ConnectionClosedError,
-    DecodeError,
-    HandshakeError,
     LocalProtocolError,
     RealtimeKitError,
     RemoteProtocolError,
@@ -62,8 +63,13 @@ from realtime_kit.events import (
 from realtime_kit.events._base import audio_base64, audio_buffer
 from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
-from realtime_kit.transports.base import Transport
+from realtime_kit.reconnect import (
+    ConnectionRestored,
+    ReconnectBackoff,
+    ReconnectPolicy,
+    RolloverPolicy,
+)
+from realtime_kit.transports.base import Transport, TransportStateChanged
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,6 +114,9 @@ class RealtimeConnection:
         self._settings = settings
         self._opener = opener
         self._reconnect = reconnect
+        # Attempts count across outages until a session stays up (see ReconnectPolicy).
+        self._backoff = ReconnectBackoff(reconnect) if reconnect is not None else None
+        self._installed_at = 0.0  # event-loop time the current session was switched to
         self._rollover = rollover
         self._open_timeout = open_timeout
         self._clock = clock
@@ -202,18 +211,23 @@ class RealtimeConnection:
         await self._send_checked(leg, event, leg.core.send(event))
 
     async def send_audio(
-        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16]
+        self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
     ) -> None:
-        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, or an
-        ``int16`` array.
+        """Append input audio: PCM16 (or G.711) bytes as the session's format wants, an
+        ``int16`` array, or a :class:`~realtime_kit.audio.PCMFrame`.
 
         The cheapest way to stream a microphone: the append of this session kind
         (``input_audio_buffer.append``, or ``session.input_audio_buffer.append`` on a
         translation session) is written without building an event model. Same ordering,
         backpressure and reconnect behaviour as :meth:`send`.
 
+        On a transport whose audio rides on a media track (WebRTC) the audio goes to that
+        track instead: a ``PCMFrame`` at any rate (resampled once), bytes and arrays as PCM16
+        mono at 24 kHz; it waits while the track's buffer is full.
+
         Raises:
-            AudioError: an array that is not ``int16``.
+            AudioError: an array that is not ``int16``; a frame that is not 24 kHz mono on a
+                WebSocket.
             LocalProtocolError: the session is closing or closed.
             ConnectionClosedError: the connection has ended; or the error that ended it.
         """
@@ -221,6 +235,16 @@ class RealtimeConnection:
         if self._done.is_set() or leg is None:
             self._raise_closed()
             raise AssertionError("unreachable")
+        if leg.media is not None:
+            await send_media(self, leg, audio)
+            return
+        if isinstance(audio, PCMFrame):
+            if audio.rate != API_RATE or audio.channels != 1:
+                raise AudioError(
+                    f"a WebSocket session takes 24 kHz mono audio, got {audio.rate} Hz/"
+                    f"{audio.channels} ch (convert it with realtime_kit.Resampler)"
+                )
+            audio = audio.samples
         buffer = audio_buffer(audio)
         encoded = audio_base64(buffer)
         data = leg.core.send_audio(encoded)
@@ -240,8 +264,24 @@ class RealtimeConnection:
             event = InputAudioBufferAppendEvent(audio=encoded)
         await self._send_checked(leg, event, data)
 
+    def audio_frames(self) -> AsyncIterator[PCMFrame]:
+        """The audio the listener receives, when it rides on a media track (WebRTC): mono
+        PCM16 frames at the transport's ``audio_rate`` (``WebRTCConfig.audio_rate``), in
+        order, across reconnects, until the connection ends. One reader at a time.
+
+        Raises:
+            LocalProtocolError: the transport carries audio in events (WebSocket: read
+                ``response.output_audio.delta``).
+        """
+        return media_frames(self)
+
     async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
         """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
+        if leg.max_bytes is not None and len(data) > leg.max_bytes:
+            raise LocalProtocolError(
+                f"send a {len(data)}-byte {event.type}",
+                f"the transport takes at most {leg.max_bytes} bytes per event",
+            )
         if self._unwritten == 0 and not self._write_lock.locked():
             # Fast path: nothing queued, nobody writing. A transport that can write at once
             # does (no event-loop round trip); on a closed socket fall through to the queue,
@@ -284,7 +324,9 @@ class RealtimeConnection:
         """Call ``handler`` for every event of ``event_type`` (subclasses included).
 
         ``handler`` may be a plain function (run inline; keep it quick) or an ``async`` one
-        (run by its own worker task, in order, never blocking the read loop). Use it directly
+        (run by its own worker task, in order, never blocking the read loop). A handler of
+        :class:`~realtime_kit.transports.TransportStateChanged` (media transports' ICE, DTLS,
+        channel and track states) first gets the states reached so far. Use it directly
         (``conn.on(ResponseDoneEvent, fn)`` returns an unsubscribe function) or as a
         decorator (``@conn.on(ResponseDoneEvent)``).
         """
@@ -347,7 +389,7 @@ class RealtimeConnection:
         self, tg: TaskGroup | None, session: Mapping[str, Any] | BaseModel | None
     ) -> None:
         self._tasks.task_group = tg
-        leg, early = await self._open_leg()
+        leg, early = await open_leg(self)
         self._install(leg)
         self._started = True
         for event in early:
@@ -355,57 +397,21 @@ class RealtimeConnection:
         if session is not None:
             update = session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
-            await self._await_update(leg)
+            await await_update(self, leg)
         if self._rollover is not None:
             self._tasks.spawn(lambda: rollover_loop(self))
         self._attach(leg)
 
-    async def _await_update(self, leg: Leg) -> None:
-        """Read (and deliver) until the server confirms or refuses the first session.update."""
-        with anyio.fail_after(self._open_timeout):
-            while True:
-                event = leg.core.receive(await leg.transport.receive_text())
-                await self._deliver(event)
-                if leg.core.fatal is not None:
-                    raise leg.core.fatal
-                if event.type == "session.updated":
-                    return
-                if isinstance(event, ErrorEvent) and leg.core.cause_of(event) is not None:
-                    cause = leg.core.cause_of(event)
-                    if cause is not None and cause.type == "session.update":
-                        raise ConfigurationError(
-                            f"the server refused the session config: {event.error.message}"
-                            f" (param {event.error.param})"
-                        )
-
-    async def _open_leg(self) -> tuple[Leg, list[Delivered]]:
-        url = self._settings.ws_url(self._target.path, self._target.query)
-        transport = await self._opener(url, self._settings.headers())
-        core = RealtimeProtocol(self._target.kind)
-        early: list[Delivered] = []
-        try:
-            with anyio.fail_after(self._open_timeout):
-                while core.phase == "connecting":
-                    event = core.receive(await transport.receive_text())
-                    early.append(event)
-                    if core.fatal is not None:
-                        raise core.fatal
-        except TimeoutError:
-            await transport.aclose()
-            raise HandshakeError("no session.created from the server in time") from None
-        except BaseException:
-            await transport.aclose()
-            raise
-        self._generation += 1
-        return Leg(transport, core, self._generation, opened_at=self._clock()), early
-
     def _install(self, leg: Leg) -> None:
         self._leg = leg
+        self._installed_at = anyio.current_time()
         changed, self._leg_changed = self._leg_changed, LazyEvent()
         changed.set()
 
     def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
+        if leg.media is not None:
+            watch_states(self, leg)
         if leg.deliver_to is not None:
             leg.deliver_to(
                 lambda item: self._on_pushed(leg, item),
@@ -456,7 +462,19 @@ class RealtimeConnection:
                 raise fatal
 
     def _on_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
-        """Push-mode receiving: called by the transport from its socket callback."""
+        """Push-mode receiving: called by the transport from its socket callback.
+
+        There is no current task here (plain asyncio and uvloop call it from the loop's
+        callback): nothing on this path may ask anyio for the running backend, and nothing may
+        raise — an exception here would be lost in the loop's handler and the connection would
+        hang. Whatever escapes ends the connection with that exception instead.
+        """
+        try:
+            self._take_pushed(leg, item)
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
+
+    def _take_pushed(self, leg: Leg, item: str | RemoteProtocolError) -> None:
         if leg.core.fatal is not None:
             return  # the session is over; its closing is under way
         if not self._on_message(leg, item) and leg is self._leg:
@@ -475,28 +493,29 @@ class RealtimeConnection:
             self._tasks.spawn(end_fatally)
 
     def _on_end(self, leg: Leg, closed: ConnectionClosedError) -> None:
-        """Push mode: ``leg``'s connection ended (called once by its transport)."""
-        if leg is not self._leg or self._closing or self._done.is_set():
-            return
-        if leg.core.fatal is not None:
-            return  # ending on purpose after a fatal error (see ``_on_pushed``)
-        if closed.code == 1000:
-            self._finish()  # the server ended the session on purpose: a clean end
-            return
-        self._tasks.spawn(lambda: recover(self, leg, closed))
+        """Push mode: ``leg``'s connection ended (called once by its transport, from a socket
+        or timer callback: the same rules as :meth:`_on_pushed`)."""
+        try:
+            if leg is not self._leg or self._closing or self._done.is_set():
+                return
+            if leg.core.fatal is not None:
+                return  # ending on purpose after a fatal error (see ``_on_pushed``)
+            if closed.code == 1000:
+                self._finish()  # the server ended the session on purpose: a clean end
+                return
+            self._tasks.spawn(lambda: recover(self, leg, closed))
+        except Exception as exc:  # noqa: BLE001 (ends the connection, not lost in the loop)
+            self._fail(exc)
 
     def _on_message(self, leg: Leg, item: str | RemoteProtocolError) -> bool:
-        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full."""
-        if isinstance(item, RemoteProtocolError):
-            # A frame that is not text: the server's mistake, recorded, not fatal.
-            _log.warning("unusable server frame: %s", item)
-            leg.core.violations.append(item)
-            return True
-        try:
-            event = leg.core.receive(item)
-        except DecodeError as exc:
-            _log.warning("undecodable server frame: %s", exc)
-            leg.core.violations.append(RemoteProtocolError(f"undecodable frame: {exc}"))
+        """Decode one frame into ``leg``'s core and deliver it; ``False`` when the inbox is full.
+
+        A frame that is the server's mistake (not text, not an event, or an event the session
+        state cannot take) is recorded in ``leg.core.violations``, logged and skipped; the next
+        frame is delivered as usual.
+        """
+        event = leg.receive(item)
+        if event is None:
             return True
         if leg is not self._leg:
             return True
@@ -634,6 +653,8 @@ class RealtimeConnection:
         slot = _HandlerSlot(handler, self._spawn_started)
         self._handlers.setdefault(event_type, []).append(slot)
         self._dispatch_cache.clear()
+        if event_type is TransportStateChanged:
+            replay_states(self._leg, slot)  # a state handler starts from the states so far
 
         def unsubscribe() -> None:
             slots = self._handlers.get(event_type, [])

@@ -25,6 +25,7 @@ from realtime_kit.connection import RealtimeConnection, SessionTarget, Transport
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.protocol import SessionKind, TranslationTimeline
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.transports._webrtc_options import WebRTCConfig
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport
 
@@ -117,18 +118,26 @@ class ConnectContext:
         return None
 
 
-async def _open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
-    return await WebSocketTransport.connect(url, headers=headers)
+def _websocket_opener(open_timeout: float) -> TransportOpener:
+    """Open the WebSocket with credentials in headers, within ``open_timeout``."""
+
+    async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
+        return await WebSocketTransport.connect(url, headers=headers, open_timeout=open_timeout)
+
+    return open_websocket
 
 
-def _browser_opener(settings: ClientSettings) -> TransportOpener:
+def _browser_opener(settings: ClientSettings, open_timeout: float) -> TransportOpener:
     """Open the WebSocket with credentials in sub-protocols, the way a browser must."""
     protocols = settings.subprotocols()
 
     async def open_websocket(url: str, headers: Mapping[str, str]) -> Transport:
         del headers  # they would carry the key; browser_headers() has the rest
         return await WebSocketTransport.connect(
-            url, headers=settings.browser_headers(), subprotocols=protocols
+            url,
+            headers=settings.browser_headers(),
+            subprotocols=protocols,
+            open_timeout=open_timeout,
         )
 
     return open_websocket
@@ -152,7 +161,8 @@ def connect(
     queue_size: int = 256,
     event_buffer: int = 4096,
     open_timeout: float = 15.0,
-    transport: TransportOpener | None = None,
+    transport: Literal["websocket", "webrtc"] | TransportOpener | None = None,
+    webrtc: WebRTCConfig | None = None,
     clock: Callable[[], float] = time.time,
     timeline: TranslationTimeline | None = None,
     auth: Literal["header", "subprotocol"] = "header",
@@ -167,7 +177,9 @@ def connect(
     Args:
         api_key: standard key or ephemeral ``ek_`` secret; default ``OPENAI_API_KEY``.
         base_url: e.g. ``https://api.openai.com/v1``; default ``OPENAI_BASE_URL``.
-        organization, project, safety_identifier: sent as ``OpenAI-*`` headers.
+        organization: sent as the ``OpenAI-Organization`` header.
+        project: sent as the ``OpenAI-Project`` header.
+        safety_identifier: sent as the ``OpenAI-Safety-Identifier`` header.
         session: config sent as ``session.update`` right after ``session.created``.
         reconnect: a :class:`ReconnectPolicy`, ``True`` for the default one, ``False`` for none.
         rollover: a :class:`RolloverPolicy`, ``True`` for the default (prepare 5 minutes before
@@ -176,7 +188,12 @@ def connect(
             ``async with`` block).
         queue_size: outbound events buffered before :meth:`RealtimeConnection.send` waits.
         event_buffer: events buffered for ``async for`` before reading pauses.
-        transport: a custom transport opener (the default opens a WebSocket).
+        open_timeout: seconds for the whole opening (TCP, TLS, handshake, ``session.created``),
+            for the first session and for every reconnect.
+        transport: ``"websocket"`` (the default), ``"webrtc"`` (audio on media tracks, events
+            on the ``oai-events`` data channel; needs the ``webrtc`` extra and asyncio), or a
+            custom transport opener.
+        webrtc: settings of the WebRTC transport (ICE servers, audio rate, timeouts).
         clock: wall-clock seconds, compared with ``expires_at`` for rollover.
         timeline: translation sessions: the :class:`~realtime_kit.protocol.TranslationTimeline`
             that carries reconnects (default: 5 s of retained input, no overlap).
@@ -185,8 +202,11 @@ def connect(
             gateways that pass sub-protocols but strip headers, and to test browser set-ups).
 
     Raises:
-        ConfigurationError: bad or missing arguments (no API key, two targets).
-        HandshakeError, TransportError: the connection could not be opened.
+        ConfigurationError: bad or missing arguments (no API key, two targets, a malformed
+            ``base_url``); with ``session=``, a config the server refused.
+        HandshakeError: refused (credentials redacted from the quoted body), timed out, or
+            first frames that are not a ``session.created``.
+        TransportError: the connection could not be opened (DNS, TCP, TLS, a dropped socket).
         SessionFatalError: the server refused the session (bad key, no quota).
     """
     target = _target(model, intent, translation, call_id)
@@ -199,11 +219,31 @@ def connect(
     )
     if queue_size < 1 or event_buffer < 1:
         raise ConfigurationError("queue_size and event_buffer must be at least 1")
-    opener = transport or _open_websocket
+    if not open_timeout > 0:
+        raise ConfigurationError(
+            f"open_timeout must be a positive number of seconds, not {open_timeout!r}"
+        )
+    if webrtc is not None and transport != "webrtc":
+        raise ConfigurationError("webrtc= settings apply to transport='webrtc' only")
+    builtin_websocket = transport is None or transport == "websocket"
+    if transport == "webrtc":
+        if auth != "header":
+            raise ConfigurationError("auth= applies to the WebSocket transport only")
+        from realtime_kit._webrtc_open import webrtc_opener
+
+        opener = webrtc_opener(settings, target, webrtc)
+    elif transport is None or transport == "websocket":
+        opener = _websocket_opener(open_timeout)
+    elif isinstance(transport, str):
+        raise ConfigurationError(
+            f"transport must be 'websocket', 'webrtc' or an opener, not {transport!r}"
+        )
+    else:
+        opener = transport
     if auth == "subprotocol":
-        if transport is not None:
+        if not builtin_websocket:
             raise ConfigurationError("auth='subprotocol' applies to the built-in WebSocket only")
-        opener = _browser_opener(settings)
+        opener = _browser_opener(settings, open_timeout)
     elif auth != "header":
         raise ConfigurationError(f"auth must be 'header' or 'subprotocol', not {auth!r}")
     conn = RealtimeConnection(

@@ -153,7 +153,9 @@ class RealtimeREST:
     Args:
         api_key: standard key or ``ek_`` client secret; default ``OPENAI_API_KEY``.
         base_url: default ``OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
-        organization, project, safety_identifier: optional identifying headers.
+        organization: optional ``OpenAI-Organization`` header.
+        project: optional ``OpenAI-Project`` header.
+        safety_identifier: optional ``OpenAI-Safety-Identifier`` header.
         max_retries: extra attempts on 408/409/429/5xx and connection failures.
         backoff: first retry delay in seconds (doubles, with jitter, capped at 8 s).
         timeout: per-request timeout in seconds.

@@ -9,10 +9,12 @@ exception a handler lets out must end the connection with that very exception.
 from __future__ import annotations
 
 import concurrent.futures
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import pytest
 
@@ -62,6 +64,28 @@ def send_in_order(handle: ConnectionHandle, count: int) -> concurrent.futures.Fu
     return future
 
 
+# Explicit socket buffers where a test needs the kernel to push back: left alone, Linux grows a
+# loopback connection's buffers up to net.ipv4.tcp_rmem/tcp_wmem's maximum (megabytes), so how
+# much "fills the buffers" would depend on the machine. Linux doubles the value set.
+SOCKET_BUFFER = 64 * 1024
+
+
+def small_buffers(conn: realtime_kit.RealtimeConnection, handle: ConnectionHandle) -> None:
+    """Cap both ends of the session socket at :data:`SOCKET_BUFFER` each way."""
+    transport: Any = conn.transport
+    inner = getattr(transport, "_transport", None)  # the asyncio driver's socket transport
+    if inner is not None:
+        client = inner.get_extra_info("socket")
+    else:
+        client = transport._stream.extra(anyio.abc.SocketAttribute.raw_socket)
+    assert handle.wire is not None
+    # uvicorn's ASGI send is a bound method of the protocol that owns the server's socket.
+    server = handle.wire.ws.scope["realtime_kit.raw_send"].__self__.transport
+    for sock in (client, server.get_extra_info("socket")):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+
+
 async def until(condition: Callable[[], object], what: str = "condition") -> None:
     with anyio.fail_after(10):
         while not condition():  # noqa: ASYNC110 - polls connection state, no event to await
@@ -70,11 +94,14 @@ async def until(condition: Callable[[], object], what: str = "condition") -> Non
 
 
 async def test_a_full_inbox_pushes_back_and_loses_nothing(server: FakeRealtimeServer) -> None:
-    count = 10_000  # ~1.5 MB: more than the loopback socket buffers take before pushing back
+    # ~1.75 MB on the wire: several times what the capped buffers, the server's write buffer
+    # and one read's worth in the client hold, so the server cannot finish while nobody reads.
+    count = 10_000
     async with realtime_kit.connect(
         "gpt-realtime", api_key=KEY, base_url=server.base_url, event_buffer=8
     ) as conn:
         (handle,) = await server.wait_for_connections(1)
+        small_buffers(conn, handle)
         sending = send_in_order(handle, count)
         # Nobody reads for a while: the server keeps sending, the client must hold back.
         await until(lambda: len(conn._inbox) >= 8, "the inbox never filled")
@@ -230,11 +257,13 @@ async def test_an_async_handler_may_close_the_connection(server: FakeRealtimeSer
             closed_by_handler.set()
 
         conn.on(RateLimitsUpdatedEvent, close_on_limits)
+        # A close gives handlers a bounded time to finish; make that bound an hour, so that
+        # the close returning at all (the guard is only against a hang) shows the handler's
+        # own worker was not waited for (it could never finish) — whatever the machine's speed.
+        conn._handler_drain_timeout = 3600.0
         (handle,) = await server.wait_for_connections(1)
         handle.send_soon(numbered(0))
-        # Far below the 5 s a close gives handlers to finish: the handler's own worker is not
-        # waited for (it could never finish), so the close returns at once.
-        with anyio.fail_after(2):
+        with anyio.fail_after(60):
             await closed_by_handler.wait()
         assert conn.closed
         assert conn.error is None

@@ -369,3 +369,33 @@ async def test_budget_wraps_up_then_hangs_up() -> None:
         assert actions[:2] == ["warned", "wrapping_up"]
         assert conv.closed
         assert conv.error is None
+
+
+async def test_an_idle_caller_is_prompted_then_hung_up_on() -> None:
+    from realtime_kit.conversation import ConversationClosed, TurnDetection, UserIdle
+
+    clock = FakeClock()
+    brain = ScriptedBrain(["Are you still there?", "I will hang up now. Goodbye."])
+    async with FakeRealtimeServer(clock=clock, brain=brain) as server:
+        conversation = Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            turn_detection=TurnDetection(idle_timeout_ms=5000),
+            idle_hangup_after=2,
+            audio_output=False,
+            clock=clock.wall,
+        )
+        async with conversation as conv:
+            seen: list[ConversationEvent] = []
+            await conv.send_audio(bytes(48 * 400))  # 400 ms of silence: the caller says nothing
+            clock.advance(5.1)
+            first = await _until(conv, UserIdle, seen)
+            assert (first.count, first.action) == (1, "none")
+            await _until(conv, ResponseDone, seen)  # the server prompts the caller
+            await conv.send_audio(bytes(48 * 400))
+            clock.advance(5.1)
+            second = await _until(conv, UserIdle, seen)
+            assert (second.count, second.action) == (2, "hung_up")
+            await _until(conv, ConversationClosed, seen)
+            assert conv.closed
+            assert conv.error is None

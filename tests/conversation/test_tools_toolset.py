@@ -356,3 +356,29 @@ def test_docstrings_without_sections() -> None:
     info = parse_docstring("Say: hello there.\n\nUse it like this: call it.")
     assert info.description == "Say: hello there.\n\nUse it like this: call it."
     assert info.params == {}
+
+
+# --- abandoned worker threads -------------------------------------------------------------------
+
+
+def test_the_thread_tracker_counts_only_running_abandoned_threads() -> None:
+    from realtime_kit.conversation._runner import ThreadTracker, _ThreadState
+
+    tracker = ThreadTracker()
+    never_started = _ThreadState()
+    assert not tracker.give_up(never_started)
+    assert not tracker.starting(never_started)  # given up first: the function must not run
+    assert tracker.running == 0
+
+    running = _ThreadState()
+    assert tracker.starting(running)
+    assert tracker.give_up(running)
+    assert tracker.running == 1
+    tracker.finished(running)
+    assert tracker.running == 0
+
+    done_in_time = _ThreadState()
+    assert tracker.starting(done_in_time)
+    tracker.finished(done_in_time)
+    assert not tracker.give_up(done_in_time)
+    assert tracker.running == 0

@@ -46,10 +46,26 @@ def test_every_shipped_card_is_dated_and_sourced() -> None:
         assert card.effective >= date(2026, 1, 1), card.model
 
 
+@pytest.mark.parametrize("card", list(BOOK), ids=lambda card: card.model)
+def test_every_card_links_an_english_page_about_its_own_model(card: PriceCard) -> None:
+    path = card.source.removeprefix("https://developers.openai.com/")
+    assert path != card.source, "prices come from OpenAI's developer docs"
+    # A localized copy (/zh-Hans/, /ja-JP/, ...) is not the page of record.
+    assert path.startswith("api/docs/models/"), card.source
+    page = path.removeprefix("api/docs/models/")
+    assert page in (card.model, f"compare?model={card.model}"), "another model's page"
+
+
 def test_models_without_published_prices_are_not_invented() -> None:
+    # gpt-realtime: the text rates are published (its comparison page), audio and image not.
     realtime = BOOK.card_for("gpt-realtime")
-    assert not realtime.priced
-    assert realtime.note
+    assert dict(realtime.rates) == {
+        "text_input": Decimal("4.00"),
+        "cached_text_input": Decimal("0.40"),
+        "text_output": Decimal("16.00"),
+    }
+    assert not realtime.complete
+    assert "unpriced" in realtime.note
     mini = BOOK.card_for("gpt-realtime-mini")
     assert dict(mini.rates) == {"text_input": Decimal("0.60")}
     assert not mini.complete
@@ -259,4 +275,5 @@ def test_cards_table_lists_every_card() -> None:
     for card in BOOK:
         assert f"`{card.model}`" in table
     assert "unpriced: cached_text_input" in table
-    assert "| `gpt-realtime` | tokens | deprecated | unpriced" in table
+    assert "| `gpt-realtime` | tokens | deprecated | text_input 4.00, " in table
+    assert "unpriced: audio_input" in table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -103,8 +104,15 @@ def test_unknown_model_raises_at_construction() -> None:
     with pytest.raises(UnpricedModelError) as info:
         CostMeter("gpt-9-realtime")
     assert info.value.model == "gpt-9-realtime"
+    blank = PriceCard(
+        model="gpt-blank",
+        kind="tokens",
+        rates={},
+        effective=date(2026, 11, 1),
+        source="https://example.invalid/none",
+    )
     with pytest.raises(UnpricedModelError):
-        CostMeter("gpt-realtime")  # a card without any published rate
+        CostMeter("gpt-blank", prices=[blank])  # a card without any published rate
     with pytest.raises(UnpricedModelError):
         CostMeter("gpt-realtime-2", transcription_model="whisper-1")
 
@@ -112,8 +120,8 @@ def test_unknown_model_raises_at_construction() -> None:
 def test_unpriced_model_named_by_the_server_raises_in_strict_mode() -> None:
     meter = CostMeter()
     with pytest.raises(UnpricedModelError) as info:
-        meter.observe(realtime_created("gpt-realtime-2025-08-28"))
-    assert info.value.model == "gpt-realtime-2025-08-28"
+        meter.observe(realtime_created("gpt-4o-mini-realtime-preview-2024-12-17"))
+    assert info.value.model == "gpt-4o-mini-realtime-preview-2024-12-17"
 
 
 def test_partial_card_raises_only_for_the_missing_rate() -> None:
@@ -135,7 +143,9 @@ def test_non_strict_meter_shows_unpriced_usage_and_never_reports_a_silent_zero()
     with pytest.raises(UnpricedModelError) as info:
         _ = meter.total_usd
     assert info.value.model == "gpt-realtime"
-    assert meter.priced_usd == Decimal("0.017")  # the transcription is priced
+    # The transcription is priced. The response is not, although gpt-realtime's text rates
+    # are published: a response is billed whole or kept aside whole, never half.
+    assert meter.priced_usd == Decimal("0.017")
     unpriced = {(line.model, line.rate, line.quantity, line.estimate) for line in meter.unpriced}
     assert unpriced == {
         ("gpt-realtime", "text_input", Decimal(10), False),

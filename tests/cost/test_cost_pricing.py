@@ -138,8 +138,10 @@ def test_missing_rate_is_unpriced_not_zero() -> None:
     with pytest.raises(UnpricedModelError) as info:
         price(mini, TokenUsage(audio_input=1))
     assert info.value.model == "gpt-realtime-mini"
+    realtime = BOOK.card_for("gpt-realtime")  # text rates published, audio not
+    assert price(realtime, TokenUsage(text_input=1_000_000)).total == Decimal("4.00")
     with pytest.raises(UnpricedModelError):
-        price(BOOK.card_for("gpt-realtime"), TokenUsage(text_input=1))
+        price(realtime, TokenUsage(audio_output=1))
     # Images were never priced for the retired preview model.
     with pytest.raises(UnpricedModelError):
         price(BOOK.card_for("gpt-4o-realtime-preview"), TokenUsage(image_input=1))

@@ -39,6 +39,21 @@ def test_the_example_scenario_reads_as_written() -> None:
     assert scenario.expect.max_latency_ms == 20000
 
 
+def test_replies_in_several_messages_and_the_tool_preamble() -> None:
+    scenario = Scenario.from_toml(
+        MINIMAL + "[model]\ntool_preamble = false\n"
+        "[[model.replies]]\nmessages = ['Let me check.', 'It is sunny.']\n"
+        "[[model.replies]]\nmessages = ['One moment.']\ntool_calls = [{ name = 'lookup' }]\n"
+    )
+    assert scenario.model.replies == (
+        Reply(messages=("Let me check.", "It is sunny.")),
+        Reply(messages=("One moment.",), tool_calls=(ToolCall("lookup", {}),)),
+    )
+    assert scenario.model.tool_preamble is None
+    assert scenario.model.brain().tool_preamble is None
+    assert Scenario.from_toml(MINIMAL).model.tool_preamble == "auto"
+
+
 def test_defaults_and_a_dict_of_the_same_shape() -> None:
     scenario = Scenario.from_dict(
         {
@@ -102,7 +117,12 @@ def _error(text: str) -> str:
         (MINIMAL + "[agent]\ntools = 'get_weather'\ntoolz = 1\n", "unknown key 'toolz'"),
         (MINIMAL + "[agent]\ntools = [1]\n", "agent: tools must be a list of non-empty strings"),
         (MINIMAL + "[model]\nreplies = 'hi'\n", "model: replies must be a list"),
-        (MINIMAL + "[model]\nreplies = [{}]\n", "model.replies[1]: needs 'text' or 'tool_calls'"),
+        (MINIMAL + "[model]\nreplies = [{}]\n", "replies[1]: needs 'text', 'messages' or"),
+        (
+            MINIMAL + "[model]\nreplies = [{text = 'a', messages = ['b']}]\n",
+            "model.replies[1]: gives 'text' and 'messages': one or the other",
+        ),
+        (MINIMAL + "[model]\ntool_preamble = true\n", 'tool_preamble must be "auto", a text or'),
         (
             MINIMAL + "[model]\nreplies = [{tool_calls = [{arguments = {}}]}]\n",
             "model.replies[1].tool_calls[1]: needs 'name'",

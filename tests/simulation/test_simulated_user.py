@@ -103,6 +103,27 @@ async def test_barge_in_cuts_the_agent_exactly_where_the_user_had_heard_it(heard
         assert record.truncated_ms == heard_ms
 
 
+async def test_heard_ms_run_across_the_messages_of_one_reply() -> None:
+    """A preamble, then the answer (one response, two messages): the caller hears the preamble
+    whole and 600 ms of the answer; only the answer is truncated, at 600 ms."""
+    preamble = "Let me check that."
+    async with call([Reply(messages=[preamble, ANSWER]), "Bye."]) as (server, conv, user):
+        preamble_ms = len(server.bank.synthesizer.synthesize(preamble)) / 48
+        await user.say("What is the weather in Paris?")
+        turn = await user.say("Thanks.", barge_in_after_ms=preamble_ms + 600)
+        await user.wait_for_reply()
+        first, second, _bye = (e for e in conv.log.entries if isinstance(e, AssistantTurn))
+        assert (first.text, first.interrupted) == (preamble, False)
+        [cut] = turn.interruptions
+        assert (cut.item_id, cut.heard_ms, cut.truncated) == (second.item_id, 600, True)
+        assert second.text == cut.heard_text
+        assert ANSWER.startswith(cut.heard_text.rstrip(",. "))
+        assert conv.log.transcript().splitlines()[1:3] == [
+            f"Assistant: {preamble}",
+            f"Assistant: {cut.heard_text} —",
+        ]
+
+
 async def test_a_barge_in_at_0_ms_waits_for_the_agent_to_start_then_deletes_its_message() -> None:
     async with call([ANSWER, "Sure."]) as (_, conv, user):
         await user.say("What is the weather in Paris?")

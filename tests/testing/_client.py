@@ -76,6 +76,9 @@ class Client:
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self.ws.close)
 
+    async def close_with(self, code: int, reason: str = "") -> None:
+        await anyio.to_thread.run_sync(lambda: self.ws.close(code, reason))
+
 
 async def open_client(
     url: str,

@@ -31,3 +31,19 @@ def _nothing_sent_outside_the_schema() -> Iterator[None]:
     from realtime_kit.testing._wire import OUTGOING_DRIFT
 
     assert not OUTGOING_DRIFT, str(OUTGOING_DRIFT)
+
+
+@pytest.fixture
+def expect_internal_errors() -> None:
+    """Marks a test that makes the fake server fail on purpose (a brain that raises)."""
+
+
+@pytest.fixture(autouse=True)
+def _no_internal_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No test may pass while the fake server papered over a failure of its own."""
+    from realtime_kit.testing._guard import INTERNAL_ERRORS
+
+    before = INTERNAL_ERRORS.count
+    yield
+    if "expect_internal_errors" not in request.fixturenames:
+        assert INTERNAL_ERRORS.count == before, str(INTERNAL_ERRORS)

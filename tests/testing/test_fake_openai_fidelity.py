@@ -22,7 +22,7 @@ from openai.types.realtime import (
 )
 from pydantic import BaseModel, TypeAdapter
 
-from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedBrain, ToolCall
+from realtime_kit.testing import FakeClock, FakeRealtimeServer, Reply, ScriptedBrain, ToolCall
 
 pytestmark = pytest.mark.anyio
 
@@ -419,3 +419,85 @@ async def test_mcp_listing_call_and_approval(client: AsyncOpenAI) -> None:
         ("forecast", {"city": "Atlantis"}),
         ("forecast", {"city": "Oslo"}),
     ]
+
+
+async def test_voice_agent_flows_parse() -> None:
+    """What a voice agent does (issue 14): a preamble then a tool call on gpt-realtime-2, a
+    two-message answer, truncation while audio streams (before the cancel, as openai-agents
+    does), out-of-band responses, cancel by id, late user transcripts, semantic VAD, errors."""
+    clock = FakeClock(auto_advance=False)
+    brain = ScriptedBrain(tool_triggers={"weather": ToolCall("get_weather", {"city": "Paris"})})
+    seen: dict[str, Any] = {}
+    async with (
+        FakeRealtimeServer(clock=clock, brain=brain, seed=2) as server,
+        AsyncOpenAI(
+            api_key="sk-fidelity", base_url=server.base_url, websocket_base_url=server.ws_base_url
+        ) as sdk,
+        sdk.realtime.connect(model="gpt-realtime-2") as conn,
+    ):
+
+        async def until(etype: str) -> Any:
+            while True:
+                event = check(_SERVER_EVENTS, await conn.recv_bytes())
+                seen.setdefault(event.type, event)
+                if event.type == etype:
+                    return event
+
+        await until("session.created")
+        await conn.session.update(
+            session={
+                "type": "realtime",
+                "tools": TOOLS,  # type: ignore[typeddict-item]
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-4o-transcribe"},
+                        "turn_detection": {"type": "semantic_vad", "eagerness": "high"},
+                    }
+                },
+            }
+        )
+        await until("session.updated")
+        speech = bytes(9600) + server.speak("What is the weather in Paris?") + bytes(72000)
+        for i in range(0, len(speech), 4800):
+            await conn.input_audio_buffer.append(audio=b64(speech[i : i + 4800]))
+        await until("conversation.item.input_audio_transcription.completed")
+        preamble = await until("response.output_audio.delta")  # paced: the rest waits
+        clock.advance(60)
+        first = await until("response.done")
+        assert [o.type for o in first.response.output] == ["message", "function_call"]
+        assert first.response.output[0].id == preamble.item_id
+        call = first.response.output[1]
+        await conn.conversation.item.create(
+            item={"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}
+        )
+        brain.add(Reply(messages=["Here it is.", "It is sunny in Paris today."]))
+        await conn.response.create()
+        delta = await until("response.output_audio.delta")
+        await conn.response.create(
+            response={
+                "conversation": "none",
+                "output_modalities": ["text"],
+                "metadata": {"kind": "summary"},
+                "input": [{"type": "item_reference", "id": call.id}],  # type: ignore[list-item]
+            }
+        )
+        side = await until("response.done")
+        assert side.response.conversation_id is None
+        assert side.response.metadata == {"kind": "summary"}
+        await conn.response.create()
+        assert (await until("error")).error.code == "conversation_already_has_active_response"
+        await conn.conversation.item.truncate(
+            item_id=delta.item_id, content_index=0, audio_end_ms=5000
+        )
+        assert "already shorter" in (await until("error")).error.message
+        await conn.conversation.item.truncate(
+            item_id=delta.item_id, content_index=0, audio_end_ms=100
+        )
+        await until("conversation.item.truncated")
+        await conn.response.cancel(response_id=delta.response_id)
+        cancelled = await until("response.done")
+        assert cancelled.response.status == "cancelled"
+        assert cancelled.response.output[0].status == "incomplete"
+        await conn.conversation.item.retrieve(item_id=delta.item_id)
+        retrieved = await until("conversation.item.retrieved")
+        assert len(base64.b64decode(retrieved.item.content[0].audio)) == 100 * 48

@@ -6,6 +6,8 @@ import threading
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from realtime_kit.cli import build_parser, main
 from realtime_kit.cli.fake_server import run
@@ -27,6 +29,8 @@ from realtime_kit.testing._audio import (
     silence,
     tone,
 )
+from realtime_kit.testing._input import sounds_finished
+from realtime_kit.testing._items import heard_words
 from realtime_kit.testing.config import ConfigError, merge_update, validate_update
 
 
@@ -303,3 +307,72 @@ def test_merge_update_replaces_a_variant_whose_type_changes() -> None:
         == vad["silence_duration_ms"]
     )
     assert same["audio"]["input"]["turn_detection"]["threshold"] == 0.4
+
+
+@given(st.lists(st.text("abcxyz", min_size=1, max_size=8), max_size=12), st.floats(0, 1))
+def test_heard_words_is_a_growing_prefix(words: list[str], fraction: float) -> None:
+    text = " ".join(words)
+    heard = heard_words(text, fraction)
+    assert words[: len(heard.split())] == heard.split()  # a prefix, whole words only
+    assert len(heard) <= fraction * len(text) + 1e-9
+    assert len(heard_words(text, min(1.0, fraction + 0.1))) >= len(heard)
+    assert heard_words(text, 1.0) == text
+    assert heard_words(text, 0.0) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "finished"),
+    [
+        ("Book a table for two.", True),
+        ("What time is it", True),
+        ("I want to book a table and", False),
+        ("So, um", False),
+        ("Let me think...", False),
+        ("First of all,", False),
+        ("", False),
+    ],
+)
+def test_semantic_vad_judges_finished_words(text: str, finished: bool) -> None:
+    assert sounds_finished(text) is finished
+
+
+def test_a_reply_is_text_or_messages() -> None:
+    assert Reply(text="hi").all_messages == ("hi",)
+    assert Reply(messages=["a", "", "b"]).all_messages == ("a", "b")
+    with pytest.raises(ValueError, match="either text or messages"):
+        Reply(text="a", messages=["b"])
+    with pytest.raises(ValueError, match="sequence of texts"):
+        Reply(messages="ab")
+
+
+def test_tool_preamble_follows_the_model() -> None:
+    brain = ScriptedBrain(tool_triggers={"weather": ToolCall("lookup")})
+    tools = [{"type": "function", "name": "lookup"}]
+
+    def ask(model: str) -> Reply:
+        return brain.reply(
+            TurnContext(
+                user_text="the weather?",
+                tool_output=None,
+                items=[],
+                tools=tools,
+                instructions="",
+                model=model,
+            )
+        )
+
+    assert ask("gpt-realtime-2.1-mini").messages == ("Let me check that.",)
+    assert ask("gpt-realtime-1.5").messages == ()
+    assert ask("gpt-realtime-2").tool_calls == [ToolCall("lookup")]
+    brain.tool_preamble = "Checking."
+    assert ask("gpt-realtime").messages == ("Checking.",)
+    brain.tool_preamble = None
+    assert ask("gpt-realtime-2").messages == ()
+
+
+def test_peek_does_not_use_up_the_script() -> None:
+    recognizer = ScriptedRecognizer(["first", "second"])
+    noise = tone(200)
+    assert recognizer.peek(noise) == recognizer.peek(noise) == "first"
+    assert recognizer.recognize(noise) == "first"
+    assert recognizer.peek(noise) == "second"

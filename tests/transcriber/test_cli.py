@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,58 @@ def test_an_unreachable_server_is_a_clear_error(
     err = capsys.readouterr().err
     assert "TransportError" in err
     assert "127.0.0.1:9" in err
+
+
+def test_caption_text_is_shown_as_written_never_as_markup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    # The sample's audio under a transcript whose sentences look like rich markup.
+    wav = tmp_path / "markup.wav"
+    shutil.copy(SAMPLE_WAV, wav)
+    meta = json.loads(SAMPLE_JSON.read_text("utf-8"))
+    texts = ["[bold]Welcome[/bold] to realtime kit.", "Captions [speech] arrive.", "[red]Every[/]"]
+    for sentence, text in zip(meta["sentences"], texts, strict=True):
+        sentence["text"] = text
+    wav.with_suffix(".json").write_text(json.dumps(meta), "utf-8")
+    assert main(["transcribe", str(wav), "--offline"]) == 0
+    out = capsys.readouterr().out
+    for text in texts:
+        assert re.search(rf"s  {re.escape(text)}$", out, re.MULTILINE), f"caption {text!r} changed"
+        assert f"│ {text}" in out, f"segment row {text!r} changed"
+    assert f"transcript: {' '.join(texts)}" in out
+
+
+def test_a_file_without_a_transcript_shows_speech_captions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    wav = tmp_path / "unknown.wav"
+    shutil.copy(SAMPLE_WAV, wav)  # no sidecar: the offline server cannot understand it
+    assert main(["transcribe", str(wav), "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "each turn is captioned '[speech]'" in out
+    finals = re.findall(r"^ +\d+\.\d\d– +\d+\.\d\d s  (.*)$", out, re.MULTILINE)
+    assert finals == [UNKNOWN_SPEECH] * 3
+    assert f"transcript: {' '.join([UNKNOWN_SPEECH] * 3)}" in out
+
+
+def test_the_billed_seconds_are_said_once_and_the_same_everywhere(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["transcribe", str(SAMPLE_WAV), "--offline", "--json"]) == 0
+    summary = _json_lines(capsys.readouterr().out)[-1]
+    audio = Decimal(str(summary["audio_seconds"])).quantize(Decimal("0.01"))
+    billed = Decimal(str(summary["billed_seconds"]))
+    # Per-minute models are billed per commit, each rounded up to whole seconds: more than the
+    # file's length here (three turns), and never a fraction.
+    assert billed > audio
+    assert billed == billed.to_integral_value()
+    assert main(["transcribe", str(SAMPLE_WAV), "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"{billed.normalize():f} s billed for {audio} s of audio (the server bills each "
+        "commit's audio rounded up to a whole second)"
+    ) in out
+    assert f"minute  {billed:.3f} s" in out  # the meter's table: the same quantity

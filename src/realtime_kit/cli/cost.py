@@ -1,5 +1,9 @@
 """``realtime-kit cost``: print the shipped price cards (or those of a card file).
 
+A card file that cannot be read or does not follow the schema raises ``ConfigurationError``,
+which :func:`realtime_kit.cli.main` prints as one line (exit code 2). Card data (models, rate
+names, notes) is escaped before rich sees it: a card file is user input.
+
 Imports: argparse, the standard library, :mod:`realtime_kit.cost`; rich (the ``cli`` extra)
 lazily, with a plain-text table when it is missing.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from realtime_kit.cost import PriceBook, PriceCard
+from realtime_kit.cost import RATE_NAMES, PriceBook, PriceCard
 
 __all__ = ["register", "run"]
 
@@ -32,10 +36,14 @@ def _unit(card: PriceCard) -> str:
     return "per minute" if card.kind == "per_minute" else "per 1M tokens"
 
 
-def _rates(card: PriceCard) -> str:
+def _rates(card: PriceCard) -> list[str]:
+    """The card's rates, then the rates it lacks: those are unpriced, never free."""
     if not card.rates:
-        return "unpriced"
-    return ", ".join(f"{name} {value}" for name, value in card.rates.items())
+        return ["unpriced"]
+    missing = [name for name in RATE_NAMES[card.kind] if name not in card.rates]
+    return [f"{name} {value}" for name, value in card.rates.items()] + [
+        f"{name} unpriced" for name in missing
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,12 +55,15 @@ def run(args: argparse.Namespace) -> int:
         if args.plain:
             raise ImportError("plain output asked for")
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
     except ImportError:
         for card in cards:
             print(
-                f"{card.model:26} {card.kind:21} {card.status:10} {_rates(card)} ({_unit(card)}),"
+                f"{card.model:26} {card.kind:21} {card.status:10} {', '.join(_rates(card))}"
+                f" ({_unit(card)}),"
                 f" effective {card.effective}, {card.source}"
+                + (f" ({card.note})" if card.note else "")
             )
         return 0
     # Sources are long URLs: numbered notes under the table keep it readable in 80 columns.
@@ -67,13 +78,17 @@ def run(args: argparse.Namespace) -> int:
             sources.append(card.source)
         model = card.model if card.status == "current" else f"{card.model} ({card.status})"
         table.add_row(
-            model,
-            _rates(card).replace(", ", "\n") + f"\n({_unit(card)})",
+            escape(model),
+            escape("\n".join([*_rates(card), f"({_unit(card)})"])),
             str(card.effective),
-            f"[{sources.index(card.source) + 1}]",
+            escape(f"[{sources.index(card.source) + 1}]"),
         )
     console = Console()
     console.print(table)
     for number, source in enumerate(sources, start=1):
         console.print(f"[{number}] {source}", markup=False, overflow="fold")
+    # What a card's source does not say plainly (partial cards, figures read elsewhere).
+    for card in cards:
+        if card.note:
+            console.print(f"{card.model}: {card.note}", markup=False, overflow="fold")
     return 0

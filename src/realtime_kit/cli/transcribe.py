@@ -3,7 +3,11 @@
 Without ``OPENAI_API_KEY``, or with ``--offline``, it starts the embedded fake server (the
 ``testing`` extra) and says so. Captions are shown live with rich (the ``cli`` extra), with a
 progress bar for files; ``--json`` prints one JSON object per caption event instead. ``--srt`` and
-``--vtt`` write subtitles as segments become final.
+``--vtt`` write subtitles as segments become final. Text that comes from the user or the model
+(captions, the transcript, error messages) is escaped before rich sees it, so ``[speech]`` or
+``[bold]`` in a caption is shown as written, never taken for markup.
+
+Errors are raised to :func:`realtime_kit.cli.main`, which prints them as one line.
 
 Imports: argparse, anyio, the standard library, :mod:`realtime_kit.transcriber`; rich and
 :mod:`realtime_kit.cli._offline` lazily.
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import wave
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -57,7 +60,13 @@ def register(subparsers: Any) -> None:
     source.add_argument("file", nargs="?", help="a PCM WAV file")
     source.add_argument("--mic", action="store_true", help="the default microphone (Ctrl-C ends)")
     parser.add_argument(
-        "--model", default="gpt-realtime-whisper", choices=TRANSCRIPTION_MODELS, metavar="MODEL"
+        "--model",
+        default="gpt-realtime-whisper",
+        choices=TRANSCRIPTION_MODELS,
+        metavar="MODEL",
+        help="transcription model (default: %(default)s; one of: "
+        + ", ".join(TRANSCRIPTION_MODELS)
+        + ")",
     )
     parser.add_argument("--language", help="ISO-639-1 code of the speech")
     parser.add_argument("--srt", metavar="FILE", help="write SRT subtitles, live")
@@ -111,15 +120,39 @@ def _money(value: Decimal | None) -> str:
     return "unpriced" if value is None else f"${value:.6f}"
 
 
+def _billed_seconds(transcriber: Transcriber) -> Decimal | None:
+    """Audio seconds the server billed (per-minute models), or None for token-priced ones."""
+    lines = [line for line in transcriber.meter.lines() if line.unit == "seconds"]
+    return sum((line.quantity for line in lines), Decimal(0)) if lines else None
+
+
+def _cost_line(transcriber: Transcriber) -> str:
+    """What was billed and why it may differ from the audio's length (plain text)."""
+    audio = f"{transcriber.input_seconds:.2f} s of audio"
+    billed = _billed_seconds(transcriber)
+    if billed is None:
+        return f"{_money(transcriber.cost_usd)} for {transcriber.model}, {audio}"
+    heard = Decimal(str(round(transcriber.input_seconds, 3)))
+    text = f"{_money(transcriber.cost_usd)} for {transcriber.model}: "
+    text += f"{billed.normalize():f} s billed for {audio}"
+    if billed > heard:
+        text += " (the server bills each commit's audio rounded up to a whole second)"
+    elif billed < heard:
+        text += " (audio that was never committed is not billed)"
+    return text
+
+
 class _Display:
     """Live captions with rich: finals printed as they land, the partial line and a progress bar."""
 
     def __init__(self, total_seconds: float | None) -> None:
         try:
             from rich.console import Console
+            from rich.markup import escape
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         except ImportError as exc:
             raise MissingExtraError("cli", "rich") from exc
+        self.escape = escape
         self.console = Console(highlight=False)
         columns: list[Any] = [TextColumn("{task.description}")]
         if total_seconds is not None:
@@ -129,21 +162,24 @@ class _Display:
         self.task = self.progress.add_task("listening…", total=total_seconds)
 
     def note(self, text: str) -> None:
-        self.console.print(f"[bold yellow]{text}[/]")
+        self.console.print(f"[bold yellow]{self.escape(text)}[/]")
 
     def show(self, caption: Caption, sent_seconds: float) -> None:
+        escape = self.escape
         match caption:
             case PartialCaption():
                 text = caption.text if len(caption.text) < 60 else "…" + caption.text[-59:]
-                self.progress.update(self.task, description=f"[dim]{text}[/]")
+                self.progress.update(self.task, description=f"[dim]{escape(text)}[/]")
             case FinalCaption():
                 s = caption.segment
                 self.progress.console.print(
-                    f"[cyan]{s.start:7.2f}–{s.end:6.2f} s[/]  {s.text}", soft_wrap=True
+                    f"[cyan]{s.start:7.2f}–{s.end:6.2f} s[/]  {escape(s.text)}", soft_wrap=True
                 )
                 self.progress.update(self.task, description="listening…")
             case CaptionFailed():
-                self.progress.console.print(f"[red]could not transcribe: {caption.message}[/]")
+                self.progress.console.print(
+                    f"[red]could not transcribe: {escape(caption.message)}[/]"
+                )
             case TranscriptionRestored():
                 self.progress.console.print(
                     f"[yellow]reconnected; re-sent {caption.replayed_ms / 1000:.1f} s of audio[/]"
@@ -159,13 +195,10 @@ class _Display:
         for column in ("#", "start", "end", "text"):
             table.add_column(column, justify="right" if column != "text" else "left")
         for s in transcriber.segments:
-            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", s.text)
+            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", self.escape(s.text))
         self.console.print(table)
-        self.console.print(f"[bold]transcript:[/] {transcriber.transcript}")
-        self.console.print(
-            f"[bold]cost:[/] {_money(transcriber.cost_usd)} for {transcriber.model} "
-            f"({transcriber.input_seconds:.2f} s of audio)"
-        )
+        self.console.print(f"[bold]transcript:[/] {self.escape(transcriber.transcript)}")
+        self.console.print(f"[bold]cost:[/] {self.escape(_cost_line(transcriber))}")
         self.console.print(str(transcriber.meter), markup=False)
 
 
@@ -238,6 +271,7 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
                 "model": transcriber.model,
                 "offline": offline,
                 "audio_seconds": transcriber.input_seconds,
+                "billed_seconds": _json_number(_billed_seconds(transcriber)),
                 "transcript": transcriber.transcript,
                 "segments": [
                     {"start": s.start, "end": s.end, "text": s.text} for s in transcriber.segments
@@ -246,6 +280,10 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
             }
         )
     return 0
+
+
+def _json_number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -273,21 +311,12 @@ def _budget(value: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; returns the exit code (2 for a usage or configuration problem)."""
+    """Run the command; returns 0, or raises the error that stopped it (for ``main`` to print)."""
 
     def emit(obj: dict[str, Any]) -> None:
         print(json.dumps(obj), flush=True)
 
     try:
-        try:
-            return anyio.run(_run, args, emit)
-        except BaseExceptionGroup as group:
-            raise _leaf(group) from None
-    except KeyboardInterrupt:
-        return 130
-    except ConfigurationError as exc:
-        print(f"realtime-kit transcribe: {exc}", file=sys.stderr)
-        return 2
-    except RealtimeKitError as exc:
-        print(f"realtime-kit transcribe: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return anyio.run(_run, args, emit)
+    except BaseExceptionGroup as group:
+        raise _leaf(group) from None

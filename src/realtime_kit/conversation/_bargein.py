@@ -18,7 +18,7 @@ Imports: the standard library, ``events``, ``protocol.transcripts`` and sibling 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from realtime_kit.audio import PlaybackPosition
 from realtime_kit.conversation._events import Interrupted
@@ -26,9 +26,12 @@ from realtime_kit.conversation._log import AssistantTurn
 from realtime_kit.conversation._state import EngineState, ItemState
 from realtime_kit.events import (
     ConversationItemDeleteEvent,
+    ConversationItemRetrieveEvent,
     ConversationItemTruncatedEvent,
     ConversationItemTruncateEvent,
+    OutputAudioBufferClearEvent,
 )
+from realtime_kit.protocol.records import b64_decoded_size
 from realtime_kit.protocol.transcripts import cut_transcript
 
 __all__ = ["BargeIn"]
@@ -60,6 +63,8 @@ class BargeIn(EngineState):
             if self._handled_speech == speech_item:
                 return False
             self._handled_speech = speech_item
+        if self.settings.server_playback:
+            return self._ask_server_to_stop()
         positions = self.sink.flush() if self.sink is not None else []
         self.epoch += 1
         cut = self._unheard(positions)
@@ -191,39 +196,120 @@ class BargeIn(EngineState):
 
     def _on_truncated(self, event: ConversationItemTruncatedEvent) -> None:
         entry = self.log.get(event.item_id)
-        item = self._items.get(event.item_id)
         if not isinstance(entry, AssistantTurn):
             return
+        entry.heard_ms = event.audio_end_ms
         if self.settings.server_playback and not entry.interrupted:
-            # The server cut its own playback (WebRTC/SIP barge-in): report what was heard.
-            total = (
-                self._wire_ms(item)
-                if item is not None and item.wire_bytes
-                else max(entry.audio_ms, event.audio_end_ms)
-            )
-            text = item.text if item is not None else entry.generated_text
-            heard_text = cut_transcript(text, event.audio_end_ms, total) if total else text
-            entry.interrupted = True
-            entry.heard_ms = event.audio_end_ms
-            entry.text = heard_text
-            self.events.append(
-                Interrupted(
-                    event.item_id,
-                    entry.response_id,
-                    event.audio_end_ms,
-                    total,
-                    heard_text,
-                    False,
-                    True,
-                    (),
-                    "server",
-                    self.now(),
-                )
-            )
-        else:
-            entry.heard_ms = event.audio_end_ms
+            # The server cut its own playback and said where: ask it for the heard words.
+            item = self._items.get(event.item_id)
+            record = self._responses.get(item.response_id) if item is not None else None
+            if record is not None and not record.done:
+                record.interrupted = True  # asked for once the response is over
+            else:
+                self._ask_heard(event.item_id)
 
-    def _server_cut(self, response_id: str) -> None:
+    # -- the server plays the audio (WebRTC, SIP) ---------------------------------------------
+
+    def _ask_server_to_stop(self) -> bool:
+        """The app interrupts while the server plays: cancel, then clear the server's buffer
+        (which truncates what was not played); ``output_audio_buffer.cleared`` follows."""
+        active = self.scheduler.active_response_id
+        playing = self._playing_response
+        if active is None and playing is None:
+            return False
+        if active is not None:
+            cancel = self.scheduler.cancel(active)
+            if cancel is not None:
+                self.outbox.append(cancel)
+        if playing is not None:
+            self.outbox.append(OutputAudioBufferClearEvent())
+        return True
+
+    def media_item(self) -> str | None:
+        """The assistant item the server is playing now (WebRTC), for the track's audio.
+
+        A client cannot see where one message's audio ends and the next begins inside one
+        response: audio is given to the latest message of the playing response.
+        """
+        response_id = self._playing_response
+        if response_id is None:
+            return None
+        latest = None
+        for item in self._items.values():
+            if item.response_id == response_id and not item.dropped:
+                latest = item.item_id
+        return latest
+
+    def _server_cleared(self, response_id: str) -> None:
+        """``output_audio_buffer.cleared``: the server stopped playing ``response_id`` and cut
+        its items to what was played. Flush what the app still holds, and ask the server for
+        each cut item, whose transcript now holds the heard words only."""
         record = self._responses.get(response_id)
         if record is not None:
             record.interrupted = True
+        if self.sink is not None:
+            self.sink.flush()
+            self.epoch += 1
+        self.playout.clear()
+        if self._playing_response == response_id:
+            self._playing_response = None
+        if record is None or record.done:
+            self.ask_heard_of(response_id)
+        # else: once response.done arrives; until then the items are still being cut.
+
+    def ask_heard_of(self, response_id: str) -> None:
+        """Retrieve the server's copy of each message of a response it cut (after it ended)."""
+        for item in self._items.values():
+            if item.response_id == response_id and not item.out_of_band:
+                self._ask_heard(item.item_id)
+
+    def _ask_heard(self, item_id: str) -> None:
+        if item_id in self._asked:
+            return
+        entry = self.log.get(item_id)
+        if isinstance(entry, AssistantTurn) and entry.deleted:
+            return
+        self._asked.add(item_id)
+        self.outbox.append(ConversationItemRetrieveEvent(item_id=item_id))
+
+    def _on_retrieved(self, item_id: str, content: list[Any]) -> None:
+        """The server's copy of an item it cut: report the interruption with its words."""
+        if item_id not in self._asked:
+            return
+        self._asked.discard(item_id)
+        entry = self.log.get(item_id)
+        if not isinstance(entry, AssistantTurn) or entry.interrupted:
+            return
+        heard_text = ""
+        audio_ms: int | None = None
+        for part in content:
+            if isinstance(part, dict) and part.get("type") in ("output_audio", "audio"):
+                heard_text = str(part.get("transcript") or "")
+                audio = part.get("audio")
+                if isinstance(audio, str) and audio:
+                    audio_ms = b64_decoded_size(audio) // (
+                        48 if self.settings.wire_format == "pcm16" else 8
+                    )
+        clock = self.sink.clock if self.sink is not None else None
+        heard_ms = entry.heard_ms if entry.heard_ms is not None else audio_ms
+        if heard_ms is None:
+            heard_ms = clock.heard_ms(item_id) if clock is not None else 0
+        entry.interrupted = True
+        entry.heard_ms = heard_ms
+        entry.text = heard_text
+        if not heard_text.strip():
+            return  # nothing of it was heard: no interruption to speak of
+        self.events.append(
+            Interrupted(
+                item_id,
+                entry.response_id,
+                heard_ms,
+                max(heard_ms, entry.audio_ms),
+                heard_text,
+                False,
+                True,
+                (),
+                "server",
+                self.now(),
+            )
+        )

@@ -28,7 +28,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import anyio
 import numpy as np
@@ -65,6 +65,9 @@ from realtime_kit.events import (
 )
 from realtime_kit.factory import connect
 from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+
+if TYPE_CHECKING:
+    from realtime_kit.transports import WebRTCConfig
 
 __all__ = ["Conversation"]
 
@@ -144,9 +147,11 @@ class Conversation(ConversationRuntime):
         organization: sent as ``OpenAI-Organization``.
         project: sent as ``OpenAI-Project``.
         safety_identifier: sent as ``OpenAI-Safety-Identifier``.
-        transport: a custom transport opener.
+        transport: ``"websocket"`` (default), ``"webrtc"`` (audio on media tracks: the server
+            plays it out and cuts it on barge-in; asyncio only), or a custom opener.
         open_timeout: seconds to open the session.
         clock: wall-clock seconds, compared with ``expires_at`` for the rollover.
+        webrtc: settings of ``transport="webrtc"`` (ICE servers, local addresses, audio rate).
         now: monotonic seconds for latencies and the wall-clock playback (default
             ``time.monotonic``).
     """
@@ -198,7 +203,8 @@ class Conversation(ConversationRuntime):
         organization: str | None = None,
         project: str | None = None,
         safety_identifier: str | None = None,
-        transport: TransportOpener | None = None,
+        transport: Literal["websocket", "webrtc"] | TransportOpener | None = None,
+        webrtc: WebRTCConfig | None = None,
         open_timeout: float = 15.0,
         clock: Callable[[], float] = time.time,
         now: Callable[[], float] = time.monotonic,
@@ -247,6 +253,7 @@ class Conversation(ConversationRuntime):
         self._wrap_up_instructions = wrap_up_instructions
         self._idle_hangup_after = idle_hangup_after
         self._call_id = call_id
+        self._media = False  # audio on media tracks (WebRTC); known once the session is open
         self._connect_args: dict[str, Any] = {
             "api_key": api_key,
             "base_url": base_url,
@@ -256,6 +263,7 @@ class Conversation(ConversationRuntime):
             "reconnect": reconnect,
             "rollover": rollover,
             "transport": transport,
+            "webrtc": webrtc,
             "open_timeout": open_timeout,
             "clock": clock,
         }
@@ -319,7 +327,10 @@ class Conversation(ConversationRuntime):
         self._conn = conn
         capabilities = conn.transport.capabilities
         server_playback = capabilities.server_playback or self._call_id is not None
-        self._sink = self._make_sink(server_playback)
+        # Over WebRTC the audio still reaches the app (on a track), though the server plays it
+        # out and cuts it; on a SIP call it never does.
+        self._media = not capabilities.audio_in_band
+        self._sink = self._make_sink(server_playback and not self._media)
         self._offer = getattr(self._sink, "offer", None)
         self._input = InputConverter(self._audio_format, self._input_rate)
         self._engine = ConversationEngine(
@@ -345,6 +356,8 @@ class Conversation(ConversationRuntime):
         self._spawn(self._drive)
         self._spawn(self._play)
         self._spawn(self._tick)
+        if self._media:
+            self._spawn(self._pull_media)  # read even with no sink: the track must drain
         if self._connection is not None:
             await self._wait_update(number)
         if self._history is not None:
@@ -484,6 +497,10 @@ class Conversation(ConversationRuntime):
             LocalProtocolError, ConnectionClosedError: the conversation is closed.
         """
         conn = self._require_open()
+        if self._media:
+            # The track takes frames at any rate and resamples them once itself.
+            await conn.send_audio(_as_media_frame(audio, self._input_rate))
+            return
         assert self._input is not None
         data = self._input.convert(audio)
         if data:
@@ -697,6 +714,16 @@ class Conversation(ConversationRuntime):
             self.log.place(entry, None)
         self.log.responses.update(history.responses)
         await self._flush()
+
+
+def _as_media_frame(
+    audio: PCMFrame | bytes | bytearray | memoryview | np.ndarray, rate: int
+) -> PCMFrame:
+    if isinstance(audio, PCMFrame):
+        return audio
+    if isinstance(audio, np.ndarray):
+        return PCMFrame.from_array(audio, rate)
+    return PCMFrame.from_bytes(bytes(audio), rate)
 
 
 def _format_name(audio_format: str) -> str:

@@ -68,6 +68,7 @@ from realtime_kit.events import (
     ConversationItemInputAudioTranscriptionCompletedEvent,
     ConversationItemInputAudioTranscriptionDeltaEvent,
     ConversationItemInputAudioTranscriptionFailedEvent,
+    ConversationItemRetrievedEvent,
     ConversationItemTruncatedEvent,
     ErrorEvent,
     InputAudioBufferCommittedEvent,
@@ -76,6 +77,8 @@ from realtime_kit.events import (
     InputAudioBufferSpeechStoppedEvent,
     InputAudioBufferTimeoutTriggeredEvent,
     OutputAudioBufferClearedEvent,
+    OutputAudioBufferStartedEvent,
+    OutputAudioBufferStoppedEvent,
     ResponseCreatedEvent,
     ResponseDoneEvent,
     ResponseFunctionCallArgumentsDoneEvent,
@@ -172,9 +175,17 @@ class ConversationEngine(BargeIn, Words):
                 entry = self.log.get(event.item_id)
                 if isinstance(entry, AssistantTurn):
                     entry.deleted = True
+            case OutputAudioBufferStartedEvent():
+                self._playing_response = event.response_id
+            case OutputAudioBufferStoppedEvent():
+                if self._playing_response == event.response_id:
+                    self._playing_response = None
             case OutputAudioBufferClearedEvent():
                 if self.settings.server_playback:
-                    self._server_cut(event.response_id)
+                    self._server_cleared(event.response_id)
+            case ConversationItemRetrievedEvent():
+                item = event.item.model_dump(mode="json", exclude_unset=True)
+                self._on_retrieved(str(item.get("id", "")), item.get("content") or [])
             case InputAudioBufferDtmfEventReceivedEvent():
                 self.events.append(DtmfReceived(event.event, float(event.received_at)))
             case ErrorEvent():
@@ -212,6 +223,7 @@ class ConversationEngine(BargeIn, Words):
     def _on_speech_started(self, event: InputAudioBufferSpeechStartedEvent) -> None:
         self.scheduler.user_speaking(True)
         self._speech_item = event.item_id
+        self._idle_count = 0  # idle timeouts count in a row: the caller spoke
         turn = self.log_user(event.item_id)
         turn.audio_start_ms = event.audio_start_ms
         turn.started_at = self.now()
@@ -446,6 +458,8 @@ class ConversationEngine(BargeIn, Words):
         for item_id in record.deletes:
             self._delete(item_id)
         record.deletes.clear()
+        if self.settings.server_playback and record.interrupted:
+            self.ask_heard_of(response_id)
         self.events.append(
             ResponseDone(
                 response_id,

@@ -59,12 +59,17 @@ def error_output(message: str) -> str:
 
 @dataclass(slots=True)
 class _ThreadState:
+    started: bool = False
     finished: bool = False
-    abandoned: bool = False
+    given_up: bool = False
+    abandoned: bool = False  # the function was still running when the call was given up
 
 
 class ThreadTracker:
-    """Counts worker threads that were given up while still running (thread-safe)."""
+    """Counts worker threads that were given up while still running (thread-safe).
+
+    A call given up before its thread started never runs at all: its thread returns at once.
+    """
 
     __slots__ = ("_count", "_lock")
 
@@ -78,18 +83,27 @@ class ThreadTracker:
         with self._lock:
             return self._count
 
+    def starting(self, state: _ThreadState) -> bool:
+        """The worker thread is about to call the function; ``False``: do not call it."""
+        with self._lock:
+            if state.given_up:
+                return False
+            state.started = True
+            return True
+
     def finished(self, state: _ThreadState) -> None:
-        """The worker thread returned (called in that thread)."""
+        """The function returned or raised (called in the worker thread)."""
         with self._lock:
             state.finished = True
             if state.abandoned:
                 self._count -= 1
 
     def give_up(self, state: _ThreadState) -> bool:
-        """The caller stopped waiting; returns whether the thread is still running."""
+        """The caller stopped waiting; returns whether the function is still running."""
         with self._lock:
-            if not state.finished:
-                state.abandoned = True
+            state.given_up = True
+            state.abandoned = state.started and not state.finished
+            if state.abandoned:
                 self._count += 1
             return state.abandoned
 
@@ -150,6 +164,16 @@ async def run_call(
         exception=ending.exception,
         thread_abandoned=ending.thread_abandoned,
     )
+
+
+async def _answer(
+    question: Callable[[ToolCallRequest], bool | Awaitable[bool]], call: ToolCallRequest
+) -> bool:
+    """The app's yes/no about ``call``, from a sync or an async callable."""
+    answer = question(call)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    return bool(answer)
 
 
 def _approval_failed(name: str, what: str, exc: Exception) -> _Ending:
@@ -253,12 +277,10 @@ class _CallRun:
         call = self.context.call
         if policy is not True:
             try:
-                verdict = policy(call)
-                if inspect.isawaitable(verdict):
-                    verdict = await verdict
+                needed = await _answer(policy, call)
             except Exception as exc:  # noqa: BLE001 (the app's predicate: recorded, not raised)
                 return _approval_failed(name, "checked", exc)
-            if not verdict:
+            if not needed:
                 return None
         if approve is None:
             return _Ending(
@@ -271,9 +293,7 @@ class _CallRun:
                 ),
             )
         try:
-            granted = approve(call)
-            if inspect.isawaitable(granted):
-                granted = await granted
+            granted = await _answer(approve, call)
         except Exception as exc:  # noqa: BLE001 (the app's hook: recorded, not raised)
             return _approval_failed(name, "obtained", exc)
         if not granted:
@@ -343,6 +363,8 @@ class _CallRun:
         tracker = self.tracker
 
         def work() -> tuple[Any]:
+            if not tracker.starting(state):
+                return (None,)  # given up before the thread got to it: never run it late
             try:
                 # Boxed: trio refuses a worker result that is a coroutine (a sync wrapper's).
                 return (function(*args, **kwargs),)
@@ -352,8 +374,10 @@ class _CallRun:
         try:
             return (await anyio.to_thread.run_sync(work, abandon_on_cancel=True))[0]
         except anyio.get_cancelled_exc_class():
+            # Record the abandonment first: once cancelled, the tool may return at once.
+            abandoned = tracker.give_up(state)
             self.context.cancel()
-            if tracker.give_up(state):
+            if abandoned:
                 _log.warning(
                     "tool %r: its worker thread was given up while still running (Python "
                     "cannot stop a thread); it runs on and its result will be discarded",

@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeVar
 import anyio
 from anyio.abc import TaskGroup
 
-from realtime_kit.audio import PCMFrame
+from realtime_kit.audio import PCMFrame, Resampler
 from realtime_kit.connection import RealtimeConnection
 from realtime_kit.conversation._calls import ToolCallRequest
 from realtime_kit.conversation._engine import ConversationEngine, ToolStart
@@ -94,6 +94,8 @@ class ConversationRuntime:
     _transcript_hold_s: float
     _now: Callable[[], float]
     _meter: CostMeter
+    _output_rate: int
+    _media: bool
 
     def _init_state(self) -> None:
         """The runtime's state (options are set by the conversation before this)."""
@@ -552,6 +554,28 @@ class ConversationRuntime:
                 sink.flush()  # a barge-in came while this frame waited: it must not play
                 continue
             self._played(engine, op)
+
+    async def _pull_media(self) -> None:
+        """WebRTC: the audio the track delivers goes to the sink, as the item being played."""
+        conn, engine, sink = self._conn, self._engine, self._sink
+        assert conn is not None
+        assert engine is not None
+        resampler: Resampler | None = None
+        async for received in conn.audio_frames():
+            item = engine.media_item()
+            if item is None or sink is None:
+                continue  # silence between responses, or audio nobody plays (audio_output off)
+            frame = received
+            if frame.rate != self._output_rate:
+                if resampler is None or resampler.in_rate != frame.rate:
+                    resampler = Resampler(frame.rate, self._output_rate)
+                frame = resampler.process(frame)
+            if not frame.num_samples:
+                continue
+            offer = self._offer
+            if offer is None or not offer(frame, item, 0):
+                await sink.play(frame, item)
+            engine.heard_started(item)
 
     async def _tick(self) -> None:
         engine = self._engine

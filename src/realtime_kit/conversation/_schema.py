@@ -299,9 +299,14 @@ def _json_schema(tool: str, model: type[BaseModel], annotations: dict[str, Any])
     except (PydanticUserError, PydanticSerializationError, TypeError, ValueError) as exc:
         raise _unsupported(tool, annotations, exc) from exc
     schema = _inline_refs(raw)
-    schema.setdefault("properties", {})
-    schema["type"] = "object"
-    return schema
+    # The usual reading order: type, properties, required, additionalProperties, the rest.
+    ordered: dict[str, Any] = {"type": "object", "properties": schema.pop("properties", {})}
+    for key in ("required", "additionalProperties"):
+        if key in schema:
+            ordered[key] = schema.pop(key)
+    schema.pop("type", None)
+    ordered.update(schema)
+    return ordered
 
 
 def _unsupported(tool: str, annotations: dict[str, Any], exc: Exception) -> ConfigurationError:

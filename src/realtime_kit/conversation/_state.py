@@ -136,7 +136,10 @@ class EngineState:
         self._calls: dict[str, ToolStart] = {}
         self._finished_calls: set[str] = set()
         self._transcription_on = False
-        self._followups: dict[str, str] = {}  # request id → response whose tool outputs it answers
+        # request id → the response whose tool outputs it answers
+        self._followups: dict[str, str] = {}
+        self._playing_response: str | None = None  # the server is playing it (WebRTC, SIP)
+        self._asked: set[str] = set()  # items retrieved for their heard words
 
     def response_of(self, item_id: str) -> str:
         """The response an assistant item belongs to (``""`` when unknown)."""

@@ -95,20 +95,22 @@ def make_tagger(tags: Mapping[str, str], notype: str | None) -> Callable[[Any], 
     table = dict(tags)
 
     def tagger(value: Any) -> str | None:
+        # It runs inside pydantic's validator, where anything it raised would escape the
+        # decoder as itself: every input, however wrong, gets a tag or None (a typed error).
         if isinstance(value, dict):
             kind = value.get("type")
-            role = value.get("role") if kind in with_role else None
         elif isinstance(value, BaseModel):
             kind = getattr(value, "type", None)
-            role = getattr(value, "role", None) if kind in with_role else None
         else:
             return None
         if kind is None:
             return notype if notype is not None else UNKNOWN_TAG
         if not isinstance(kind, str):
-            return None
-        key = f"{kind}:{role}" if kind in with_role else kind
-        return table.get(key, UNKNOWN_TAG)
+            return None  # a list or an object where a tag belongs: not hashable, not a tag
+        if kind not in with_role:
+            return table.get(kind, UNKNOWN_TAG)
+        role = value.get("role") if isinstance(value, dict) else getattr(value, "role", None)
+        return table.get(f"{kind}:{role}", UNKNOWN_TAG)
 
     return tagger
 

@@ -6,7 +6,7 @@ once at import. An event whose ``type`` is not modelled becomes :class:`UnknownS
 on the model and counted in a :class:`DriftReport`. Anything that is not an event raises
 :class:`~realtime_kit.errors.DecodeError`, never a pydantic or JSON exception.
 
-May import: pydantic, pydantic_core, ``realtime_kit.errors``, the generated models.
+May import: pydantic, pydantic_core, ``realtime_kit.errors``, the generated models, ``_guard``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from realtime_kit.events._base import (
     UnknownObject,
 )
 from realtime_kit.events._generated import KnownClientEvent, KnownServerEvent
+from realtime_kit.events._guard import guarded_validator
 
 __all__ = [
     "ClientEvent",
@@ -81,13 +82,48 @@ _U = TypeVar("_U", "UnknownServerEvent", "UnknownClientEvent")
 _SERVER = TypeAdapter[KnownServerEvent](Annotated[KnownServerEvent, Field(discriminator="type")])
 _CLIENT = TypeAdapter[KnownClientEvent](Annotated[KnownClientEvent, Field(discriminator="type")])
 # The core validators, bound once: TypeAdapter.validate_json adds a Python layer per call that
-# costs a fifth of a decode (benchmarks/bench_events.py).
-_validate_server: Callable[[str | bytes | bytearray], KnownServerEvent] = (
-    _SERVER.validator.validate_json
-)
-_validate_client: Callable[[str | bytes | bytearray], KnownClientEvent] = (
-    _CLIENT.validator.validate_json
-)
+# costs a fifth of a decode (benchmarks/bench_events.py). Guarded (``_guard``): a rejection
+# stops at the first bad element of any list or dict instead of building an error for each.
+_validate_server: Callable[[str | bytes | bytearray], KnownServerEvent] = guarded_validator(
+    _SERVER
+).validate_json
+_validate_client: Callable[[str | bytes | bytearray], KnownClientEvent] = guarded_validator(
+    _CLIENT
+).validate_json
+
+
+_K = TypeVar("_K")
+
+
+class SampledCounter(Counter[_K]):
+    """A :class:`~collections.Counter` that lists at most ``limit`` distinct keys.
+
+    Every count is kept in :attr:`counted`; a key first seen once ``limit`` keys are listed is
+    counted in :attr:`unlisted` instead of getting an entry, so a server that invents a new
+    event type per frame costs a few integers, not a dict entry per frame.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.counted = 0
+        """Everything counted, listed or not (``total()`` sums the listed keys only)."""
+        self.unlisted = 0
+        """Counts of keys that did not get an entry (the limit was reached)."""
+
+    def __setitem__(self, key: _K, value: int) -> None:
+        # ``counter[key] += n`` reads (0 when absent) and sets: the difference is what came in.
+        added = value - self.get(key, 0)
+        self.counted += added
+        if key in self or len(self) < self.limit:
+            super().__setitem__(key, value)
+        else:
+            self.unlisted += added
+
+    def clear(self) -> None:
+        super().clear()
+        self.counted = 0
+        self.unlisted = 0
 
 
 @dataclass
@@ -96,15 +132,44 @@ class DriftReport:
 
     ``unknown_events`` counts payloads by ``type``; ``unknown_fields`` counts
     ``(event type, dotted field path)`` pairs; ``unknown_variants`` counts union members with a
-    tag the schema does not list, as ``(event type, dotted path, tag)``.
+    tag the schema does not list, as ``(event type, dotted path, tag)``. Each lists at most
+    ``max_samples`` distinct keys (the decoder is shared by every session of the process and a
+    hostile server could invent a new name per frame); the totals count everything.
     """
 
-    unknown_events: Counter[str] = field(default_factory=Counter)
-    unknown_fields: Counter[tuple[str, str]] = field(default_factory=Counter)
-    unknown_variants: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    max_samples: int = 1000
+    unknown_events: SampledCounter[str] = field(init=False)
+    unknown_fields: SampledCounter[tuple[str, str]] = field(init=False)
+    unknown_variants: SampledCounter[tuple[str, str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unknown_events = SampledCounter(self.max_samples)
+        self.unknown_fields = SampledCounter(self.max_samples)
+        self.unknown_variants = SampledCounter(self.max_samples)
 
     def __bool__(self) -> bool:
         return bool(self.unknown_events or self.unknown_fields or self.unknown_variants)
+
+    @property
+    def total_unknown_events(self) -> int:
+        """Payloads of an unknown ``type``, all of them."""
+        return self.unknown_events.counted
+
+    @property
+    def total_unknown_fields(self) -> int:
+        """Unknown fields seen, all of them."""
+        return self.unknown_fields.counted
+
+    @property
+    def total_unknown_variants(self) -> int:
+        """Unknown union variants seen, all of them."""
+        return self.unknown_variants.counted
+
+    @property
+    def dropped_samples(self) -> int:
+        """Counts that went to no listed key (``max_samples`` distinct keys were listed)."""
+        counters = (self.unknown_events, self.unknown_fields, self.unknown_variants)
+        return sum(counter.unlisted for counter in counters)
 
     def clear(self) -> None:
         """Forget everything counted so far."""
@@ -124,6 +189,7 @@ class DriftReport:
                 {"event": event, "field": path, "tag": tag, "count": count}
                 for (event, path, tag), count in sorted(self.unknown_variants.items())
             ],
+            "dropped_samples": self.dropped_samples,
         }
 
     def __str__(self) -> str:
@@ -138,6 +204,8 @@ class DriftReport:
             f"  unknown variant {e}.{p} type={t!r} x{n}"
             for (e, p, t), n in sorted(self.unknown_variants.items())
         ]
+        if self.dropped_samples:
+            lines.append(f"  ... and {self.dropped_samples} more not listed")
         return "\n".join(lines)
 
 
@@ -159,6 +227,8 @@ class EventDecoder:
             event = _validate_server(data)
         except ValidationError as exc:
             return self._fallback(data, exc, UnknownServerEvent)
+        except Exception as exc:  # the contract: DecodeError, nothing else
+            raise _unexpected(exc) from exc
         if event.__pydantic_extra__ or event._rk_nested:
             self._scan(event)
         return event
@@ -169,6 +239,8 @@ class EventDecoder:
             event = _validate_client(data)
         except ValidationError as exc:
             return self._fallback(data, exc, UnknownClientEvent)
+        except Exception as exc:  # the contract: DecodeError, nothing else
+            raise _unexpected(exc) from exc
         if event.__pydantic_extra__ or event._rk_nested:
             self._scan(event)
         return event
@@ -176,11 +248,29 @@ class EventDecoder:
     def _fallback(
         self, data: str | bytes | bytearray, exc: ValidationError, unknown: type[_U]
     ) -> _U:
+        try:
+            return self._explain(data, exc, unknown)
+        except DecodeError:
+            raise
+        except Exception as error:  # the contract: DecodeError, nothing else
+            raise _unexpected(error) from error
+
+    def _explain(
+        self, data: str | bytes | bytearray, exc: ValidationError, unknown: type[_U]
+    ) -> _U:
         errors = exc.errors(include_url=False, include_input=False, include_context=False)
         first = errors[0]
         kind = first["type"]
         if kind == "json_invalid":
             raise DecodeError(f"not valid JSON ({first['msg']})") from None
+        if kind == "string_unicode":
+            raise DecodeError("not valid text (unpaired surrogates)") from None
+        loc = first["loc"]
+        if kind in ("union_tag_not_found", "union_tag_invalid") and len(loc) > 1:
+            # A nested union (an item, a content part) whose tag is missing or not a string.
+            raise DecodeError(
+                "no usable 'type' tag", event_type=str(loc[0]), field=_field_path(loc[1:])
+            ) from None
         if kind == "union_tag_invalid":
             payload = pydantic_core.from_json(data)
             event_type = payload.get("type")
@@ -199,7 +289,6 @@ class EventDecoder:
             return event
         if kind == "union_tag_not_found":
             raise DecodeError("the payload has no 'type'", field="type") from None
-        loc = first["loc"]
         if not loc:
             raise DecodeError(f"not a JSON object ({first['msg']})") from None
         raise DecodeError(
@@ -219,6 +308,12 @@ class EventDecoder:
                 if self.strict:
                     raise DecodeError(f"unknown variant {tag!r}", event_type=event_type, field=path)
                 self.drift.unknown_variants[(event_type, path, tag)] += 1
+
+
+def _unexpected(exc: Exception) -> DecodeError:
+    """The decoder's answer to an input that broke something below it (a safety net: every
+    case found so far is handled where it arises)."""
+    return DecodeError(f"undecodable input ({type(exc).__name__}: {str(exc)[:200]})")
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str | None:

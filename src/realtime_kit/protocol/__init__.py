@@ -18,7 +18,13 @@ from realtime_kit.protocol._tables import (
 )
 from realtime_kit.protocol.core import RealtimeProtocol
 from realtime_kit.protocol.fatal import fatal_error
-from realtime_kit.protocol.records import InputBuffer, ItemRecord, PendingEvent, ResponseRecord
+from realtime_kit.protocol.records import (
+    InputBuffer,
+    ItemRecord,
+    PendingEvent,
+    ResponseRecord,
+    ViolationLog,
+)
 from realtime_kit.protocol.restore import LostState, RestorePlan, plan_restore
 from realtime_kit.protocol.translation import (
     LossReason,
@@ -45,6 +51,7 @@ __all__ = [
     "SessionKind",
     "SessionPhase",
     "TranslationTimeline",
+    "ViolationLog",
     "fatal_error",
     "next_response_state",
     "plan_restore",

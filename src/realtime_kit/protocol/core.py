@@ -59,6 +59,7 @@ from realtime_kit.events import (
     SessionUpdatedEvent,
     encode_event,
 )
+from realtime_kit.protocol._outbound import apply_sent, check_send, remember_sent
 from realtime_kit.protocol._tables import (
     ACTIVE_RESPONSE_STATES,
     CLIENT_EVENT_TYPES,
@@ -75,6 +76,7 @@ from realtime_kit.protocol.records import (
     ItemRecord,
     PendingEvent,
     ResponseRecord,
+    ViolationLog,
     b64_decoded_size,
 )
 from realtime_kit.protocol.transcripts import cut_transcript
@@ -118,7 +120,8 @@ _APPEND_HEADS: Final[dict[str, bytes]] = {
 # Client event types some session kind knows (an unknown type is sent as it is).
 _EVERY_CLIENT_TYPE: Final = CLIENT_EVENT_TYPES["realtime"] | CLIENT_EVENT_TYPES["translation"]
 
-_MIN_COMMIT_MS: Final = 100
+# The lowest PCM rate the core can count milliseconds in (1 byte per ms); the API uses 24,000.
+_MIN_RATE: Final = 1000
 # One decoder for every session: it is stateless apart from the drift counters, which are
 # process-wide facts anyway, and a per-session decoder would cost memory on every connection.
 _SHARED_DECODER: Final = EventDecoder()
@@ -146,7 +149,8 @@ class RealtimeProtocol:
         self._expires_at: int | None = None
         self._manual_turns = False
         self.input_buffer = InputBuffer()
-        self.violations: list[RemoteProtocolError] = []
+        self.violations = ViolationLog()
+        """The server's inconsistencies so far: the latest kept, every one counted."""
         self.fatal: SessionFatalError | None = None
         """Set when a fatal ``error`` arrived; the session is over."""
         self._strict = strict
@@ -265,13 +269,13 @@ class RealtimeProtocol:
             self.input_buffer.bytes_total += b64_decoded_size(event.audio)
             return encode_event(event)
         self._require_kind(kind)
-        self._check(event)
+        check_send(self, event)
         if event.event_id is None:
             self._sequence += 1
             event.event_id = f"rk_{self._sequence}"
-        self._remember(event)
+        remember_sent(self, event)
         data = encode_event(event)
-        self._apply_sent(event)
+        apply_sent(self, event)
         return data
 
     def send_audio(self, audio: str) -> bytes:
@@ -303,110 +307,44 @@ class RealtimeProtocol:
         if kind not in CLIENT_EVENT_TYPES[self.kind] and kind in _EVERY_CLIENT_TYPE:
             raise LocalProtocolError(f"send {kind}", f"a {self.kind} session")
 
-    def _check(self, event: ClientEvent) -> None:
-        kind = event.type
-        if kind == "response.create":
-            out_of_band = _out_of_band_request(event)
-            # A request not yet answered blocks a new one too: the server answers every
-            # response.create with response.created or an error (which releases it), and a
-            # second request in between is exactly the conversation_already_has_active_response
-            # race. A reconnect starts a new core, so a lost request cannot wedge a session.
-            active = self.active_response
-            if not out_of_band and active is not None:
-                raise LocalProtocolError(
-                    "create a response",
-                    f"response {active.id or '(requested)'} is {active.state}",
-                    'wait for response.done, or send an out-of-band response (conversation "none")',
-                )
-        elif kind == "response.cancel":
-            wanted = getattr(event, "response_id", None)
-            candidates = [
-                r
-                for r in self.responses
-                if r.state in ACTIVE_RESPONSE_STATES and (wanted is None or r.id == wanted)
-            ]
-            if not candidates:
-                raise LocalProtocolError(
-                    "cancel a response",
-                    "no response in progress" if wanted is None else f"{wanted} not in progress",
-                )
-        elif kind == "input_audio_buffer.commit":
-            if self.manual_turns and self.buffered_input_ms < _MIN_COMMIT_MS:
-                raise LocalProtocolError(
-                    "commit the input audio buffer",
-                    f"it holds {self.buffered_input_ms:.0f} ms",
-                    f"at least {_MIN_COMMIT_MS} ms are needed",
-                )
-        elif kind in ("conversation.item.delete", "conversation.item.retrieve"):
-            item_id = getattr(event, "item_id", "")
-            if item_id not in self._items:
-                raise LocalProtocolError(f"{kind.rsplit('.', 1)[1]} item {item_id}", "unknown item")
-        elif kind == "conversation.item.truncate":
-            item_id = getattr(event, "item_id", "")
-            record = self._items.get(item_id)
-            if record is None:
-                raise LocalProtocolError(f"truncate item {item_id}", "unknown item")
-            index = int(getattr(event, "content_index", 0))
-            end = int(getattr(event, "audio_end_ms", 0))
-            received = record.audio_ms.get(index, 0.0)
-            if end > received + 1:
-                raise LocalProtocolError(
-                    f"truncate item {item_id} at {end} ms",
-                    f"only {received:.0f} ms of its audio were received",
-                    "clamp audio_end_ms to audio_received_ms()",
-                )
-
-    def _remember(self, event: ClientEvent) -> None:
-        assert event.event_id is not None
-        summary: dict[str, Any] = {}
-        for name in ("item_id", "response_id", "content_index", "audio_end_ms"):
-            value = getattr(event, name, None)
-            if value is not None:
-                summary[name] = value
-        self._pending[event.event_id] = PendingEvent(
-            event.event_id, event.type, self._sequence, summary
-        )
-        while len(self._pending) > self._max_pending:
-            self._pending.popitem(last=False)
-
-    def _apply_sent(self, event: ClientEvent) -> None:
-        kind = event.type
-        if kind == "response.create":
-            self._requested.append(
-                ResponseRecord(
-                    id=None,
-                    state="requested",
-                    out_of_band=_out_of_band_request(event),
-                    request_event_id=event.event_id,
-                )
-            )
-        elif kind == "response.cancel":
-            wanted = getattr(event, "response_id", None)
-            for record in self.responses:
-                if record.state in ACTIVE_RESPONSE_STATES and wanted in (None, record.id):
-                    self._move(record, "cancel")
-        elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear"):
-            self.input_buffer.bytes_since_commit = 0
-        elif kind == "session.close":
-            self.phase = "closing"
-
     # -- inbound -----------------------------------------------------------------------------
 
     def receive(self, data: str | bytes) -> ServerEvent:
         """Decode one text frame, update the state, and return the typed event.
 
         Next: hand the event to the application; if :attr:`fatal` became set, end the session.
+        On an error, skip the frame (record it as a violation) and go on with the next one:
+        the state is as it was before, apart from what the event had already changed.
 
         Raises:
             DecodeError: the frame is not a valid event.
-            RemoteProtocolError: only with ``strict=True``.
+            RemoteProtocolError: the event cannot be applied to the session state (or, with
+                ``strict=True``, it is inconsistent with it).
         """
         event = self._decoder.decode_server(data)
         self.handle(event)
         return event
 
     def handle(self, event: ServerEvent) -> None:
-        """Update the state from an already decoded server event."""
+        """Update the state from an already decoded server event.
+
+        Raises:
+            RemoteProtocolError: as for :meth:`receive`.
+        """
+        try:
+            self._apply(event)
+        except RemoteProtocolError:
+            raise
+        except Exception as exc:  # typed for the caller, the cause chained
+            # A well-formed event this core could not apply: whatever it was, for the session
+            # it is the server's inconsistency, and it must not take the socket down.
+            self._streaming = None
+            raise RemoteProtocolError(
+                f"{event.type} could not be applied to the session state: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _apply(self, event: ServerEvent) -> None:
         kind = event.type
         if kind == "response.output_audio.delta" and self._streaming is not None:
             streaming = self._streaming
@@ -534,12 +472,19 @@ class RealtimeProtocol:
         audio = session.get("audio") or {}
         for direction in ("input", "output"):
             fmt = (audio.get(direction) or {}).get("format")
-            if isinstance(fmt, dict):
-                bpm = bytes_per_ms(fmt.get("type"), fmt.get("rate"))
-                if direction == "input":
-                    self._in_bpm = bpm
-                else:
-                    self._out_bpm = bpm
+            if not isinstance(fmt, dict):
+                continue
+            rate = fmt.get("rate")
+            if rate is not None and (not isinstance(rate, int) or rate < _MIN_RATE):
+                # Fewer than one byte a millisecond is no audio format at all; keep the last
+                # good figure rather than divide by it.
+                self._violation(f"{event.type}: {direction} audio rate {rate!r} is not usable")
+                continue
+            bpm = bytes_per_ms(fmt.get("type"), rate)
+            if direction == "input":
+                self._in_bpm = bpm
+            else:
+                self._out_bpm = bpm
 
     def _insert(self, record: ItemRecord, previous: str | None, explicit: bool) -> None:
         self._items[record.id] = record
@@ -691,11 +636,6 @@ class RealtimeProtocol:
         fatal = fatal_error(event)
         if fatal is not None and self.fatal is None:
             self.fatal = fatal
-
-
-def _out_of_band_request(event: ClientEvent) -> bool:
-    response = getattr(event, "response", None)
-    return getattr(response, "conversation", None) == "none"
 
 
 def _collect_texts(record: ItemRecord) -> None:

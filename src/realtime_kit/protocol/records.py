@@ -1,16 +1,26 @@
 """Plain records the protocol core keeps: items, responses, the input buffer, pending events.
 
-Imports: the standard library, :mod:`realtime_kit.events` and ``protocol._tables``.
+Imports: the standard library, :mod:`realtime_kit.errors` and ``protocol._tables``.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
+from realtime_kit.errors import RemoteProtocolError
 from realtime_kit.protocol._tables import ResponseState
 
-__all__ = ["InputBuffer", "ItemRecord", "PendingEvent", "ResponseRecord", "b64_decoded_size"]
+__all__ = [
+    "InputBuffer",
+    "ItemRecord",
+    "PendingEvent",
+    "ResponseRecord",
+    "ViolationLog",
+    "b64_decoded_size",
+]
 
 
 def b64_decoded_size(data: str) -> int:
@@ -85,3 +95,52 @@ class PendingEvent:
     type: str
     sequence: int
     summary: dict[str, Any]
+
+
+class ViolationLog(Sequence[RemoteProtocolError]):
+    """The server's protocol violations in one session: every one counted, the latest kept.
+
+    A sequence of the most recent :attr:`max_samples` violations, oldest first (a misbehaving
+    server can send millions; a long call must not keep them all), with :attr:`total` counting
+    every one ever recorded.
+    """
+
+    __slots__ = ("_samples", "max_samples", "total")
+
+    def __init__(self, max_samples: int = 100) -> None:
+        self.max_samples = max_samples
+        """How many of the latest violations are kept."""
+        self.total = 0
+        """How many violations were recorded in all (kept or not)."""
+        self._samples: deque[RemoteProtocolError] | None = None  # allocated with the first
+
+    def append(self, violation: RemoteProtocolError) -> None:
+        """Record one violation (the oldest kept one goes once :attr:`max_samples` are kept)."""
+        self.total += 1
+        if self._samples is None:
+            self._samples = deque(maxlen=self.max_samples)
+        self._samples.append(violation)
+
+    @property
+    def dropped(self) -> int:
+        """How many violations were counted but are no longer kept."""
+        return self.total - len(self)
+
+    def __len__(self) -> int:
+        return len(self._samples) if self._samples is not None else 0
+
+    def __iter__(self) -> Iterator[RemoteProtocolError]:
+        return iter(self._samples or ())
+
+    @overload
+    def __getitem__(self, index: int) -> RemoteProtocolError: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RemoteProtocolError]: ...
+
+    def __getitem__(self, index: int | slice) -> RemoteProtocolError | list[RemoteProtocolError]:
+        samples = list(self._samples or ())
+        return samples[index]
+
+    def __repr__(self) -> str:
+        return f"ViolationLog(total={self.total}, kept={len(self)})"

@@ -13,7 +13,8 @@ The public names:
   :class:`SpeechBank`, the :class:`Synthesizer` / :class:`Recognizer` protocols.
 * :func:`check_transport` — the transport conformance suite, with :func:`loopback_websocket_pair`
   (a :class:`TransportPeer` on 127.0.0.1) to run it on the WebSocket transport.
-* :class:`Faults` — fault injection; :class:`ServerVad` — the VAD; :class:`Recorder`,
+* :class:`Faults` — fault injection; :class:`InternalErrors` — the server's record of its own
+  failures (``server.internal_errors``); :class:`ServerVad` — the VAD; :class:`Recorder`,
   :func:`load_recording`, :func:`redact` — recordings.
 * Simulated callers: :class:`SimulatedUser` (speaks, listens, barges in) with its
   :class:`SimulatedListener`; scenarios: :class:`Scenario`, :func:`run_scenario` →
@@ -26,6 +27,7 @@ starlette, uvicorn, espeakng-loader, webrtcvad, soxr (the ``testing`` extra).
 
 from __future__ import annotations
 
+from realtime_kit.testing._guard import InternalErrors
 from realtime_kit.testing._sockets import ConnectionHandle
 from realtime_kit.testing._state import CallRecord, ClientSecret
 from realtime_kit.testing.asr import PocketsphinxRecognizer
@@ -79,6 +81,7 @@ __all__ = [
     "FakeMcpServer",
     "FakeRealtimeServer",
     "Faults",
+    "InternalErrors",
     "JudgeVerdict",
     "LoopbackWebSocketPeer",
     "McpToolError",

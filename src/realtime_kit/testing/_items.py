@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import json
-import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pybase64
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from realtime_kit.testing._realtime import RealtimeSession
     from realtime_kit.testing.faults import Faults
 
-__all__ = ["ItemError", "ItemHandlers", "check_new_item"]
+__all__ = ["ItemError", "ItemHandlers", "check_new_item", "heard_words"]
 
 _CONTENT_TYPES = {
     "user": ("input_text", "input_audio", "input_image"),
@@ -52,14 +52,21 @@ def _missing(path: str) -> ItemError:
     return ItemError("missing_required_parameter", f"Missing required parameter: '{path}'.", path)
 
 
-def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], bytes | None]:
+def check_new_item(
+    raw: Any, session: RealtimeSession, *, path: str = "item", fresh: bool = True
+) -> tuple[dict[str, Any], bytes | None]:
     """Check an item to create; returns the stored form (no audio bytes) and its audio, if any.
+
+    ``path`` names the item in errors (``response.input[2]`` for a response's own input);
+    ``fresh`` items get an id and may not reuse one already in the conversation.
 
     Raises:
         ItemError: the item is malformed or not allowed (e.g. assistant audio).
     """
     if not isinstance(raw, dict):
-        raise _missing("item")
+        raise _missing(path)
+    if "type" not in raw:
+        raise _missing(f"{path}.type")
     item_type = raw.get("type")
     if item_type not in _ITEM_TYPES:
         raise ItemError(
@@ -67,11 +74,15 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
             f"Invalid value: '{item_type}'. Supported values are: "
             + ", ".join(f"'{t}'" for t in _ITEM_TYPES)
             + ".",
-            "item.type",
+            f"{path}.type",
         )
     item_id = raw.get("id") or session.wire.ids.new("item")
-    if item_id in session.items:
-        raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", "item.id")
+    if not isinstance(item_id, str):
+        raise ItemError(
+            "invalid_type", "Invalid type for item id: expected a string.", f"{path}.id"
+        )
+    if fresh and item_id in session.items:
+        raise ItemError("invalid_value", f"Item with id '{item_id}' already exists.", f"{path}.id")
     item: dict[str, Any] = {**raw, "id": item_id}
     if not str(item_type).startswith("mcp_"):
         # MCP items carry no object/status on the wire (SDK 3.51.0 types).
@@ -79,15 +90,15 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
     audio: bytes | None = None
     if item_type == "message":
         role = raw.get("role")
-        if role not in _CONTENT_TYPES:
+        if not isinstance(role, str) or role not in _CONTENT_TYPES:
             raise ItemError(
                 "invalid_value",
                 f"Invalid value: '{role}'. Supported values are: 'user', 'system', 'assistant'.",
-                "item.role",
+                f"{path}.role",
             )
         content = raw.get("content")
         if not isinstance(content, list):
-            raise _missing("item.content")
+            raise _missing(f"{path}.content")
         parts: list[dict[str, Any]] = []
         for i, part in enumerate(content):
             ptype = part.get("type") if isinstance(part, dict) else None
@@ -103,36 +114,36 @@ def check_new_item(raw: Any, session: RealtimeSession) -> tuple[dict[str, Any], 
                     + ", ".join(f"'{t}'" for t in _CONTENT_TYPES[role])
                     + "."
                     + hint,
-                    f"item.content[{i}].type",
+                    f"{path}.content[{i}].type",
                 )
             assert isinstance(part, dict)
             stored = dict(part)
             if ptype == "input_audio":
                 encoded = part.get("audio")
                 if not isinstance(encoded, str):
-                    raise _missing(f"item.content[{i}].audio")
+                    raise _missing(f"{path}.content[{i}].audio")
                 try:
                     data = pybase64.b64decode(encoded, validate=True)
                 except (binascii.Error, ValueError) as exc:
                     raise ItemError(
-                        "invalid_value", "Invalid base64 audio.", f"item.content[{i}].audio"
+                        "invalid_value", "Invalid base64 audio.", f"{path}.content[{i}].audio"
                     ) from exc
                 audio = to_pcm24(session.config["audio"]["input"]["format"], data)
                 stored.pop("audio", None)
                 stored.setdefault("transcript", None)
             elif ptype in ("input_text", "output_text") and not isinstance(part.get("text"), str):
-                raise _missing(f"item.content[{i}].text")
+                raise _missing(f"{path}.content[{i}].text")
             parts.append(stored)
         item["content"] = parts
     elif item_type == "function_call_output":
         if not isinstance(raw.get("call_id"), str):
-            raise _missing("item.call_id")
+            raise _missing(f"{path}.call_id")
         if not isinstance(raw.get("output"), str):
-            raise _missing("item.output")
+            raise _missing(f"{path}.output")
     elif item_type == "function_call":
         for key in ("name", "arguments"):
             if not isinstance(raw.get(key), str):
-                raise _missing(f"item.{key}")
+                raise _missing(f"{path}.{key}")
     return item, audio
 
 
@@ -144,6 +155,8 @@ class ItemHandlers:
         order: list[str]
         audio: dict[str, bytes]
         heard: dict[str, str]
+        truncated: dict[str, int]
+        speech_plan: dict[str, tuple[str, int]]
         parts: ServerParts
         faults: list[Faults]
         config: dict[str, Any]
@@ -193,6 +206,8 @@ class ItemHandlers:
         self.order.remove(item_id)
         del self.items[item_id]
         self.audio.pop(item_id, None)
+        self.truncated.pop(item_id, None)
+        self.speech_plan.pop(item_id, None)
         await self.send({"type": "conversation.item.deleted", "item_id": item_id})
 
     async def _on_conversation_item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
@@ -228,16 +243,19 @@ class ItemHandlers:
                 "item_id",
             )
             return
-        content = item.get("content") or []
-        if (
-            item.get("role") != "assistant"
-            or not isinstance(content_index, int)
-            or not 0 <= content_index < len(content)
-            or content[content_index].get("type") != "output_audio"
-        ):
+        if not _has_audio(item, self.speech_plan):
             await self._error(
                 "invalid_value",
                 "Only assistant messages with audio content can be truncated.",
+                eid,
+                "content_index",
+            )
+            return
+        if content_index != 0:
+            await self._error(
+                "invalid_value",
+                f"Invalid 'content_index': the item has no content part {content_index}; its "
+                "audio is part 0.",
                 eid,
                 "content_index",
             )
@@ -248,30 +266,68 @@ class ItemHandlers:
         if rejection is not None:
             await self._error("invalid_value", rejection, eid, "audio_end_ms")
             return
-        pcm = self.audio.get(item["id"], b"")
-        length_ms = len(pcm) / BYTES_PER_MS
         if isinstance(end_ms, bool) or not isinstance(end_ms, int) or end_ms < 0:
-            await self._error("invalid_value", "audio_end_ms must be >= 0.", eid, "audio_end_ms")
+            await self._error(
+                "invalid_value", "'audio_end_ms' must be 0 or more.", eid, "audio_end_ms"
+            )
             return
-        if end_ms > length_ms:
+        # Measured against the audio sent so far, wherever the item's stream is.
+        pcm = self.audio.get(item["id"], b"")
+        sent_ms = len(pcm) / BYTES_PER_MS
+        if end_ms > sent_ms:
             await self._error(
                 "invalid_value",
-                f"Audio content of {int(length_ms)}ms is already shorter than {end_ms}ms",
+                f"Audio content of {int(sent_ms)}ms is already shorter than {end_ms}ms",
                 eid,
                 "audio_end_ms",
             )
             return
         kept = int(end_ms * BYTES_PER_MS) & ~1
-        transcript = str(content[content_index].get("transcript") or "")
-        words = transcript.split()
-        heard = words[: math.floor(len(words) * (kept / len(pcm)))] if pcm else []
+        text, total = self.speech_plan.get(item["id"], (_transcript(item), len(pcm)))
         self.audio[item["id"]] = pcm[:kept]
-        content[content_index]["transcript"] = " ".join(heard)
+        self.truncated[item["id"]] = end_ms
+        if item.get("content"):
+            item["content"][0]["transcript"] = heard_words(text, kept / total if total else 0.0)
         await self.send(
             {
                 "type": "conversation.item.truncated",
                 "item_id": item["id"],
-                "content_index": content_index,
+                "content_index": 0,
                 "audio_end_ms": end_ms,
             }
         )
+
+
+def _has_audio(item: Mapping[str, Any], speech_plan: Mapping[str, Any]) -> bool:
+    """An assistant message with an audio part — or one whose audio is about to stream."""
+    if item.get("type") != "message" or item.get("role") != "assistant":
+        return False
+    if item.get("id") in speech_plan:
+        return True
+    content = item.get("content") or []
+    return bool(content) and content[0].get("type") == "output_audio"
+
+
+def _transcript(item: Mapping[str, Any]) -> str:
+    content = item.get("content") or []
+    return str(content[0].get("transcript") or "") if content else ""
+
+
+def heard_words(text: str, fraction: float) -> str:
+    """The words of ``text`` a listener heard when ``fraction`` (0…1) of its speech was played.
+
+    Words are placed along the speech in proportion to their characters (no word timings exist in
+    the fake); a word counts as heard once its last character's share of the text has played.
+    """
+    words = text.split()
+    if not words or fraction <= 0:
+        return ""
+    total = len(" ".join(words))
+    heard: list[str] = []
+    end = 0
+    for word in words:
+        end += len(word) + (1 if heard else 0)
+        if end / total > fraction + 1e-9:
+            break
+        heard.append(word)
+    return " ".join(heard)

@@ -8,11 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from realtime_kit.testing._guard import INTERNAL_ERRORS, InternalErrors
 from realtime_kit.testing.brain import Brain, Translator
 from realtime_kit.testing.clock import Clock
 from realtime_kit.testing.speech import Recognizer, Synthesizer
 
-__all__ = ["SESSION_SECONDS", "ServerParts", "error_event", "usage_tokens"]
+__all__ = [
+    "SERVER_ERROR_MESSAGE",
+    "SESSION_SECONDS",
+    "ServerParts",
+    "error_event",
+    "json_type",
+    "server_error_event",
+    "usage_tokens",
+]
 
 SESSION_SECONDS = 3600
 """The real service's maximum session duration (60 minutes)."""
@@ -33,6 +42,7 @@ class ServerParts:
         pace: 1.0 streams output audio at real-time speed on the server clock, 0 as fast as the
             socket allows; 2.0 twice real time.
         transcription_delay_ms: server-clock delay before an input transcript is delivered.
+        internal_errors: failures inside the server (answered as ``server_error``, counted here).
     """
 
     clock: Clock
@@ -44,6 +54,9 @@ class ServerParts:
     audio_chunk_ms: int = 200
     pace: float = 1.0
     transcription_delay_ms: int = 0
+    internal_errors: InternalErrors = field(
+        default_factory=lambda: InternalErrors(parent=INTERNAL_ERRORS)
+    )
 
 
 def error_event(
@@ -65,6 +78,30 @@ def error_event(
             "event_id": event_id,
         },
     }
+
+
+SERVER_ERROR_MESSAGE = "The server had an error while processing your request. Sorry about that!"
+"""The message of the real service's ``server_error`` (an internal failure, not the client's)."""
+
+
+def server_error_event(event_id: str | None = None) -> dict[str, Any]:
+    """The ``error`` event for a failure inside the server (``type: "server_error"``)."""
+    return error_event(None, SERVER_ERROR_MESSAGE, event_id=event_id, type="server_error")
+
+
+def json_type(value: object) -> str:
+    """The JSON type name of a decoded value, as error messages name it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "object"
 
 
 def usage_tokens(text: str) -> int:

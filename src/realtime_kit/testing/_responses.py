@@ -11,15 +11,13 @@ Imports: anyio, pybase64, the standard library, sibling testing modules.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import pybase64
 
-from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
-from realtime_kit.testing._parts import usage_tokens
+from realtime_kit.testing._messages import MessageStream
+from realtime_kit.testing._parts import SERVER_ERROR_MESSAGE, usage_tokens
 from realtime_kit.testing._wire import SocketClosedError
 from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
 from realtime_kit.testing.mcp import run_mcp_call
@@ -30,14 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["ResponseRun"]
 
 _ARG_CHUNK = 12  # characters per function_call_arguments.delta
-
-
-def _split_words(text: str) -> list[str]:
-    # Deltas are append-only and concatenate to the transcript: keep each word's leading space.
-    words: list[str] = []
-    for i, word in enumerate(text.split(" ")):
-        words.append(word if i == 0 else " " + word)
-    return [w for w in words if w]
 
 
 class ResponseRun:
@@ -61,7 +51,10 @@ class ResponseRun:
         self.output: list[dict[str, Any]] = []
         self.status = "in_progress"
         self.status_details: dict[str, Any] | None = None
-        self._open: dict[str, Any] | None = None  # the message being streamed
+        self._open: MessageStream | None = None  # the message being streamed
+        self._open_call: tuple[dict[str, Any], int] | None = None  # a call being streamed
+        self.first_audio_at: float | None = None  # server clock at the first audio delta
+        self.audio_ms = 0.0  # assistant audio sent, all messages
         self.out_text_tokens = 0
         self.out_audio_tokens = 0
         self.done = anyio.Event()
@@ -76,7 +69,8 @@ class ResponseRun:
     def modalities(self) -> list[str]:
         return list(self._cfg("output_modalities", ["audio"]))
 
-    def _audio_out(self) -> dict[str, Any]:
+    def audio_out(self) -> dict[str, Any]:
+        """The response's effective ``audio.output`` (format and voice)."""
         session_out = dict(self.s.config["audio"]["output"])
         override = (self.params.get("audio") or {}).get("output") or {}
         return {
@@ -94,10 +88,22 @@ class ResponseRun:
             "conversation_id": self.s.conversation_id if self.in_conversation else None,
             "output_modalities": self.modalities,
             "max_output_tokens": self._cfg("max_output_tokens", "inf"),
-            "audio": {"output": self._audio_out()},
+            "audio": {"output": self.audio_out()},
             "usage": usage,
             "metadata": self.params.get("metadata"),
         }
+
+    def note_audio(self, ms: float) -> None:
+        """``ms`` more of assistant audio went out."""
+        if self.first_audio_at is None:
+            self.first_audio_at = self.s.parts.clock.now()
+        self.audio_ms += ms
+
+    def playback_end(self) -> float | None:
+        """When a listener playing at real rate from the first delta would finish (server clock)."""
+        if self.first_audio_at is None:
+            return None
+        return self.first_audio_at + self.audio_ms / 1000
 
     # lifecycle -----------------------------------------------------------------------------
     def cancel(self, reason: str) -> None:
@@ -119,6 +125,7 @@ class ResponseRun:
         s = self.s
         await s.send({"type": "response.created", "response": self.response_object()})
         await s.send({"type": "rate_limits.updated", "rate_limits": s.rate_limits()})
+        await s.response_started(self)
         failure = None
         for faults in s.faults:
             failure = failure or faults.take_response_failure()
@@ -128,23 +135,43 @@ class ResponseRun:
             self.status_details = {"type": "failed", "error": error}
         with self.scope:
             if failure is None:
-                reply = s.parts.brain.reply(self._context())
-                await self._produce(reply)
+                await self._produce_or_fail()
         if self.cancel_reason is not None:
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
-            if self._open is not None:
-                await self._finish_message(self._open, status="incomplete")
-        elif self.status == "in_progress":
+        if self._open is not None:
+            await self._open.finish("incomplete")
+            self._open = None
+        if self._open_call is not None:  # a call cut off while its arguments streamed
+            item, index = self._open_call
+            self._open_call = None
+            item["status"] = "incomplete"
+            await self.done_item(item, index)
+        if self.status == "in_progress":
             self.status = "completed"
         done = {"type": "response.done", "response": self.response_object(usage=self._usage())}
         # The response is over for the session *before* its response.done leaves: a client
         # that answers response.done with response.create at once must not be refused.
         s.response_finished(self)
         if self.in_conversation:
-            s.arm_idle()
+            s.arm_idle(self.playback_end())
         await s.send(done)
         await s.after_response(self)
+
+    async def _produce_or_fail(self) -> None:
+        try:
+            await self._produce(self.s.parts.brain.reply(self._context()))
+        except SocketClosedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the response fails, as a real one can
+            # A failure while producing (the fake's bug, or a user's brain or synthesizer
+            # raising) fails this response the way the real service reports its own errors.
+            self.s.parts.internal_errors.record(f"producing response {self.id}", exc)
+            self.status = "failed"
+            self.status_details = {
+                "type": "failed",
+                "error": {"type": "server_error", "code": None, "message": SERVER_ERROR_MESSAGE},
+            }
 
     def _context(self) -> TurnContext:
         user_text = ""
@@ -164,6 +191,7 @@ class ResponseRun:
             instructions=str(self._cfg("instructions", "")),
             tool_choice=self._cfg("tool_choice", "auto"),
             mcp_tools=tuple(self.s.mcp_tools),
+            model=str(self.s.config.get("model") or ""),
         )
 
     async def _produce(self, reply: Reply) -> None:
@@ -171,27 +199,43 @@ class ResponseRun:
         if index:
             # The approved call's result is in; the model answers from it in this response.
             reply = self.s.parts.brain.reply(self._context_with(self.output[-1].get("output")))
-        if reply.text:
-            text = reply.text
-            limit = self._cfg("max_output_tokens", "inf")
-            if isinstance(limit, int) and usage_tokens(text) > limit:
-                text = text[: limit * 4]
-                self.status = "incomplete"
-                self.status_details = {"type": "incomplete", "reason": "max_output_tokens"}
-            await self._message(text, index)
+        messages = reply.all_messages
+        for text in messages:
+            if not await self._message_within_budget(text, index):
+                return
             index += 1
         for call in reply.tool_calls:
             if call.name in self.s.mcp_tools:
                 output = await run_mcp_call(self, call, index)
                 index += 1
-                if output is not None and not reply.text:
+                if output is not None and not messages:
                     follow = self.s.parts.brain.reply(self._context_with(output))
-                    if follow.text:
-                        await self._message(follow.text, index)
+                    for text in follow.all_messages:
+                        if not await self._message_within_budget(text, index):
+                            return
                         index += 1
                 continue
             await self._function_call(call, index)
             index += 1
+
+    async def _message_within_budget(self, text: str, index: int) -> bool:
+        """Speak one message, cut at ``max_output_tokens``; False when the budget ran out."""
+        limit = self._cfg("max_output_tokens", "inf")
+        left = limit - self.out_text_tokens if isinstance(limit, int) else None
+        if left is not None and usage_tokens(text) > left:
+            self.status = "incomplete"
+            self.status_details = {"type": "incomplete", "reason": "max_output_tokens"}
+            if left > 0:
+                await self._speak(text[: left * 4], index)
+            return False
+        await self._speak(text, index)
+        return True
+
+    async def _speak(self, text: str, index: int) -> None:
+        stream = MessageStream(self, text, index)
+        self._open = stream
+        await stream.play()
+        self._open = None
 
     def _context_with(self, tool_output: str | None) -> TurnContext:
         base = self._context()
@@ -203,6 +247,7 @@ class ResponseRun:
             instructions=base.instructions,
             tool_choice="none",
             mcp_tools=base.mcp_tools,
+            model=base.model,
         )
 
     async def _approved_mcp_calls(self) -> int:
@@ -223,6 +268,8 @@ class ResponseRun:
     # output items --------------------------------------------------------------------------
     async def add_item(self, item: dict[str, Any], index: int) -> None:
         self.output.append(item)
+        # In the conversation before anyone hears of it: a client may act on the id at once.
+        prev = self.s.insert_item(item, None) if self.in_conversation else None
         await self.s.send(
             {
                 "type": "response.output_item.added",
@@ -232,7 +279,6 @@ class ResponseRun:
             }
         )
         if self.in_conversation:
-            prev = self.s.insert_item(item, None)
             await self.s.send(
                 {"type": "conversation.item.added", "previous_item_id": prev, "item": item}
             )
@@ -246,7 +292,7 @@ class ResponseRun:
                 "item": item,
             }
         )
-        if self.in_conversation:
+        if self.in_conversation and item["id"] in self.s.items:  # not if the client deleted it
             await self.s.send(
                 {
                     "type": "conversation.item.done",
@@ -254,115 +300,6 @@ class ResponseRun:
                     "item": item,
                 }
             )
-
-    async def _message(self, text: str, index: int) -> None:
-        s = self.s
-        audio = "audio" in self.modalities
-        item: dict[str, Any] = {
-            "id": s.wire.ids.new("item"),
-            "type": "message",
-            "object": "realtime.item",
-            "status": "in_progress",
-            "role": "assistant",
-            "content": [],
-        }
-        state: dict[str, Any] = {"item": item, "index": index, "audio": audio, "sent": []}
-        await self.add_item(item, index)
-        part = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
-        await s.send(self._part_event("response.content_part.added", item, index, part=part))
-        self._open = state
-        words = _split_words(text)
-        if not audio:
-            for word in words:
-                await s.send(
-                    self._part_event("response.output_text.delta", item, index, delta=word)
-                )
-                state["sent"].append(word)
-            await self._finish_message(state, status="completed")
-            return
-        fmt = self._audio_out()["format"]
-        voice = self._audio_out()["voice"]
-        speed = float(s.config["audio"]["output"].get("speed") or 1.0)
-        pcm = s.parts.synthesizer.synthesize(text, voice=str(voice), speed=speed)
-        state["pcm"] = b""
-        chunk = s.parts.audio_chunk_ms * BYTES_PER_MS
-        total = max(1, len(pcm))
-        start = s.parts.clock.now()
-        said = 0
-        for offset in range(0, len(pcm), chunk):
-            piece = pcm[offset : offset + chunk]
-            # Transcript runs slightly ahead of the audio, word by word, as the real one does.
-            due = math.ceil(len(words) * min(1.0, (offset + len(piece)) / total))
-            while said < due:
-                await s.send(
-                    self._part_event(
-                        "response.output_audio_transcript.delta", item, index, delta=words[said]
-                    )
-                )
-                state["sent"].append(words[said])
-                said += 1
-            wire_audio = from_pcm24(fmt, piece)
-            await s.send(
-                self._part_event(
-                    "response.output_audio.delta",
-                    item,
-                    index,
-                    delta=pybase64.b64encode(wire_audio).decode("ascii"),
-                )
-            )
-            state["pcm"] += piece
-            s.assistant_audio_sent = True
-            if s.parts.pace > 0:
-                sent_s = len(state["pcm"]) / BYTES_PER_MS / 1000 / s.parts.pace
-                await s.parts.clock.pace_until(start + sent_s)
-        while said < len(words):
-            await s.send(
-                self._part_event(
-                    "response.output_audio_transcript.delta", item, index, delta=words[said]
-                )
-            )
-            state["sent"].append(words[said])
-            said += 1
-        await self._finish_message(state, status="completed")
-
-    def _part_event(
-        self, etype: str, item: Mapping[str, Any], index: int, **fields: Any
-    ) -> dict[str, Any]:
-        return {
-            "type": etype,
-            "response_id": self.id,
-            "item_id": item["id"],
-            "output_index": index,
-            "content_index": 0,
-            **fields,
-        }
-
-    async def _finish_message(self, state: dict[str, Any], *, status: str) -> None:
-        self._open = None
-        s = self.s
-        item, index = state["item"], state["index"]
-        text = "".join(state["sent"])
-        self.out_text_tokens += usage_tokens(text)
-        if state["audio"]:
-            pcm: bytes = state.get("pcm", b"")
-            self.out_audio_tokens += math.ceil(len(pcm) / BYTES_PER_MS / 50)
-            s.store_audio(item["id"], pcm)
-            await s.send(self._part_event("response.output_audio.done", item, index))
-            await s.send(
-                self._part_event(
-                    "response.output_audio_transcript.done", item, index, transcript=text
-                )
-            )
-            part: dict[str, Any] = {"type": "audio", "transcript": text}
-            content = [{"type": "output_audio", "transcript": text}]
-        else:
-            await s.send(self._part_event("response.output_text.done", item, index, text=text))
-            part = {"type": "text", "text": text}
-            content = [{"type": "output_text", "text": text}]
-        await s.send(self._part_event("response.content_part.done", item, index, part=part))
-        item["status"] = status
-        item["content"] = content
-        await self.done_item(item, index)
 
     async def _function_call(self, call: ToolCall, index: int) -> None:
         s = self.s
@@ -377,7 +314,9 @@ class ResponseRun:
             "call_id": call_id,
             "arguments": "",
         }
-        await self.add_item(item, index)
+        with anyio.CancelScope(shield=True):
+            await self.add_item(item, index)
+        self._open_call = (item, index)
         common = {"response_id": self.id, "item_id": item["id"], "output_index": index}
         for i in range(0, len(arguments), _ARG_CHUNK):
             await s.send(
@@ -400,6 +339,7 @@ class ResponseRun:
         self.out_text_tokens += usage_tokens(call.name + arguments)
         item["status"] = "completed"
         item["arguments"] = arguments
+        self._open_call = None
         await self.done_item(item, index)
 
     # usage ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from realtime_kit.testing._state import CallRecord, ClientSecret, ServerState
+from realtime_kit.testing._state import AnswerError, CallRecord, ClientSecret, ServerState
 from realtime_kit.testing.config import (
     REALTIME_MODELS,
     TRANSLATION_MODELS,
@@ -188,6 +188,7 @@ class RestApi:
         content_type = request.headers.get("content-type", "")
         raw = await request.body()
         session: dict[str, Any] | None = None
+        ephemeral = self.state.secret(auth) is not None
         if content_type.startswith("multipart/form-data"):
             parts = _multipart(content_type, raw)
             offer = parts.get("sdp")
@@ -218,11 +219,30 @@ class RestApi:
                 "to simulate an incoming call for call-control and sideband tests.",
                 "webrtc_unavailable",
             )
+        if content_type.startswith("multipart/form-data") and ephemeral:
+            return _error(
+                400,
+                "An ephemeral key carries its session configuration: send the SDP offer as "
+                "application/sdp.",
+                "invalid_request",
+            )
+        if content_type.startswith("application/sdp") and not ephemeral:
+            return _error(
+                400,
+                "With a standard API key, send multipart/form-data with an 'sdp' part and a "
+                "'session' part.",
+                "missing_required_parameter",
+                "session",
+            )
         call = CallRecord(self.state.ids.new("rtc"), status="accepted", session=session)
         call.offer_sdp = offer
+        call.from_secret = ephemeral
+        try:
+            answer = await self.state.answerer(offer, call)
+        except AnswerError as exc:
+            return _error(exc.status, exc.message, exc.code, exc.param)
         with self.state.lock:
             self.state.calls[call.id] = call
-        answer = await self.state.answerer(offer, call)
         return Response(
             answer,
             status_code=201,

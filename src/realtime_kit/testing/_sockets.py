@@ -249,6 +249,13 @@ class SocketEndpoints:
                     "call_id",
                 )
                 return
+            if call.attach is not None:
+                # A live WebRTC call: this socket joins its session instead of starting one.
+                try:
+                    await call.attach(handle, wire)
+                finally:
+                    self._finish(handle, wire)
+                return
             kind = "realtime"
             config = (
                 copy.deepcopy(call.session)
@@ -307,9 +314,19 @@ class SocketEndpoints:
             on_webrtc=on_webrtc,
         )
         handle.session = session
+        await self._serve(handle, wire, session)
+
+    async def _serve(
+        self, handle: ConnectionHandle, wire: Wire, session: RealtimeSession | TranslationSession
+    ) -> None:
         try:
             async with wire.reading(on_closed=session.end):
                 await session.run()
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, recorded
+            # Sessions answer their own failures and go on; reaching here is a bug in the fake.
+            # End the socket the way a server does on an internal error, and say so.
+            self.state.parts.internal_errors.record(f"serving a {handle.kind} session", exc)
+            await wire.close(1011, "internal error")
         finally:
             self._finish(handle, wire)
 
@@ -345,8 +362,4 @@ class SocketEndpoints:
         handle.kind = "translation"
         session = TranslationSession(wire, state.parts, config=config)
         handle.session = session
-        try:
-            async with wire.reading(on_closed=session.end):
-                await session.run()
-        finally:
-            self._finish(handle, wire)
+        await self._serve(handle, wire, session)

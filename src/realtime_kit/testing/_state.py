@@ -18,7 +18,7 @@ from realtime_kit.testing._wire import IdMaker
 from realtime_kit.testing.faults import Faults
 from realtime_kit.testing.recording import Recorder
 
-__all__ = ["CallAnswerer", "CallRecord", "ClientSecret", "ServerState"]
+__all__ = ["AnswerError", "CallAnswerer", "CallRecord", "ClientSecret", "ServerState"]
 
 
 @dataclass
@@ -48,10 +48,25 @@ class CallRecord:
     refers: list[str] = field(default_factory=list)
     reject_status: int | None = None
     offer_sdp: str | None = None
+    from_secret: bool = False
+    """``session`` is an ephemeral key's effective config (the raw-SDP form)."""
+    attach: Callable[[Any, Any], Awaitable[None]] | None = field(default=None, repr=False)
+    """Set while a WebRTC call's session runs: joins a sideband socket (handle, wire) to it."""
 
 
 CallAnswerer = Callable[[str, CallRecord], Awaitable[str]]
 """Produces the SDP answer for ``POST /v1/realtime/calls`` (the WebRTC transport plugs in here)."""
+
+
+class AnswerError(Exception):
+    """An answerer refuses an offer; the REST layer answers with this status and error body."""
+
+    def __init__(self, status: int, message: str, code: str | None, param: str | None) -> None:
+        self.status = status
+        self.message = message
+        self.code = code
+        self.param = param
+        super().__init__(message)
 
 
 @dataclass(repr=False)

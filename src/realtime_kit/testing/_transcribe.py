@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from realtime_kit.testing._audio import BYTES_PER_MS
 from realtime_kit.testing._parts import usage_tokens
-from realtime_kit.testing._wire import SocketClosedError
 
 if TYPE_CHECKING:
     from realtime_kit.testing._realtime import RealtimeSession
@@ -42,6 +41,7 @@ class TranscriptionDesk:
         self._late: list[list[dict[str, Any]]] = []
         self._held: list[dict[str, Any]] | None = None
         self._prepared: dict[str, list[dict[str, Any]]] = {}
+        self._for_response: list[list[dict[str, Any]]] = []
 
     def _config(self) -> dict[str, Any] | None:
         tr = self.s.config["audio"]["input"].get("transcription")
@@ -149,8 +149,14 @@ class TranscriptionDesk:
         self._prepared[item_id] = events[len(early) :]
         await self._send_all(early)
 
-    async def transcribe(self, item_id: str, pcm: bytes, heard: str) -> None:
-        """Called after a user audio item is committed."""
+    async def transcribe(self, item_id: str, pcm: bytes, heard: str, *, hold: bool = False) -> None:
+        """Called after a user audio item is committed.
+
+        ``hold``: the server ended this turn itself and is starting a response for it; the
+        transcript goes out once that response has started (:meth:`response_started`), as on the
+        real service, where transcription completes while the reply is already under way.
+        ``transcription_delay_ms`` delays it further on the server clock, in the background.
+        """
         config = self._config()
         if config is None:
             return
@@ -160,10 +166,6 @@ class TranscriptionDesk:
             if prepared is not None
             else self.events_for(item_id, pcm, heard, str(config.get("model") or "whisper-1"))
         )
-        if events and events[-1]["type"].endswith(".completed"):
-            item = self.s.items.get(item_id)
-            if item is not None:
-                item["content"][0]["transcript"] = heard
         mode = self._mode()
         if mode == "late" and self.s.kind == "realtime":
             self._late.append(events)
@@ -179,10 +181,27 @@ class TranscriptionDesk:
             await self._send_all(events)
             await self._send_all(held)
             return
+        if hold:
+            self._for_response.append(events)
+            return
+        await self._deliver(events)
+
+    async def response_started(self) -> None:
+        """A response has started: transcripts held for it go out now."""
+        waiting, self._for_response = self._for_response, []
+        for events in waiting:
+            await self._deliver(events)
+
+    async def _deliver(self, events: list[dict[str, Any]]) -> None:
         delay = self.s.parts.transcription_delay_ms
         if delay:
-            clock = self.s.parts.clock
-            await clock.pace_until(clock.now() + delay / 1000)
+            self.s.start_soon(self._send_after, events, delay / 1000)
+            return
+        await self._send_all(events)
+
+    async def _send_after(self, events: list[dict[str, Any]], seconds: float) -> None:
+        clock = self.s.parts.clock
+        await clock.pace_until(clock.now() + seconds)
         await self._send_all(events)
 
     async def _release_held(self, events: list[dict[str, Any]], deadline: float) -> None:
@@ -190,10 +209,7 @@ class TranscriptionDesk:
         if self._held is not events:
             return  # already sent, swapped with a later item's transcript
         self._held = None
-        try:
-            await self._send_all(events)
-        except SocketClosedError:
-            self.s.end()
+        await self._send_all(events)
 
     async def response_done(self) -> None:
         """A response finished: release transcripts held by the "late" fault."""
@@ -203,4 +219,9 @@ class TranscriptionDesk:
 
     async def _send_all(self, events: list[dict[str, Any]]) -> None:
         for event in events:
+            if event["type"].endswith(".completed"):
+                # The item shows its transcript from the moment the client is told it.
+                item = self.s.items.get(event["item_id"])
+                if item is not None and item.get("content"):
+                    item["content"][0]["transcript"] = event["transcript"]
             await self.s.send(event)

@@ -9,6 +9,8 @@ user text or tool result) and returns a :class:`Reply`: spoken/written text and/
 2. then keyword tool triggers — ``tool_triggers={"weather": ToolCall("get_weather", {...})}``
    calls the tool when the user's words contain the keyword and the session offers the tool;
 3. after a tool result, it reports the result ("Done: <output>");
+   on gpt-realtime-2.x models a tool call of 2. comes after a short spoken preamble, as its own
+   message in the same response (``tool_preamble``);
 4. otherwise it answers ``default_reply`` (``"{text}"`` in it is replaced by what the user said).
 
 A :class:`Translator` turns source text into the target language for translation sessions;
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = [
+    "DEFAULT_TOOL_PREAMBLE",
     "Brain",
     "Reply",
     "ScriptedBrain",
@@ -52,10 +55,33 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the assistant produces in one response: ``text`` (spoken or written) and tool calls."""
+    """What the assistant produces in one response.
+
+    ``text`` is one assistant message (spoken or written); ``messages`` are several, each its own
+    assistant item in the same response — gpt-realtime-2.x speaks a preamble ("Let me check.")
+    and then the answer, or a preamble and then a tool call, that way. Give one or the other.
+    The messages come first, in order, then ``tool_calls``.
+
+    Raises:
+        ValueError: both ``text`` and ``messages`` were given.
+    """
 
     text: str | None = None
     tool_calls: Sequence[ToolCall] = ()
+    messages: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if self.text is not None and self.messages:
+            raise ValueError("give a Reply either text or messages, not both")
+        if isinstance(self.messages, str):
+            raise ValueError("Reply.messages is a sequence of texts, not one text")
+
+    @property
+    def all_messages(self) -> tuple[str, ...]:
+        """Every assistant message of the reply, in order (``text`` counts as one)."""
+        if self.text:
+            return (self.text,)
+        return tuple(m for m in self.messages if m)
 
 
 @dataclass(frozen=True)
@@ -70,6 +96,7 @@ class TurnContext:
         instructions: the effective instructions.
         tool_choice: the effective ``tool_choice``.
         mcp_tools: names of the MCP tools listed in the session (callable like functions).
+        model: the session's model (``gpt-realtime-2``, …).
     """
 
     user_text: str
@@ -79,6 +106,7 @@ class TurnContext:
     instructions: str
     tool_choice: Any = "auto"
     mcp_tools: Sequence[str] = ()
+    model: str = ""
 
 
 class Brain(Protocol):
@@ -89,6 +117,10 @@ class Brain(Protocol):
         ...
 
 
+_PREAMBLE_MODELS = ("gpt-realtime-2",)  # gpt-realtime-2, -2.1, -2.1-mini
+DEFAULT_TOOL_PREAMBLE = "Let me check that."
+
+
 class ScriptedBrain:
     """Deterministic replies: scripts, keyword tool triggers, tool-result reports, a default.
 
@@ -97,6 +129,10 @@ class ScriptedBrain:
         tool_triggers: keyword (case-insensitive) → tool call; fires only when the session offers
             a function tool of that name (or ``tool_choice`` names it).
         default_reply: used when nothing else applies; ``{text}`` is the user's words.
+        tool_preamble: what the assistant says before a triggered or forced tool call, as its own
+            message in the same response. ``"auto"`` (default): "Let me check that." on
+            gpt-realtime-2.x models (which speak such preambles), nothing on older ones; ``None``
+            never; any other text always.
         func: instead of all of the above, a function of the context.
     """
 
@@ -106,13 +142,21 @@ class ScriptedBrain:
         *,
         tool_triggers: Mapping[str, ToolCall] | None = None,
         default_reply: str = "You said: {text}",
+        tool_preamble: str | None = "auto",
         func: Callable[[TurnContext], Reply | str] | None = None,
     ) -> None:
         self._script: deque[Reply | str] = deque(script)
         self.tool_triggers = dict(tool_triggers or {})
         self.default_reply = default_reply
+        self.tool_preamble = tool_preamble
         self._func = func
         self._lock = threading.Lock()
+
+    def _calling(self, context: TurnContext, call: ToolCall) -> Reply:
+        preamble = self.tool_preamble
+        if preamble == "auto":
+            preamble = DEFAULT_TOOL_PREAMBLE if context.model.startswith(_PREAMBLE_MODELS) else None
+        return Reply(messages=(preamble,) if preamble else (), tool_calls=[call])
 
     def add(self, *replies: Reply | str) -> None:
         """Queue more scripted replies."""
@@ -135,11 +179,11 @@ class ScriptedBrain:
             for keyword, call in self.tool_triggers.items():
                 allowed = forced is None or forced == call.name
                 if keyword.lower() in words and call.name in offered and allowed:
-                    return Reply(tool_calls=[call])
+                    return self._calling(context, call)
         if forced is not None:
             # tool_choice "required" or a named function: the model must call a tool.
             known = [c for c in self.tool_triggers.values() if c.name == forced]
-            return Reply(tool_calls=[known[0] if known else ToolCall(forced, {})])
+            return self._calling(context, known[0] if known else ToolCall(forced, {}))
         text = context.user_text.strip() or "nothing"
         return Reply(text=self.default_reply.replace("{text}", text))
 

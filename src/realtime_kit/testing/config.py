@@ -6,7 +6,8 @@ with ``unknown_parameter`` and the dotted path (``session.audio.input.foo``); a 
 ``missing_required_parameter``.
 Updates merge partially: keys present change, keys absent stay, ``null`` clears.
 
-Imports: the standard library and `realtime_kit.transcriber` (its list of transcription models).
+Imports: the standard library, `realtime_kit.transcriber` (its list of transcription models), and
+``testing._parts``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from realtime_kit.testing._parts import json_type
 from realtime_kit.transcriber import TRANSCRIPTION_MODELS as _TRANSCRIPTION_MODELS
 
 __all__ = [
@@ -22,9 +24,13 @@ __all__ = [
     "TRANSCRIPTION_MODELS",
     "TRANSLATION_MODELS",
     "ConfigError",
+    "check_format",
+    "check_model_knobs",
     "default_realtime_session",
     "default_transcription_session",
     "default_translation_session",
+    "invalid_type",
+    "invalid_value",
     "merge_update",
     "validate_update",
 ]
@@ -200,35 +206,59 @@ _TRANSLATION_KEYS: dict[str, Any] = {
 }
 
 
-def _json_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if value is None:
-        return "null"
-    return "object"
-
-
-def _invalid_type(path: str, expected: str, value: object) -> ConfigError:
+def invalid_type(path: str, expected: str, value: object) -> ConfigError:
+    """``invalid_type`` for ``path``: what was expected and which JSON type came instead."""
     return ConfigError(
         "invalid_type",
-        f"Invalid type for '{path}': expected {expected}, but got {_json_type(value)} instead.",
+        f"Invalid type for '{path}': expected {expected}, but got {json_type(value)} instead.",
         path,
     )
 
 
-def _invalid_value(
+def invalid_value(
     path: str, value: object, supported: tuple[str, ...] | None = None
 ) -> ConfigError:
+    """``invalid_value`` for ``path``, listing the supported values when given."""
     message = f"Invalid value: '{value}'."
     if supported:
         message += " Supported values are: " + ", ".join(f"'{s}'" for s in supported) + "."
     return ConfigError("invalid_value", message, path)
+
+
+# The fields that take null (it clears them or means "off"); null anywhere else is a wrong type
+# (PROTOCOL.md §2.1, §2.4) — a session whose ``audio.input`` became null would have no input.
+_NULLABLE = frozenset(
+    {
+        "session.prompt",
+        "session.tracing",
+        "session.include",
+        "session.audio.input.transcription",
+        "session.audio.input.noise_reduction",
+        "session.audio.input.turn_detection",
+    }
+)
+# What a non-nullable leaf expects, for the error message (objects say "an object").
+_LEAF_TYPES = {
+    "type": "a string",
+    "model": "a string",
+    "output_modalities": "an array",
+    "instructions": "a string",
+    "tools": "an array",
+    "tool_choice": "a string or an object",
+    "parallel_tool_calls": "a boolean",
+    "reasoning": "an object",
+    "max_output_tokens": "an integer or 'inf'",
+    "truncation": "a string or an object",
+    "voice": "a string or an object",
+    "speed": "a decimal",
+    "rate": "an integer",
+    "language": "a string",
+    "languages": "an array",
+    "prompt": "a string",
+    "keywords": "an array",
+    "delay": "a string",
+    "strength": "a decimal",
+}
 
 
 def _walk_keys(value: Mapping[str, Any], allowed: Mapping[str, Any], path: str) -> None:
@@ -237,15 +267,20 @@ def _walk_keys(value: Mapping[str, Any], allowed: Mapping[str, Any], path: str) 
         if key not in allowed:
             raise ConfigError("unknown_parameter", f"Unknown parameter: '{child}'.", child)
         spec = allowed[key]
-        if isinstance(spec, Mapping) and sub is not None:
+        if sub is None:
+            if child not in _NULLABLE:
+                expected = "an object" if isinstance(spec, Mapping) else _LEAF_TYPES.get(key)
+                raise invalid_type(child, expected or "a value", sub)
+            continue
+        if isinstance(spec, Mapping):
             if not isinstance(sub, Mapping):
-                raise _invalid_type(child, "an object", sub)
+                raise invalid_type(child, "an object", sub)
             _walk_keys(sub, spec, child)
 
 
 def _number(path: str, value: object, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _invalid_type(path, "a decimal", value)
+        raise invalid_type(path, "a decimal", value)
     if not low <= value <= high:
         raise ConfigError(
             "decimal_above_max_value" if value > high else "decimal_below_min_value",
@@ -257,26 +292,27 @@ def _number(path: str, value: object, low: float, high: float) -> None:
         )
 
 
-def _check_format(path: str, fmt: object) -> None:
+def check_format(path: str, fmt: object) -> None:
+    """Check an ``audio.*.format`` object (None = not given)."""
     if fmt is None:
         return
     if not isinstance(fmt, Mapping):
-        raise _invalid_type(path, "an object", fmt)
+        raise invalid_type(path, "an object", fmt)
     kind = fmt.get("type")
     if kind not in ("audio/pcm", "audio/pcmu", "audio/pcma"):
-        raise _invalid_value(f"{path}.type", kind, ("audio/pcm", "audio/pcmu", "audio/pcma"))
+        raise invalid_value(f"{path}.type", kind, ("audio/pcm", "audio/pcmu", "audio/pcma"))
     if kind == "audio/pcm" and fmt.get("rate", 24000) != 24000:
-        raise _invalid_value(f"{path}.rate", fmt.get("rate"), ("24000",))
+        raise invalid_value(f"{path}.rate", fmt.get("rate"), ("24000",))
 
 
 def _check_turn_detection(path: str, td: object) -> None:
     if td is None:
         return
     if not isinstance(td, Mapping):
-        raise _invalid_type(path, "an object", td)
+        raise invalid_type(path, "an object", td)
     kind = td.get("type")
     if kind not in _VAD_KEYS:
-        raise _invalid_value(f"{path}.type", kind, tuple(_VAD_KEYS))
+        raise invalid_value(f"{path}.type", kind, tuple(_VAD_KEYS))
     for key in td:
         if key not in _VAD_KEYS[kind]:
             raise ConfigError(
@@ -287,17 +323,17 @@ def _check_turn_detection(path: str, td: object) -> None:
     for key in ("prefix_padding_ms", "silence_duration_ms"):
         if key in td:
             _number(f"{path}.{key}", td[key], 0, 10_000)
+    if td.get("idle_timeout_ms") is not None:
+        _number(f"{path}.idle_timeout_ms", td["idle_timeout_ms"], 0, 24 * 3600 * 1000)
     if td.get("eagerness", "auto") not in ("low", "medium", "high", "auto"):
-        raise _invalid_value(
-            f"{path}.eagerness", td["eagerness"], ("low", "medium", "high", "auto")
-        )
+        raise invalid_value(f"{path}.eagerness", td["eagerness"], ("low", "medium", "high", "auto"))
 
 
 def _check_noise(path: str, nr: object) -> None:
     if nr is None or not isinstance(nr, Mapping):
         return
     if "type" in nr and nr["type"] not in ("near_field", "far_field"):
-        raise _invalid_value(f"{path}.type", nr["type"], ("near_field", "far_field"))
+        raise invalid_value(f"{path}.type", nr["type"], ("near_field", "far_field"))
     if "strength" in nr:
         _number(f"{path}.strength", nr["strength"], 0.0, 1.0)
 
@@ -307,10 +343,10 @@ def _check_include(include: object) -> None:
     if include is None:
         return
     if not isinstance(include, list):
-        raise _invalid_type("session.include", "an array", include)
+        raise invalid_type("session.include", "an array", include)
     for i, value in enumerate(include):
         if value not in allowed:
-            raise _invalid_value(f"session.include[{i}]", value, allowed)
+            raise invalid_value(f"session.include[{i}]", value, allowed)
 
 
 def _check_transcription(path: str, tr: object) -> None:
@@ -318,10 +354,10 @@ def _check_transcription(path: str, tr: object) -> None:
         return
     model = tr.get("model")
     if model is not None and model not in TRANSCRIPTION_MODELS:
-        raise _invalid_value(f"{path}.model", model, tuple(sorted(TRANSCRIPTION_MODELS)))
+        raise invalid_value(f"{path}.model", model, tuple(sorted(TRANSCRIPTION_MODELS)))
     delay = tr.get("delay")
     if delay is not None and delay not in ("minimal", "low", "medium", "high", "xhigh"):
-        raise _invalid_value(f"{path}.delay", delay, ("minimal", "low", "medium", "high", "xhigh"))
+        raise invalid_value(f"{path}.delay", delay, ("minimal", "low", "medium", "high", "xhigh"))
 
 
 def validate_update(
@@ -333,11 +369,11 @@ def validate_update(
         ConfigError: the first problem found, as the real server would name it.
     """
     if not isinstance(update, Mapping):
-        raise _invalid_type("session", "an object", update)
+        raise invalid_type("session", "an object", update)
     if kind == "translation":
         _walk_keys(update, _TRANSLATION_KEYS, "session")
         if "type" in update and update["type"] != "translation":
-            raise _invalid_value("session.type", update["type"], ("translation",))
+            raise invalid_value("session.type", update["type"], ("translation",))
         if "model" in update and update["model"] != current.get("model"):
             raise ConfigError(
                 "invalid_value", "The session model cannot be changed.", "session.model"
@@ -356,13 +392,13 @@ def validate_update(
             "session.type",
         )
     if update["type"] != kind:
-        raise _invalid_value("session.type", update["type"], (kind,))
+        raise invalid_value("session.type", update["type"], (kind,))
     _walk_keys(update, _REALTIME_KEYS if kind == "realtime" else _TRANSCRIPTION_KEYS, "session")
     audio = update.get("audio") or {}
     inp = audio.get("input") or {}
     out = audio.get("output") or {}
-    _check_format("session.audio.input.format", inp.get("format"))
-    _check_format("session.audio.output.format", out.get("format"))
+    check_format("session.audio.input.format", inp.get("format"))
+    check_format("session.audio.output.format", out.get("format"))
     _check_turn_detection("session.audio.input.turn_detection", inp.get("turn_detection"))
     _check_transcription("session.audio.input.transcription", inp.get("transcription"))
     _check_noise("session.audio.input.noise_reduction", inp.get("noise_reduction"))
@@ -371,11 +407,11 @@ def validate_update(
         return
     if "model" in update and update["model"] != current.get("model"):
         if update["model"] not in REALTIME_MODELS:
-            raise _invalid_value("session.model", update["model"], tuple(sorted(REALTIME_MODELS)))
+            raise invalid_value("session.model", update["model"], tuple(sorted(REALTIME_MODELS)))
         raise ConfigError("invalid_value", "The session model cannot be changed.", "session.model")
     mods = update.get("output_modalities")
     if mods is not None and mods not in (["audio"], ["text"]):
-        raise _invalid_value("session.output_modalities", mods, ("audio", "text"))
+        raise invalid_value("session.output_modalities", mods, ("audio", "text"))
     if "speed" in out:
         _number("session.audio.output.speed", out["speed"], 0.25, 1.5)
     if "voice" in out and audio_sent and out["voice"] != current["audio"]["output"]["voice"]:
@@ -384,29 +420,57 @@ def validate_update(
             "Cannot update a conversation's voice if assistant audio is present.",
             "session.audio.output.voice",
         )
-    mot = update.get("max_output_tokens")
+    check_model_knobs("session", update)
+
+
+_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
+
+
+def check_model_knobs(path: str, values: Mapping[str, Any]) -> None:
+    """Checks shared by ``session.update`` and ``response.create``: output tokens, tools,
+    tool choice, reasoning effort (``path`` is ``session`` or ``response``).
+
+    Raises:
+        ConfigError: the first problem found.
+    """
+    mot = values.get("max_output_tokens")
     if mot is not None and mot != "inf":
         if isinstance(mot, bool) or not isinstance(mot, int):
-            raise _invalid_type("session.max_output_tokens", "an integer or 'inf'", mot)
-        _number("session.max_output_tokens", mot, 1, 32_000)
-    tools = update.get("tools")
+            raise invalid_type(f"{path}.max_output_tokens", "an integer or 'inf'", mot)
+        _number(f"{path}.max_output_tokens", mot, 1, 32_000)
+    tools = values.get("tools")
     if tools is not None:
         if not isinstance(tools, list):
-            raise _invalid_type("session.tools", "an array", tools)
+            raise invalid_type(f"{path}.tools", "an array", tools)
         for i, tool in enumerate(tools):
             if not isinstance(tool, Mapping) or tool.get("type") not in ("function", "mcp"):
-                raise _invalid_value(
-                    f"session.tools[{i}].type", _get(tool, "type"), ("function", "mcp")
-                )
-            if tool["type"] == "function" and not isinstance(tool.get("name"), str):
+                raise invalid_value(f"{path}.tools[{i}].type", _get(tool, "type"), _TOOL_TYPES)
+            key = "name" if tool["type"] == "function" else "server_label"
+            if not isinstance(tool.get(key), str):
                 raise ConfigError(
                     "missing_required_parameter",
-                    f"Missing required parameter: 'session.tools[{i}].name'.",
-                    f"session.tools[{i}].name",
+                    f"Missing required parameter: '{path}.tools[{i}].{key}'.",
+                    f"{path}.tools[{i}].{key}",
                 )
-    tc = update.get("tool_choice")
+    tc = values.get("tool_choice")
     if isinstance(tc, str) and tc not in ("none", "auto", "required"):
-        raise _invalid_value("session.tool_choice", tc, ("none", "auto", "required"))
+        raise invalid_value(f"{path}.tool_choice", tc, ("none", "auto", "required"))
+    if isinstance(tc, Mapping):
+        if tc.get("type") not in _TOOL_TYPES:
+            raise invalid_value(f"{path}.tool_choice.type", tc.get("type"), _TOOL_TYPES)
+        key = "name" if tc["type"] == "function" else "server_label"
+        if not isinstance(tc.get(key), str):
+            raise ConfigError(
+                "missing_required_parameter",
+                f"Missing required parameter: '{path}.tool_choice.{key}'.",
+                f"{path}.tool_choice.{key}",
+            )
+    reasoning = values.get("reasoning")
+    if isinstance(reasoning, Mapping) and reasoning.get("effort", "low") not in _EFFORTS:
+        raise invalid_value(f"{path}.reasoning.effort", reasoning["effort"], _EFFORTS)
+
+
+_TOOL_TYPES = ("function", "mcp")
 
 
 def _get(value: object, key: str) -> object:

@@ -135,8 +135,16 @@ class Faults:
         self._add("stall", event_type, nth)
 
     def release(self) -> None:
-        """Let stalled frames flow again."""
-        self._stalled.set()
+        """Let stalled frames flow again; a stall rule that has not fired yet is dropped too.
+
+        (A test that saw the event *before* the stalled one and then releases must not race the
+        server to that frame: the release wins either way.)
+        """
+        with self._lock:
+            for rule in self._rules:
+                if rule.kind == "stall":
+                    rule.fired = True
+            self._stalled.set()
 
     def error_after(
         self,

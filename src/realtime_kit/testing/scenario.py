@@ -9,11 +9,12 @@ runner.run_scenario` plays offline against the fake server::
     instructions = "You are the weather line. Be brief."
     tools = ["get_weather"]              # a name from run_scenario(tools=...), "pkg.mod:func"
                                          # or "file.py:func" (next to this file)
-    [model]                              # the fake model (a ScriptedBrain)
-    replies = [
-      { tool_calls = [{ name = "get_weather", arguments = { city = "Paris" } }] },
-      "It is sunny and 21 degrees in Paris.",
-    ]
+    [[model.replies]]                    # the fake model (a ScriptedBrain), reply by reply
+    messages = ["Let me check."]         # a preamble (a message of its own), then a tool call
+    tool_calls = [{ name = "get_weather", arguments = { city = "Paris" } }]
+
+    [[model.replies]]
+    text = "It is sunny and 21 degrees in Paris."
 
     [[turns]]                            # the caller, in order
     say = "What is the weather in Paris?"
@@ -149,11 +150,16 @@ class ModelSpec:
     replies: tuple[Reply, ...] = ()
     tool_triggers: Mapping[str, ToolCall] = field(default_factory=lambda: MappingProxyType({}))
     default_reply: str = "You said: {text}"
+    tool_preamble: str | None = "auto"
+    """Said before a triggered tool call (``"auto"``: as gpt-realtime-2.x does; None: never)."""
 
     def brain(self) -> ScriptedBrain:
         """A fresh brain with this behaviour (one per run: it consumes its replies)."""
         return ScriptedBrain(
-            self.replies, tool_triggers=dict(self.tool_triggers), default_reply=self.default_reply
+            self.replies,
+            tool_triggers=dict(self.tool_triggers),
+            default_reply=self.default_reply,
+            tool_preamble=self.tool_preamble,
         )
 
 
@@ -328,11 +334,14 @@ def _model(table: Table | None) -> ModelSpec:
             continue
         reply = Table(value, table.source, f"model.replies[{number}]")
         text = reply.text("text", None)
+        messages = reply.texts("messages")
         calls = tuple(_tool_call(t) for t in reply.tables("tool_calls"))
         reply.finish()
-        if text is None and not calls:
-            raise reply.error(None, "needs 'text' or 'tool_calls'")
-        replies.append(Reply(text=text, tool_calls=calls))
+        if text is not None and messages:
+            raise reply.error(None, "gives 'text' and 'messages': one or the other")
+        if text is None and not messages and not calls:
+            raise reply.error(None, "needs 'text', 'messages' or 'tool_calls'")
+        replies.append(Reply(text=text, tool_calls=calls, messages=messages))
     triggers: dict[str, ToolCall] = {}
     trigger_table = table.table("tool_triggers")
     if trigger_table is not None:
@@ -342,8 +351,11 @@ def _model(table: Table | None) -> ModelSpec:
             triggers[keyword] = _tool_call(sub)
         trigger_table.finish()
     default_reply = table.text("default_reply", "You said: {text}")
+    preamble = table.raw("tool_preamble", "auto")
+    if preamble is not False and (not isinstance(preamble, str) or not preamble.strip()):
+        raise table.error("tool_preamble", f'must be "auto", a text or false, not {preamble!r}')
     table.finish()
-    return ModelSpec(tuple(replies), MappingProxyType(triggers), default_reply)
+    return ModelSpec(tuple(replies), MappingProxyType(triggers), default_reply, preamble or None)
 
 
 def _user(table: Table | None) -> UserSpec:

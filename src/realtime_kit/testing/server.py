@@ -37,11 +37,13 @@ from realtime_kit.errors import (
 try:
     import uvicorn
     from starlette.applications import Starlette
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.routing import Route, WebSocketRoute
     from starlette.types import Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("testing", exc.name or "starlette") from exc
 
+from realtime_kit.testing._guard import InternalErrors
 from realtime_kit.testing._parts import ServerParts
 from realtime_kit.testing._rest import RestApi
 from realtime_kit.testing._sockets import ConnectionHandle, SocketEndpoints
@@ -88,6 +90,9 @@ class FakeRealtimeServer:
         mcp_servers: fake MCP servers by ``server_label`` (for ``{"type": "mcp"}`` tools).
         webrtc_answerer: produces SDP answers for ``POST /v1/realtime/calls`` (without one that
             endpoint answers 501 and calls are simulated with :meth:`create_call`).
+        webrtc: answer ``POST /v1/realtime/calls`` with a real WebRTC peer (aiortc, the
+            ``webrtc`` extra) running the same realtime session as a WebSocket: audio on
+            tracks, events on the ``oai-events`` data channel, sideband sockets joining.
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class FakeRealtimeServer:
         pace: float = 1.0,
         transcription_delay_ms: int = 0,
         webrtc_answerer: CallAnswerer | None = None,
+        webrtc: bool = False,
         mcp_servers: Mapping[str, FakeMcpServer] | None = None,
     ) -> None:
         if default_model not in REALTIME_MODELS:
@@ -136,6 +142,14 @@ class FakeRealtimeServer:
             default_model=default_model,
             answerer=webrtc_answerer,
         )
+        self._webrtc: Any = None
+        if webrtc:
+            if webrtc_answerer is not None:
+                raise ConfigurationError("pass webrtc=True or webrtc_answerer=, not both")
+            from realtime_kit.testing._webrtc import WebRTCCalls  # needs the webrtc extra
+
+            self._webrtc = WebRTCCalls(self.state, lambda: self._portal)
+            self.state.answerer = self._webrtc.answer
         self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -160,6 +174,16 @@ class FakeRealtimeServer:
     @property
     def recognizer(self) -> Recognizer:
         return self.state.parts.recognizer
+
+    @property
+    def internal_errors(self) -> InternalErrors:
+        """Failures inside this server (its bugs, or a brain/synthesizer that raised).
+
+        Each was answered as the real service answers its own failures (an ``error`` of type
+        ``server_error``, or a response that ends ``failed``) and the session went on. Assert
+        ``not server.internal_errors`` in a test to be sure nothing was papered over.
+        """
+        return self.state.parts.internal_errors
 
     @property
     def connections(self) -> list[ConnectionHandle]:
@@ -235,10 +259,20 @@ class FakeRealtimeServer:
             ]
         )
 
+        # Browsers call the REST endpoints from other origins (an ephemeral key and the SDP
+        # offer, as the API allows); the answer's Location names the call.
+        cors = CORSMiddleware(
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Location"],
+        )
+
         async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             # Keep uvicorn's own `send`: the drop fault reaches the TCP transport through it.
             scope["realtime_kit.raw_send"] = send
-            await app(scope, receive, send)
+            await cors(scope, receive, send)
 
         return asgi
 
@@ -253,12 +287,23 @@ class FakeRealtimeServer:
             raise LocalProtocolError("start the server", "it is already running")
         if self._record_to is not None:
             self.state.recorder = Recorder(self._record_to)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
+        # proto is IPPROTO_TCP, and accepted sockets inherit the listener's proto. With proto 0,
+        # the second of two quick server events waited for the client's delayed ACK (~40 ms).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # A restarted server comes back on the same port, so clients can test reconnecting.
         port = self._bound_port if self._bound_port is not None and self._port == 0 else self._port
-        sock.bind(("127.0.0.1", port))
-        sock.listen(128)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen(128)
+        except OSError:
+            # A busy port: leave nothing open behind the error (socket, recording file).
+            sock.close()
+            if self.state.recorder is not None:
+                self.state.recorder.close()
+                self.state.recorder = None
+            raise
         self._sock = sock
         self._bound_port = int(sock.getsockname()[1])
         config = uvicorn.Config(
@@ -287,6 +332,8 @@ class FakeRealtimeServer:
         """Stop serving and join the background thread (open sockets are closed)."""
         if self._serving is None or self._uvicorn is None or self._portal_cm is None:
             return
+        if self._webrtc is not None and self._portal is not None:
+            self._portal.call(self._webrtc.aclose)  # hang up calls while the loop still runs
         self._uvicorn.should_exit = True
         try:
             self._serving.result(timeout=_START_TIMEOUT_S)

@@ -50,7 +50,12 @@ class Synthesizer(Protocol):
 
 
 class Recognizer(Protocol):
-    """Turns committed PCM16 mono 24 kHz audio into text ("" for no speech)."""
+    """Turns committed PCM16 mono 24 kHz audio into text ("" for no speech).
+
+    A recognizer may also offer ``peek(audio) -> str``: the same answer without using anything up
+    (a scripted line stays queued). Semantic VAD uses it at each pause to judge whether the words so
+    far sound finished; without it, every pause counts as finished.
+    """
 
     def recognize(self, audio: bytes) -> str:
         """The transcript of ``audio``."""
@@ -267,6 +272,13 @@ class ScriptedRecognizer:
             self._script.extend(texts)
 
     def recognize(self, audio: bytes) -> str:
+        return self._answer(audio, consume=True)
+
+    def peek(self, audio: bytes) -> str:
+        """What :meth:`recognize` would answer now, without using up a scripted line."""
+        return self._answer(audio, consume=False)
+
+    def _answer(self, audio: bytes, *, consume: bool) -> str:
         if self._func is not None:
             return self._func(audio)
         if self.bank is not None:
@@ -277,7 +289,7 @@ class ScriptedRecognizer:
             return ""
         with self._lock:
             if self._script:
-                return self._script.popleft()
+                return self._script.popleft() if consume else self._script[0]
         return self.default
 
     def __repr__(self) -> str:

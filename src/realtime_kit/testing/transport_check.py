@@ -4,7 +4,10 @@
 :class:`TransportPeer` that plays the server. It checks ordering in both directions, large and
 non-ASCII frames, sending while another task receives, the close codes a server can send
 (normal, recoverable, application-defined), an abrupt drop, and a local close. It raises
-``AssertionError`` naming the first broken promise.
+``AssertionError`` naming the first broken promise. What a transport declares in its
+capabilities is held to: a ``max_message_bytes`` limit (frames up to it pass, one byte more is
+refused with ``LocalProtocolError`` and the transport carries on), and a transport without
+``close_codes`` (WebRTC) must read any polite close as 1000 and a drop as 1006.
 
 :func:`loopback_websocket_pair` is such a factory for
 :class:`~realtime_kit.transports.WebSocketTransport`: it runs websockets' sans-I/O server
@@ -32,7 +35,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
-from realtime_kit.errors import ConnectionClosedError
+from realtime_kit.errors import ConnectionClosedError, LocalProtocolError
 from realtime_kit.transports.base import Transport, TransportCapabilities
 from realtime_kit.transports.websocket import WebSocketTransport
 
@@ -111,7 +114,9 @@ async def check_transport(make_pair: PairFactory) -> None:
         assert got == sent, "frames received by the transport arrived out of order or changed"
 
     async with make_pair() as (transport, peer):
-        big = '{"type":"big","audio":"' + "A" * (4 * 1024 * 1024) + '"}'
+        limit = transport.capabilities.max_message_bytes
+        size = 4 * 1024 * 1024 if limit is None else min(4 * 1024 * 1024, limit)
+        big = '{"type":"big","audio":"' + "A" * (size - 25) + '"}'
         text = '{"type":"ünïcödé","text":"日本語 — ✓ 🎧"}'
 
         async def peer_sends() -> None:
@@ -125,6 +130,15 @@ async def check_transport(make_pair: PairFactory) -> None:
             assert await transport.receive_text() == text, "non-ASCII text changed in transit"
         await transport.send_text(big)
         assert await peer.receive_text() == big, "a 4 MiB frame was not sent intact"
+        if limit is not None:
+            try:
+                await transport.send_text(big[:-2] + 'A"}')
+            except LocalProtocolError:
+                pass
+            else:
+                raise AssertionError(f"a frame over the {limit}-byte limit was not refused")
+            await transport.send_text(text)
+            assert await peer.receive_text() == text, "a refused frame broke the transport"
 
     async with make_pair() as (transport, peer):
         received: list[str] = []
@@ -154,6 +168,10 @@ async def check_transport(make_pair: PairFactory) -> None:
             assert await transport.receive_text() == '{"type":"last"}', (
                 "a frame sent just before the close was lost"
             )
+            if not transport.capabilities.close_codes:
+                # No close codes on this transport: every polite end is a normal one.
+                await _expect_closed(transport, 1000, False)
+                continue
             await _expect_closed(transport, code, recoverable)
             exc = await _closed_error(transport.receive_text, "receive_text")
             assert exc.reason == reason, f"close reason {exc.reason!r}, expected {reason!r}"

@@ -18,6 +18,7 @@ Imports: numpy, soxr, webrtcvad (the ``testing`` extra), the standard library.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,9 @@ class ServerVad:
         threshold: 0…1 as in ``turn_detection.threshold`` (higher needs louder speech).
         prefix_padding_ms: audio kept before detected speech.
         silence_duration_ms: silence that ends a turn.
+        silence_for: instead of a fixed ``silence_duration_ms``, asked once at the start of each
+            pause (with the session ms where speech paused) how much silence ends the turn —
+            semantic VAD waits longer when the words so far sound unfinished.
     """
 
     def __init__(
@@ -53,6 +57,7 @@ class ServerVad:
         threshold: float = 0.5,
         prefix_padding_ms: int = 300,
         silence_duration_ms: int = 200,
+        silence_for: Callable[[int], int] | None = None,
     ) -> None:
         import webrtcvad  # the `testing` extra (webrtcvad-wheels)
 
@@ -66,10 +71,22 @@ class ServerVad:
         self._buffer_start_ms = 0
         self.in_speech = False
         self._last_speech_end_ms = 0
+        self._silence_for = silence_for
+        self._pause_silence_ms: int | None = None  # decided at the start of the current pause
 
     def reset_buffer(self, at_ms: int) -> None:
         """The input buffer was committed or cleared at session ms ``at_ms``."""
         self._buffer_start_ms = at_ms
+
+    def seek(self, position_ms: int) -> None:
+        """Start listening at session ms ``position_ms`` (a VAD made mid-session)."""
+        self._pos_ms = position_ms
+        self._buffer_start_ms = position_ms
+
+    def end_speech(self) -> None:
+        """Forget the speech in progress (the client committed the turn itself)."""
+        self.in_speech = False
+        self._pause_silence_ms = None
 
     def _is_speech(self, frame24: bytes) -> bool:
         samples = np.frombuffer(frame24, dtype="<i2").astype(np.float64)
@@ -100,10 +117,18 @@ class ServerVad:
                     begin = max(self._buffer_start_ms, start - self.prefix_padding_ms)
                     events.append(VadEvent("start", begin))
                 self._last_speech_end_ms = self._pos_ms
+                self._pause_silence_ms = None
             elif self.in_speech:
-                end = self._last_speech_end_ms + self.silence_duration_ms
+                if self._pause_silence_ms is None:
+                    self._pause_silence_ms = (
+                        self._silence_for(self._last_speech_end_ms)
+                        if self._silence_for is not None
+                        else self.silence_duration_ms
+                    )
+                end = self._last_speech_end_ms + self._pause_silence_ms
                 if self._pos_ms >= end:
                     self.in_speech = False
+                    self._pause_silence_ms = None
                     events.append(VadEvent("stop", end))
         return events
 

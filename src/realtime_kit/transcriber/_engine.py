@@ -104,8 +104,9 @@ class CaptionEngine:
     Args:
         client_commits: True when the session has ``turn_detection: null`` and the caller
             commits (call :meth:`committing` before each commit); False for server VAD.
-        prefix_padding_ms, silence_duration_ms: the server VAD's settings (updated from
-            ``session.updated`` when the server confirms others).
+        prefix_padding_ms: the server VAD's audio kept before detected speech (updated from
+            ``session.updated`` when the server confirms another value).
+        silence_duration_ms: the server VAD's silence that ends a turn (updated likewise).
         logprobs: keep log-probabilities on segments.
         overlap: with server VAD, a new item overlapping an already final segment by more than
             this share of the shorter of the two is a replay of it and is hidden.

@@ -115,8 +115,13 @@ class Transcriber:
         reconnect: a :class:`~realtime_kit.reconnect.ReconnectPolicy`, True (default policy),
             or False.
         final_timeout: seconds to wait, after the input ends, for the last transcripts.
-        api_key, base_url, organization, project, safety_identifier, transport, open_timeout:
-            as for :func:`realtime_kit.connect`.
+        api_key: as for :func:`realtime_kit.connect`.
+        base_url: as for :func:`realtime_kit.connect`.
+        organization: as for :func:`realtime_kit.connect`.
+        project: as for :func:`realtime_kit.connect`.
+        safety_identifier: as for :func:`realtime_kit.connect`.
+        transport: as for :func:`realtime_kit.connect`.
+        open_timeout: as for :func:`realtime_kit.connect`.
 
     Use::
 

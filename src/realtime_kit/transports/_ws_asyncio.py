@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, cast
 
 import anyio
@@ -67,6 +67,7 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._on_message: Callable[[str | RemoteProtocolError], None] | None = None
         self._on_end: Callable[[ConnectionClosedError], None] | None = None
+        self._secrets: Sequence[str] = ()
 
     @classmethod
     async def open(
@@ -76,10 +77,15 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
         *,
         ssl_context: ssl.SSLContext | None,
         open_timeout: float,
+        secrets: Sequence[str] = (),
         **options: Any,
     ) -> AsyncioWebSocket:
-        """Connect, run TLS and the opening handshake (together bounded by ``open_timeout``)."""
+        """Connect, run TLS and the opening handshake (together bounded by ``open_timeout``).
+
+        ``secrets`` (the request's credentials) are kept out of a refusal's message.
+        """
         transport = cls(protocol, **options)
+        transport._secrets = secrets
         handshake = transport._loop.create_future()
         transport._handshake = handshake
         context: ssl.SSLContext | None = None
@@ -106,7 +112,9 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
                 await handshake
         except TimeoutError:
             transport._abort()
-            raise HandshakeError(f"opening {uri.host}:{uri.port} timed out") from None
+            raise HandshakeError(
+                f"opening {uri.host}:{uri.port} timed out after {open_timeout:g} s"
+            ) from None
         except BaseException:
             transport._abort()
             raise
@@ -275,7 +283,7 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
         handshake = self._handshake
         if handshake is not None and not handshake.done():
             try:
-                outcome = handshake_outcome(self._protocol, events)
+                outcome = handshake_outcome(self._protocol, events, self._secrets)
             except HandshakeError as exc:
                 handshake.set_exception(exc)
                 return

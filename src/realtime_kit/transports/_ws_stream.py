@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Sequence
 from typing import Any, Final
 
 import anyio
@@ -56,9 +57,13 @@ class StreamWebSocket(WebSocketTransport):
         ssl_context: ssl.SSLContext | None,
         proxy: str | None,
         open_timeout: float,
+        secrets: Sequence[str] = (),
         **options: Any,
     ) -> StreamWebSocket:
-        """Connect (through ``proxy`` when given) and run the opening handshake."""
+        """Connect (through ``proxy`` when given) and run the opening handshake.
+
+        ``secrets`` (the request's credentials) are kept out of a refusal's message.
+        """
         stream: ByteStream | None = None
         try:
             with anyio.fail_after(open_timeout):
@@ -74,13 +79,15 @@ class StreamWebSocket(WebSocketTransport):
                         protocol.receive_eof()
                     else:
                         protocol.receive_data(data)
-                    outcome = handshake_outcome(protocol, protocol.events_received())
+                    outcome = handshake_outcome(protocol, protocol.events_received(), secrets)
                     if outcome is not None:
                         break
         except TimeoutError:
             if stream is not None:
                 await stream.aclose()
-            raise HandshakeError(f"opening {uri.host}:{uri.port} timed out") from None
+            raise HandshakeError(
+                f"opening {uri.host}:{uri.port} timed out after {open_timeout:g} s"
+            ) from None
         except (OSError, anyio.BrokenResourceError) as exc:
             if stream is not None:
                 await stream.aclose()

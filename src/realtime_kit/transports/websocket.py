@@ -60,6 +60,7 @@ from realtime_kit.errors import (
     RemoteProtocolError,
 )
 from realtime_kit.transports._net import environment_proxy
+from realtime_kit.transports._redact import credentials_in, redact
 from realtime_kit.transports.base import TransportCapabilities, is_recoverable_close
 
 __all__ = ["WebSocketTransport", "client_text_frame", "text_frames", "websockets_idle"]
@@ -195,6 +196,7 @@ class WebSocketTransport(ABC):
             raise ConfigurationError(f"not a WebSocket URL: {exc}") from exc
         chosen_proxy = environment_proxy(uri.secure, uri.host) if proxy is None else proxy or None
         protocol = _client_protocol(uri, subprotocols, headers)
+        secrets = credentials_in(headers, subprotocols)
         options: dict[str, Any] = {
             "secure": uri.secure,
             "ping_interval": ping_interval,
@@ -205,7 +207,12 @@ class WebSocketTransport(ABC):
             from realtime_kit.transports._ws_asyncio import AsyncioWebSocket
 
             return await AsyncioWebSocket.open(
-                uri, protocol, ssl_context=ssl_context, open_timeout=open_timeout, **options
+                uri,
+                protocol,
+                ssl_context=ssl_context,
+                open_timeout=open_timeout,
+                secrets=secrets,
+                **options,
             )
         from realtime_kit.transports._ws_stream import StreamWebSocket
 
@@ -215,6 +222,7 @@ class WebSocketTransport(ABC):
             ssl_context=ssl_context,
             proxy=chosen_proxy,
             open_timeout=open_timeout,
+            secrets=secrets,
             **options,
         )
 
@@ -428,9 +436,11 @@ def _client_protocol(
 
 
 def handshake_outcome(
-    protocol: ClientProtocol, events: list[Any]
+    protocol: ClientProtocol, events: list[Any], secrets: Sequence[str] = ()
 ) -> tuple[Response, list[Any]] | None:
     """The handshake response and the frames after it, once parsed; ``None`` while waiting.
+
+    ``secrets`` are the credentials the request carried, kept out of any error message.
 
     Raises:
         HandshakeError: the server refused or answered with something that is not a handshake.
@@ -438,10 +448,10 @@ def handshake_outcome(
     for index, event in enumerate(events):
         if isinstance(event, Response):
             if protocol.handshake_exc is not None:
-                raise refusal(protocol.handshake_exc, event)
+                raise refusal(protocol.handshake_exc, event, secrets)
             return event, events[index + 1 :]
     if protocol.handshake_exc is not None:
-        raise refusal(protocol.handshake_exc, None)
+        raise refusal(protocol.handshake_exc, None, secrets)
     return None
 
 
@@ -454,22 +464,31 @@ def _decode(data: bytes | bytearray | memoryview) -> str | RemoteProtocolError:
         return error
 
 
-def refusal(exc: Exception, response: Response | None) -> HandshakeError:
-    """The typed error for a refused or malformed handshake (status, body, request id)."""
+def refusal(
+    exc: Exception, response: Response | None, secrets: Sequence[str] = ()
+) -> HandshakeError:
+    """The typed error for a refused or malformed handshake (status, body, request id).
+
+    The body is quoted (its first 500 characters) with every credential redacted: a server
+    or proxy may echo the request, ``Authorization`` header included. The websockets exception
+    is not chained when it holds the response, whose body is the unredacted text.
+    """
     if isinstance(exc, InvalidStatus):
         response = exc.response
     if response is None or not isinstance(exc, InvalidHandshake):
-        error = HandshakeError(f"invalid handshake response: {exc}")
-    else:
-        body = bytes(response.body or b"")[:500].decode("utf-8", "replace").strip()
-        status = response.status_code
-        detail = f": {body}" if body else f" {response.reason_phrase}"
-        error = HandshakeError(
-            f"server refused the WebSocket connection: HTTP {status}{detail}",
-            status=status,
-            request_id=response.headers.get("x-request-id"),
-        )
-    error.__cause__ = exc
+        error = HandshakeError(f"invalid handshake response: {redact(str(exc), secrets)}")
+        error.__cause__ = exc
+        return error
+    text = bytes(response.body or b"").decode("utf-8", "replace")
+    body = redact(text, secrets)[:500].strip()
+    status = response.status_code
+    detail = f": {body}" if body else f" {redact(response.reason_phrase, secrets)}"
+    error = HandshakeError(
+        f"server refused the WebSocket connection: HTTP {status}{detail}",
+        status=status,
+        request_id=response.headers.get("x-request-id"),
+    )
+    error.__suppress_context__ = True
     return error
 
 
