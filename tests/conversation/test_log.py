@@ -72,6 +72,12 @@ def test_transcript_has_heard_words_only() -> None:
     assert text == "User: What's the weather?\nAssistant: It is 21 degrees —"
 
 
+def test_a_message_nobody_heard_is_not_in_the_transcript_even_before_its_deletion() -> None:
+    log = _sample()
+    log.place(AssistantTurn("a9", "r9", generated_text="Anything else?", interrupted=True), None)
+    assert log.transcript() == "User: What's the weather?\nAssistant: It is 21 degrees —"
+
+
 def test_seed_items_carry_text_heard_words_and_finished_tool_calls() -> None:
     items = _sample().seed_items()
     kinds = [(i["type"], i.get("role")) for i in items]

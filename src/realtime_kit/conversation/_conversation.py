@@ -318,8 +318,11 @@ class Conversation(ConversationRuntime):
             target: dict[str, Any] = (
                 {"call_id": self._call_id} if self._call_id else {"model": self._model}
             )
-            self._connect_cm = connect(**target, session=self._session_config, **self._connect_args)
-            conn = await self._connect_cm.__aenter__()
+            opener = connect(**target, session=self._session_config, **self._connect_args)
+            # Kept only once open: a failed __aenter__ has cleaned up after itself, and exiting
+            # it again (trio: its task group twice) would hide the real error.
+            conn = await opener.__aenter__()
+            self._connect_cm = opener
             self._updates_sent = 1  # connect() sent the config; its answer is still to come
         self._conn = conn
         capabilities = conn.transport.capabilities

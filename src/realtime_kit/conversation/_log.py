@@ -201,8 +201,8 @@ class ConversationLog:
         for entry in self.turns():
             who = "User" if isinstance(entry, UserTurn) else "Assistant"
             text = entry.text.strip()
-            if isinstance(entry, AssistantTurn) and entry.interrupted:
-                text += " —"
+            if isinstance(entry, AssistantTurn) and entry.interrupted and text:
+                text += " —"  # (a message heard for 0 ms has no words: no line at all)
             if text:
                 lines.append(f"{who}: {text}")
         return "\n".join(lines)
