@@ -88,3 +88,34 @@ def test_audio_example_without_arguments_leaves_nothing_behind(tmp_path: Path) -
     )  # fmt: skip
     assert "wrote 1000 ms at 24000 Hz, 1 channel(s), PCM16" in result.stdout
     assert list(scratch.iterdir()) == [], "the example left its temporary folder behind"
+
+
+def test_translate_example_runs_offline_with_aligned_bilingual_subtitles() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "translate_offline.py")],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    out = result.stdout
+    assert "es: ¿Dónde está la estación?" in out
+    assert "fr: Le train part à midi." in out
+    # The SRT pairs each sentence with its translation, at where it was said.
+    assert "00:00:00,800 --> " in out
+    assert "Where is the station?\n¿Dónde está la estación?\n" in out
+    assert "The train leaves at noon.\nEl tren sale a mediodía.\n" in out
+    assert "cost: $0.00" in out
+    assert "2 languages" in out
+
+
+def test_run_scenario_example_judges_the_weather_scenario_offline() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "run_scenario.py")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert 'PASS  turn 1: calls get_weather with {"city": "Paris"}' in out
+    assert "PASS  turn 2: cuts the agent off — cut the agent off after 2000 ms" in out
+    assert "PASS  [brief] answers in 25 words or fewer" in out
+    assert "The caller cut in after 2000 ms, having heard: 'It is sunny" in out
+    assert "User: Thanks, that is all.\nAssistant: You are welcome. Goodbye!" in out
+    assert "weather line: PASSED — 10 of 10 expectations held" in out

@@ -6,7 +6,7 @@ The package root re-exports the public names of its subpackages; ``__all__`` her
 
 from __future__ import annotations
 
-from realtime_kit import audio, conversation, cost, errors, events, transcriber
+from realtime_kit import audio, conversation, cost, errors, events, transcriber, translator
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
 from realtime_kit.client import (
     ConnectionRestored,
@@ -29,6 +29,7 @@ from realtime_kit.events import (
 )
 from realtime_kit.rest import RealtimeREST, verify_webhook
 from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
+from realtime_kit.translator import Translation, Translator, translate_file
 
 __all__ = [
     "Budget",
@@ -53,6 +54,8 @@ __all__ = [
     "ServerEvent",
     "Transcriber",
     "Transcript",
+    "Translation",
+    "Translator",
     "UnknownClientEvent",
     "UnknownServerEvent",
     "__version__",
@@ -68,6 +71,8 @@ __all__ = [
     "tool",
     "transcribe_file",
     "transcriber",
+    "translate_file",
+    "translator",
     "verify_webhook",
 ]
 

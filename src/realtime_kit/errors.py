@@ -8,7 +8,8 @@ the network, or the money.
 ```
 RealtimeKitError
 ├── ConfigurationError            bad arguments, missing API key, unknown model
-│   └── MissingExtraError         an optional extra (webrtc, audio, cli, testing) is not installed
+│   ├── MissingExtraError         an optional extra (webrtc, audio, cli, testing) is not installed
+│   └── UnsupportedLanguageError  a translation target language not on the language list
 ├── DecodeError                   bytes from the wire that are not a valid event
 ├── EncodeError                   an object that cannot be written as an event
 ├── LocalProtocolError            the caller tried an action the session state forbids
@@ -71,6 +72,7 @@ __all__ = [
     "ToolTimeoutError",
     "TransportError",
     "UnpricedModelError",
+    "UnsupportedLanguageError",
     "WebhookVerificationError",
 ]
 
@@ -91,6 +93,24 @@ class MissingExtraError(ConfigurationError, ImportError):
         self.module = module
         super().__init__(
             f"{module!r} is not installed; install it with: pip install 'realtime-kit[{extra}]'"
+        )
+
+
+class UnsupportedLanguageError(ConfigurationError):
+    """A translation target language that is not on the supported-language list.
+
+    ``language`` is the code asked for, ``supported`` the codes of the list in use and ``source``
+    where that list comes from.
+    """
+
+    def __init__(self, language: str, supported: tuple[str, ...], source: str) -> None:
+        self.language = language
+        self.supported = supported
+        self.source = source
+        super().__init__(
+            f"unsupported translation target language {language!r}; supported: "
+            f"{', '.join(supported)} (list from {source}; pass unknown_language='allow' to send "
+            "it anyway)"
         )
 
 

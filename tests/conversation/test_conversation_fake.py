@@ -399,3 +399,18 @@ async def test_an_idle_caller_is_prompted_then_hung_up_on() -> None:
             await _until(conv, ConversationClosed, seen)
             assert conv.closed
             assert conv.error is None
+
+
+async def test_the_confirmed_session_is_known_when_the_block_starts() -> None:
+    clock = FakeClock()
+    async with FakeRealtimeServer(clock=clock) as server:
+        conversation = Conversation(
+            api_key="sk-test",
+            base_url=server.base_url,
+            instructions="Be brief.",
+            audio_output=False,
+            clock=clock.wall,
+        )
+        async with conversation as conv:
+            assert conv.session is not None
+            assert conv.session["instructions"] == "Be brief."

@@ -332,6 +332,25 @@ def test_response_done_reports_usage_and_latency() -> None:
     assert done.latency.to_first_audio > 0
 
 
+def test_a_reply_talked_over_keeps_the_latency_of_the_turn_it_answers() -> None:
+    """The reply's response.done comes after the user spoke again: its latency is still
+    measured from the end of the turn it answers, not lost."""
+    rig = Rig()
+    rig.feed(s.session(), s.user_turn("u1", None))
+    _reply(rig, "resp_1", "a1", 300, "A long answer.", done=False)
+    rig.feed(s.user_turn("u2", "a1"))
+    rig.feed(s.audio_done("a1", "resp_1", "A long answer."), s.response_done("resp_1"))
+    [done] = rig.of(ResponseDone)
+    assert done.latency is not None
+    assert done.latency.user_item_id == "u1"
+    stopped = rig.log.get("u1")
+    assert isinstance(stopped, UserTurn)
+    assert stopped.stopped_at is not None
+    assert done.latency.to_first_audio is not None
+    assert done.latency.to_first_audio > 0
+    assert rig.log.responses["resp_1"].to_first_audio_s == done.latency.to_first_audio
+
+
 def test_user_turn_entry_keeps_vad_times() -> None:
     rig = Rig()
     rig.feed(s.session(), s.user_turn("u1", None, 120, 1880), s.transcript("u1", "Hello."))
@@ -352,3 +371,14 @@ def test_audio_reaches_the_app_at_its_rate(rate: int) -> None:
     _reply(rig, "resp_1", "a1", 1000, "Hi.")
     position = rig.sink.clock.position("a1")
     assert abs(position.received_ms - 1000) <= 2  # the resampler's tail is flushed at the end
+
+
+def test_speech_after_everything_was_heard_is_not_an_interruption() -> None:
+    rig = Rig()
+    rig.feed(s.session(), s.user_turn("u1", None))
+    rig.feed(s.response_created("resp_1"), s.assistant_item("a1", "resp_1", previous="u1"))
+    rig.feed(s.audio("a1", "resp_1", 500), s.audio_done("a1", "resp_1", "Hello there."))
+    rig.sink.played_ms(500)  # all of it heard; response.done is still on its way
+    rig.feed(s.ev("input_audio_buffer.speech_started", item_id="u2", audio_start_ms=3000))
+    assert rig.of(Interrupted) == []
+    assert rig.sent == []

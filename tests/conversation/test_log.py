@@ -72,6 +72,12 @@ def test_transcript_has_heard_words_only() -> None:
     assert text == "User: What's the weather?\nAssistant: It is 21 degrees —"
 
 
+def test_a_message_nobody_heard_is_not_in_the_transcript_even_before_its_deletion() -> None:
+    log = _sample()
+    log.place(AssistantTurn("a9", "r9", generated_text="Anything else?", interrupted=True), None)
+    assert log.transcript() == "User: What's the weather?\nAssistant: It is 21 degrees —"
+
+
 def test_seed_items_carry_text_heard_words_and_finished_tool_calls() -> None:
     items = _sample().seed_items()
     kinds = [(i["type"], i.get("role")) for i in items]
@@ -119,3 +125,15 @@ def test_cut_is_a_growing_prefix(text: str, heard: int, total: int) -> None:
     assert more.startswith(cut)
     assert cut_transcript(text, 0, total) == ""
     assert cut_transcript(text, total, total) == text
+
+
+def test_an_item_after_a_tool_output_goes_after_the_output_not_after_its_call() -> None:
+    log = ConversationLog()
+    log.place(UserTurn("u1", "hi"), None)
+    log.place(ToolCallEntry("fcA", "call_a", "a"), "u1")
+    log.place(ToolCallEntry("fcB", "call_b", "b"), "fcA")
+    log.link_output("outA", "call_a", "fcB")  # A's output was added after B's call
+    log.place(ToolCallEntry("fcC", "call_c", "c"), "outA")
+    assert [e.item_id for e in log.entries] == ["u1", "fcA", "fcB", "fcC"]
+    assert log.position("outA") == 1
+    assert len(log) == 4

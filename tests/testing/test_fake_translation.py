@@ -7,7 +7,12 @@ import itertools
 
 import pytest
 
-from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedTranslator
+from realtime_kit.testing import (
+    FakeClock,
+    FakeRealtimeServer,
+    ScriptedTranslator,
+    TranslationTiming,
+)
 from realtime_kit.testing._audio import silence
 from tests.testing._client import Client, open_client, types
 
@@ -224,7 +229,9 @@ async def test_translation_stamps_never_run_ahead_of_the_input(server: FakeRealt
 
 async def test_translation_output_stamps_follow_the_input_as_it_arrives() -> None:
     clock = FakeClock(auto_advance=False)
-    async with FakeRealtimeServer(clock=clock, pace=1.0) as server:
+    # No lag and 200 ms chunks: each chunk is exactly one frame, due exactly 200 ms apart.
+    steady = ScriptedTranslator(timing=TranslationTiming(delay_ms=0, chunk_ms=(200,)))
+    async with FakeRealtimeServer(clock=clock, pace=1.0, translator=steady) as server:
         c = await open_client(server.ws_base_url + TRANSLATE)
         await c.expect("session.created")
         speech = silence(400) + server.speak("Where is the station?") + silence(800)

@@ -103,9 +103,9 @@ def test_the_sample_wav_is_what_its_script_makes(tmp_path: Path) -> None:
     assert SAMPLE_WAV.stat().st_size < 400_000
 
 
-def test_demo_script_runs_the_offline_transcription() -> None:
+def test_demo_script_runs_the_offline_voice_agent() -> None:
     script = (ROOT / "scripts" / "demo.sh").read_text()
-    assert "realtime-kit transcribe examples/data/sample.wav --offline" in script
+    assert "realtime-kit talk examples/data/caller.wav --offline" in script
     assert "cli,testing" in script
 
 

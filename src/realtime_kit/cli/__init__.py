@@ -21,12 +21,12 @@ import sys
 from collections.abc import Sequence
 
 from realtime_kit import __version__
-from realtime_kit.cli import cost, fake_server, talk, transcribe
+from realtime_kit.cli import cost, fake_server, scenario, talk, transcribe, translate
 from realtime_kit.errors import ConfigurationError, RealtimeKitError
 
 __all__ = ["build_parser", "error_line", "main"]
 
-_COMMANDS = (transcribe, talk, cost, fake_server)
+_COMMANDS = (transcribe, translate, talk, scenario, cost, fake_server)
 
 
 def build_parser() -> argparse.ArgumentParser:

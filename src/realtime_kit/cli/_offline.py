@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +83,15 @@ def _fingerprint(pcm: bytes, samples: np.ndarray, start: float, end: float) -> b
     return pcm[at * 2 : at * 2 + _FINGERPRINT_BYTES]
 
 
-def offline_server(wav: str | os.PathLike[str] | None) -> Any:
-    """A :class:`~realtime_kit.testing.FakeRealtimeServer` that knows ``wav``'s sentences."""
+def offline_server(wav: str | os.PathLike[str] | None, *, instant: bool = False) -> Any:
+    """A :class:`~realtime_kit.testing.FakeRealtimeServer` that knows ``wav``'s sentences.
+
+    ``instant``: a fake clock that jumps through paced output (a file is translated in moments
+    rather than at speaking pace); its wall clock starts at the real one, so sessions expire an
+    hour from now as they should.
+    """
     try:
-        from realtime_kit.testing import FakeRealtimeServer, ScriptedRecognizer
+        from realtime_kit.testing import FakeClock, FakeRealtimeServer, ScriptedRecognizer
     except ImportError as exc:
         raise MissingExtraError("testing", exc.name or "realtime_kit.testing") from exc
     sidecar = sidecar_for(wav) if wav is not None else None
@@ -94,4 +100,7 @@ def offline_server(wav: str | os.PathLike[str] | None) -> Any:
         recognizer = SidecarRecognizer(wav, sidecar)
     else:
         recognizer = ScriptedRecognizer(default=UNKNOWN_SPEECH)
+    if instant:
+        clock = FakeClock(wall_start=time.time())
+        return FakeRealtimeServer(recognizer=recognizer, clock=clock)
     return FakeRealtimeServer(recognizer=recognizer)

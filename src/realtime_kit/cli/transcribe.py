@@ -16,9 +16,7 @@ Imports: argparse, anyio, the standard library, :mod:`realtime_kit.transcriber`;
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import wave
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from decimal import Decimal
@@ -26,7 +24,17 @@ from typing import Any
 
 import anyio
 
-from realtime_kit.errors import ConfigurationError, MissingExtraError, RealtimeKitError
+from realtime_kit.cli._common import (
+    Emit,
+    LiveDisplay,
+    add_run_options,
+    add_source,
+    budget,
+    escape,
+    file_seconds,
+    money,
+    run_command,
+)
 from realtime_kit.transcriber import (
     TRANSCRIPTION_MODELS,
     Caption,
@@ -56,9 +64,7 @@ def register(subparsers: Any) -> None:
             "server."
         ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", help="a PCM WAV file")
-    source.add_argument("--mic", action="store_true", help="the default microphone (Ctrl-C ends)")
+    add_source(parser)
     parser.add_argument(
         "--model",
         default="gpt-realtime-whisper",
@@ -71,21 +77,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--language", help="ISO-639-1 code of the speech")
     parser.add_argument("--srt", metavar="FILE", help="write SRT subtitles, live")
     parser.add_argument("--vtt", metavar="FILE", help="write WebVTT subtitles, live")
-    parser.add_argument("--json", action="store_true", help="JSON lines instead of the display")
-    parser.add_argument("--offline", action="store_true", help="use the embedded fake server")
-    parser.add_argument(
-        "--realtime", action="store_true", help="send a file at speaking pace, like a live source"
-    )
-    parser.add_argument("--budget", metavar="USD", help="stop cleanly after spending this much")
+    add_run_options(parser)
     parser.set_defaults(handler=run)
-
-
-def _file_seconds(path: str) -> float:
-    try:
-        with wave.open(path, "rb") as w:
-            return w.getnframes() / float(w.getframerate())
-    except (OSError, wave.Error, EOFError) as exc:
-        raise ConfigurationError(f"cannot read {path!r} as a PCM WAV file: {exc}") from exc
 
 
 def _event_json(caption: Caption) -> dict[str, Any]:
@@ -116,10 +109,6 @@ def _event_json(caption: Caption) -> dict[str, Any]:
     raise AssertionError(f"unexpected caption {caption!r}")
 
 
-def _money(value: Decimal | None) -> str:
-    return "unpriced" if value is None else f"${value:.6f}"
-
-
 def _billed_seconds(transcriber: Transcriber) -> Decimal | None:
     """Audio seconds the server billed (per-minute models), or None for token-priced ones."""
     lines = [line for line in transcriber.meter.lines() if line.unit == "seconds"]
@@ -131,9 +120,9 @@ def _cost_line(transcriber: Transcriber) -> str:
     audio = f"{transcriber.input_seconds:.2f} s of audio"
     billed = _billed_seconds(transcriber)
     if billed is None:
-        return f"{_money(transcriber.cost_usd)} for {transcriber.model}, {audio}"
+        return f"{money(transcriber.cost_usd)} for {transcriber.model}, {audio}"
     heard = Decimal(str(round(transcriber.input_seconds, 3)))
-    text = f"{_money(transcriber.cost_usd)} for {transcriber.model}: "
+    text = f"{money(transcriber.cost_usd)} for {transcriber.model}: "
     text += f"{billed.normalize():f} s billed for {audio}"
     if billed > heard:
         text += " (the server bills each commit's audio rounded up to a whole second)"
@@ -142,30 +131,10 @@ def _cost_line(transcriber: Transcriber) -> str:
     return text
 
 
-class _Display:
+class _Display(LiveDisplay):
     """Live captions with rich: finals printed as they land, the partial line and a progress bar."""
 
-    def __init__(self, total_seconds: float | None) -> None:
-        try:
-            from rich.console import Console
-            from rich.markup import escape
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        except ImportError as exc:
-            raise MissingExtraError("cli", "rich") from exc
-        self.escape = escape
-        self.console = Console(highlight=False)
-        columns: list[Any] = [TextColumn("{task.description}")]
-        if total_seconds is not None:
-            columns += [BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s")]
-        columns.append(TimeElapsedColumn())
-        self.progress = Progress(*columns, console=self.console, transient=True)
-        self.task = self.progress.add_task("listening…", total=total_seconds)
-
-    def note(self, text: str) -> None:
-        self.console.print(f"[bold yellow]{self.escape(text)}[/]")
-
     def show(self, caption: Caption, sent_seconds: float) -> None:
-        escape = self.escape
         match caption:
             case PartialCaption():
                 text = caption.text if len(caption.text) < 60 else "…" + caption.text[-59:]
@@ -195,10 +164,10 @@ class _Display:
         for column in ("#", "start", "end", "text"):
             table.add_column(column, justify="right" if column != "text" else "left")
         for s in transcriber.segments:
-            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", self.escape(s.text))
+            table.add_row(str(s.index + 1), f"{s.start:.2f}", f"{s.end:.2f}", escape(s.text))
         self.console.print(table)
-        self.console.print(f"[bold]transcript:[/] {self.escape(transcriber.transcript)}")
-        self.console.print(f"[bold]cost:[/] {self.escape(_cost_line(transcriber))}")
+        self.console.print(f"[bold]transcript:[/] {escape(transcriber.transcript)}")
+        self.console.print(f"[bold]cost:[/] {escape(_cost_line(transcriber))}")
         self.console.print(str(transcriber.meter), markup=False)
 
 
@@ -208,9 +177,9 @@ async def _ticker(display: _Display, transcriber: Transcriber) -> None:
         await anyio.sleep(0.1)
 
 
-async def _run(args: argparse.Namespace, emit: Any) -> int:
+async def _run(args: argparse.Namespace, emit: Emit) -> int:
     offline = args.offline or not os.environ.get("OPENAI_API_KEY")
-    total = _file_seconds(args.file) if args.file else None
+    total = file_seconds(args.file) if args.file else None
     display = None if args.json else _Display(total)
     with ExitStack() as stack:
         api_key: str | None = None
@@ -239,7 +208,7 @@ async def _run(args: argparse.Namespace, emit: Any) -> int:
             language=args.language,
             api_key=api_key,
             base_url=base_url,
-            budget=_budget(args.budget),
+            budget=budget(args.budget),
         )
         srt = stack.enter_context(SrtWriter(args.srt)) if args.srt else None
         vtt = stack.enter_context(VttWriter(args.vtt)) if args.vtt else None
@@ -286,37 +255,6 @@ def _json_number(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The error inside a task group's failure that says what went wrong."""
-    leaves: list[BaseException] = []
-    pending: list[BaseException] = [group]
-    while pending:
-        item = pending.pop(0)
-        if isinstance(item, BaseExceptionGroup):
-            pending[:0] = list(item.exceptions)
-        else:
-            leaves.append(item)
-    for leaf in leaves:
-        if isinstance(leaf, RealtimeKitError | KeyboardInterrupt):
-            return leaf
-    return leaves[0] if leaves else group
-
-
-def _budget(value: str | None) -> Any:
-    if value is None:
-        return None
-    from realtime_kit.cost import Budget
-
-    return Budget(value)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns 0, or raises the error that stopped it (for ``main`` to print)."""
-
-    def emit(obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
-
-    try:
-        return anyio.run(_run, args, emit)
-    except BaseExceptionGroup as group:
-        raise _leaf(group) from None
+    return run_command(_run, args)

@@ -70,8 +70,10 @@ class BargeIn(EngineState):
         cut = self._unheard(positions)
         active_id = self.scheduler.active_response_id
         active = self._responses.get(active_id) if active_id is not None else None
-        if not cut and active is None:
-            return False  # nothing playing, nothing coming: not an interruption
+        if not cut and (active is None or self._heard_in_full(active.response_id)):
+            # Nothing playing and nothing coming (the active response's audio all arrived and
+            # was heard; only its response.done is still on its way): not an interruption.
+            return False
         report = _Cut()
         hit: set[str] = {active.response_id} if active is not None else set()
         for item_id, index, heard in cut:
@@ -106,6 +108,11 @@ class BargeIn(EngineState):
             )
         )
         return True
+
+    def _heard_in_full(self, response_id: str) -> bool:
+        """Every message of the response so far had all its audio, and it was all played."""
+        items = [i for i in self._items.values() if i.response_id == response_id]
+        return bool(items) and all(i.audio_done for i in items if not i.out_of_band)
 
     def _unheard(self, positions: list[PlaybackPosition]) -> list[tuple[str, int, int]]:
         """Every item that had audio not yet heard, in playback order, with the ms heard.

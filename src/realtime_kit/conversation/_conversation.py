@@ -322,8 +322,11 @@ class Conversation(ConversationRuntime):
             target: dict[str, Any] = (
                 {"call_id": self._call_id} if self._call_id else {"model": self._model}
             )
-            self._connect_cm = connect(**target, session=self._session_config, **self._connect_args)
-            conn = await self._connect_cm.__aenter__()
+            opener = connect(**target, session=self._session_config, **self._connect_args)
+            # Kept only once open: a failed __aenter__ has cleaned up after itself, and exiting
+            # it again (trio: its task group twice) would hide the real error.
+            conn = await opener.__aenter__()
+            self._connect_cm = opener
             self._updates_sent = 1  # connect() sent the config; its answer is still to come
         self._conn = conn
         capabilities = conn.transport.capabilities
@@ -359,8 +362,9 @@ class Conversation(ConversationRuntime):
         self._spawn(self._tick)
         if self._media:
             self._spawn(self._pull_media)  # read even with no sink: the track must drain
-        if self._connection is not None:
-            await self._wait_update(number)
+        # Return with the confirmed config in hand (conv.session): connect() has seen it, and the
+        # driver hands it to the engine at once; with someone else's connection, we wait for ours.
+        await self._wait_update(number if self._connection is not None else self._updates_sent)
         if self._history is not None:
             await self._seed(self._history)
 

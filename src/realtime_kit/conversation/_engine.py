@@ -311,7 +311,7 @@ class ConversationEngine(BargeIn, Words):
                 )
         elif kind == "function_call_output":
             call_id = str(item.get("call_id", ""))
-            entry = self.log.link_output(item_id, call_id)
+            entry = self.log.link_output(item_id, call_id, previous, explicit=explicit)
             if entry is not None and entry.output is None:
                 entry.output = str(item.get("output", ""))
 
@@ -479,11 +479,10 @@ class ConversationEngine(BargeIn, Words):
     def _latency(self, record: ResponseState) -> TurnLatency | None:
         if record.out_of_band:
             return None
-        stopped = (
-            self._last_stop[1]
-            if self._last_stop is not None and self._last_stop[0] == record.user_item_id
-            else None
-        )
+        # The stop time of the turn this response answers, from its log entry: by the time a
+        # reply that the user talked over is done, the user has stopped again (a later turn).
+        entry = self.log.get(record.user_item_id) if record.user_item_id is not None else None
+        stopped = entry.stopped_at if isinstance(entry, UserTurn) else None
         source = self._responses.get(record.tool_source) if record.tool_source else None
         tool_time = sum(
             (e.duration_s or 0.0)

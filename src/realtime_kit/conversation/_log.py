@@ -137,6 +137,9 @@ class ConversationLog:
 
     def __init__(self) -> None:
         self._entries: dict[str, LogEntry] = {}
+        # Item ids in server order. A function_call_output item holds its place here too (it is
+        # shown inside its call's entry, not as an entry): an item the server puts after an
+        # output must land after the output, not after the call, which may be far earlier.
         self._order: list[str] = []
         self._outputs: dict[str, str] = {}  # function_call_output item id → function_call item id
         self._by_call: dict[str, str] = {}  # call_id → function_call item id
@@ -148,13 +151,13 @@ class ConversationLog:
     @property
     def entries(self) -> list[LogEntry]:
         """All entries in spoken order."""
-        return [self._entries[key] for key in self._order]
+        return [self._entries[key] for key in self._order if key in self._entries]
 
     def __iter__(self) -> Iterator[LogEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._entries)
 
     def get(self, item_id: str) -> LogEntry | None:
         """The entry of an item (a function_call_output item finds its call's entry)."""
@@ -164,10 +167,10 @@ class ConversationLog:
     def position(self, item_id: str) -> int:
         """Index of an item in spoken order (-1 when unknown)."""
         key = self._outputs.get(item_id, item_id)
-        try:
-            return self._order.index(key)
-        except ValueError:
+        entry = self._entries.get(key)
+        if entry is None:
             return -1
+        return self.entries.index(entry)
 
     def tool_call(self, call_id: str) -> ToolCallEntry | None:
         """The entry of a tool call by its ``call_id``."""
@@ -198,8 +201,8 @@ class ConversationLog:
         for entry in self.turns():
             who = "User" if isinstance(entry, UserTurn) else "Assistant"
             text = entry.text.strip()
-            if isinstance(entry, AssistantTurn) and entry.interrupted:
-                text += " —"
+            if isinstance(entry, AssistantTurn) and entry.interrupted and text:
+                text += " —"  # (a message heard for 0 ms has no words: no line at all)
             if text:
                 lines.append(f"{who}: {text}")
         return "\n".join(lines)
@@ -214,27 +217,37 @@ class ConversationLog:
         if existing is not None:
             return existing
         self._entries[entry.item_id] = entry
-        if previous_item_id is not None and previous_item_id in self._outputs:
-            previous_item_id = self._outputs[previous_item_id]
-        if previous_item_id is not None and previous_item_id in self._entries:
-            index = self._order.index(previous_item_id) + 1
-            # Keep items that already followed the predecessor in this session after it: the
-            # server only links an item to its predecessor at the time it was added.
-            self._order.insert(index, entry.item_id)
-        elif previous_item_id is None and explicit and self._order:
-            self._order.insert(0, entry.item_id)
-        else:
-            self._order.append(entry.item_id)
+        self._insert(entry.item_id, previous_item_id, explicit)
         if isinstance(entry, ToolCallEntry):
             self._by_call[entry.call_id] = entry.item_id
         return entry
 
-    def link_output(self, output_item_id: str, call_id: str) -> ToolCallEntry | None:
-        """Attach a ``function_call_output`` item to its call's entry."""
+    def _insert(self, item_id: str, previous_item_id: str | None, explicit: bool) -> None:
+        # previous_item_id says where the server put the item when it was added: right after
+        # that item (anything that followed it then comes after the new one), or first (null).
+        if previous_item_id is not None and previous_item_id in self._order:
+            self._order.insert(self._order.index(previous_item_id) + 1, item_id)
+        elif previous_item_id is None and explicit and self._order:
+            self._order.insert(0, item_id)
+        else:
+            self._order.append(item_id)
+
+    def link_output(
+        self,
+        output_item_id: str,
+        call_id: str,
+        previous_item_id: str | None = None,
+        *,
+        explicit: bool = False,
+    ) -> ToolCallEntry | None:
+        """Attach a ``function_call_output`` item to its call's entry (and note where the
+        server put the output item, for the items that come after it)."""
         entry = self.tool_call(call_id)
         if entry is not None:
             entry.output_item_id = output_item_id
             self._outputs[output_item_id] = entry.item_id
+            if output_item_id not in self._order:
+                self._insert(output_item_id, previous_item_id, explicit)
         return entry
 
     def response(self, response_id: str) -> ResponseSummary:

@@ -13,8 +13,9 @@ user text or tool result) and returns a :class:`Reply`: spoken/written text and/
    message in the same response (``tool_preamble``);
 4. otherwise it answers ``default_reply`` (``"{text}"`` in it is replaced by what the user said).
 
-A :class:`Translator` turns source text into the target language for translation sessions;
-:class:`ScriptedTranslator` uses a phrase table and otherwise tags the text with the language.
+A :class:`TextTranslator` turns source text into the target language for translation sessions;
+:class:`ScriptedTranslator` uses a phrase table and otherwise tags the text with the language,
+and carries the :class:`TranslationTiming` its sessions pace their output with.
 
 Imports: the standard library only.
 """
@@ -34,8 +35,9 @@ __all__ = [
     "Reply",
     "ScriptedBrain",
     "ScriptedTranslator",
+    "TextTranslator",
     "ToolCall",
-    "Translator",
+    "TranslationTiming",
     "TurnContext",
 ]
 
@@ -203,7 +205,7 @@ def _as_reply(value: Reply | str) -> Reply:
     return Reply(text=value) if isinstance(value, str) else value
 
 
-class Translator(Protocol):
+class TextTranslator(Protocol):
     """Translates source-language text for translation sessions."""
 
     def translate(self, text: str, target_language: str) -> str:
@@ -211,21 +213,61 @@ class Translator(Protocol):
         ...
 
 
+Translator = TextTranslator
+"""The old name of :class:`TextTranslator` (``realtime_kit.Translator`` is the SDK's own)."""
+
+
+@dataclass(frozen=True)
+class TranslationTiming:
+    """How a fake translation session paces its output (PROTOCOL.md §3.3, §5).
+
+    Attributes:
+        delay_ms: output lags its sentence by this much input: the first translated delta of a
+            sentence is stamped ``elapsed_ms`` = where the sentence ended + ``delay_ms`` (on the
+            200 ms grid, never past the input consumed), and on a paced server it is sent that
+            much later.
+        chunk_ms: lengths of the ``session.output_audio.delta`` chunks, cycled (variable, as
+            the real service's are; at most 200 each keeps ``elapsed_ms`` moving one frame at a
+            time).
+        languages: the output languages the server accepts (``session.update`` with another
+            is refused with ``invalid_value``); None accepts any.
+    """
+
+    delay_ms: int = 400
+    chunk_ms: tuple[int, ...] = (160, 200, 120, 200, 180)
+    languages: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.delay_ms < 0 or not self.chunk_ms or min(self.chunk_ms) <= 0:
+            raise ValueError("delay_ms must be >= 0 and chunk_ms positive lengths")
+
+
 class ScriptedTranslator:
     """Phrase-table translation: exact phrases from ``table``, else ``"[<lang>] <text>"``.
 
+    One instance serves every translation session of a server (each call is recorded in
+    :attr:`calls`, thread-safely), so concurrent sessions share one script.
+
     Args:
         table: ``{(text, language): translation}`` or ``{text: translation}`` (any language).
+        timing: how sessions pace and stamp the output (:class:`TranslationTiming`).
     """
 
-    def __init__(self, table: Mapping[Any, str] | None = None) -> None:
+    def __init__(
+        self, table: Mapping[Any, str] | None = None, *, timing: TranslationTiming | None = None
+    ) -> None:
         self.table = dict(table or {})
+        self.timing = timing or TranslationTiming()
+        self.calls: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
 
     def translate(self, text: str, target_language: str) -> str:
+        with self._lock:
+            self.calls.append((text, target_language))
         for key in ((text, target_language), text):
             if key in self.table:
                 return str(self.table[key])
         return f"[{target_language}] {text}"
 
     def __repr__(self) -> str:
-        return f"ScriptedTranslator(entries={len(self.table)})"
+        return f"ScriptedTranslator(entries={len(self.table)}, timing={self.timing})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from realtime_kit.transcriber._captions import (
     Caption,
     CaptionFailed,
+    Cue,
     FinalCaption,
     PartialCaption,
     Segment,
@@ -44,6 +45,7 @@ __all__ = [
     "CaptionEngine",
     "CaptionFailed",
     "CommitSpan",
+    "Cue",
     "EnergyVad",
     "FinalCaption",
     "InputFormat",

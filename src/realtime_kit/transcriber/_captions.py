@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, TextIO
+from typing import Literal, Protocol, TextIO
 
 __all__ = [
     "Caption",
     "CaptionFailed",
+    "Cue",
     "FinalCaption",
     "PartialCaption",
     "Segment",
@@ -153,6 +154,22 @@ def join_texts(texts: Iterable[str]) -> str:
 # -- subtitles --------------------------------------------------------------------------------
 
 
+class Cue(Protocol):
+    """What a subtitle cue needs: start and end in seconds, and the text.
+
+    A :class:`Segment` is one; so is a Translator's segment (either side of it).
+    """
+
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def end(self) -> float: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 def format_timestamp(seconds: float, *, separator: str = ".") -> str:
     """``HH:MM:SS.mmm`` (WebVTT) or, with ``separator=","``, ``HH:MM:SS,mmm`` (SRT)."""
     if seconds < 0:
@@ -170,13 +187,13 @@ def _cue_text(text: str) -> str:
     return "\n".join(line for line in lines if line) or "…"
 
 
-def _cue_times(segment: Segment) -> tuple[float, float]:
+def _cue_times(segment: Cue) -> tuple[float, float]:
     start = max(0.0, segment.start)
     # Players drop cues whose end is not after their start.
     return start, max(segment.end, start + 0.001)
 
 
-def srt_cue(number: int, segment: Segment) -> str:
+def srt_cue(number: int, segment: Cue) -> str:
     start, end = _cue_times(segment)
     return (
         f"{number}\n{format_timestamp(start, separator=',')} --> "
@@ -184,7 +201,7 @@ def srt_cue(number: int, segment: Segment) -> str:
     )
 
 
-def vtt_cue(segment: Segment) -> str:
+def vtt_cue(segment: Cue) -> str:
     start, end = _cue_times(segment)
     text = _cue_text(segment.text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -194,12 +211,12 @@ def vtt_cue(segment: Segment) -> str:
 VTT_HEADER = "WEBVTT\n\n"
 
 
-def format_srt(segments: Sequence[Segment]) -> str:
+def format_srt(segments: Sequence[Cue]) -> str:
     """A whole SRT file (cues numbered from 1)."""
     return "".join(srt_cue(n, s) for n, s in enumerate(segments, start=1))
 
 
-def format_vtt(segments: Sequence[Segment]) -> str:
+def format_vtt(segments: Sequence[Cue]) -> str:
     """A whole WebVTT file."""
     return VTT_HEADER + "".join(vtt_cue(s) for s in segments)
 
@@ -221,11 +238,11 @@ class _LiveWriter(ABC):
         """Write the file header, if the format has one."""
 
     @abstractmethod
-    def _cue(self, segment: Segment) -> str:
+    def _cue(self, segment: Cue) -> str:
         """The text of the next cue."""
 
-    def write(self, segment: Segment) -> None:
-        """Append one final segment as a cue."""
+    def write(self, segment: Cue) -> None:
+        """Append one cue (a final segment, or anything with ``start``, ``end``, ``text``)."""
         self.count += 1
         self._file.write(self._cue(segment))
         self._file.flush()
@@ -249,7 +266,7 @@ class _LiveWriter(ABC):
 class SrtWriter(_LiveWriter):
     """Live SRT: ``write(segment)`` appends a numbered cue. Takes a path or an open text file."""
 
-    def _cue(self, segment: Segment) -> str:
+    def _cue(self, segment: Cue) -> str:
         return srt_cue(self.count, segment)
 
 
@@ -260,5 +277,5 @@ class VttWriter(_LiveWriter):
         self._file.write(VTT_HEADER)
         self._file.flush()
 
-    def _cue(self, segment: Segment) -> str:
+    def _cue(self, segment: Cue) -> str:
         return vtt_cue(segment)

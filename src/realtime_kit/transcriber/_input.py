@@ -80,6 +80,11 @@ class Normalizer:
 
     def push(self, chunk: AudioChunk) -> tuple[PCMFrame, bytes]:
         """One chunk in; (24 kHz mono frame, wire bytes) out (either may be empty)."""
+        frame = self.to_api(chunk)
+        return frame, self._wire(frame)
+
+    def to_api(self, chunk: AudioChunk) -> PCMFrame:
+        """One chunk in; its PCM16 24 kHz mono frame out (may be empty), no wire bytes."""
         frame = self._frame(chunk).to_mono()
         if self._in_rate is None:
             self._in_rate = frame.rate
@@ -90,7 +95,7 @@ class Normalizer:
             )
         if self._resampler is not None:
             frame = self._resampler.process(frame)
-        return frame, self._wire(frame)
+        return frame
 
     def flush(self) -> tuple[PCMFrame, bytes]:
         """End of input: whatever the resampler and encoder still hold."""

@@ -99,6 +99,11 @@ class EnergyVad:
         """Where the open turn's speech began, if one is open."""
         return self._start
 
+    @property
+    def last_speech_ms(self) -> float | None:
+        """Where the open turn's speech was last heard (its end so far), if one is open."""
+        return self._last_speech_end if self._start is not None else None
+
     def push(self, samples: npt.NDArray[np.int16]) -> list[Turn]:
         """Analyse more audio; returns the turns it completed, in order."""
         s = self.settings
