@@ -120,7 +120,7 @@ async def test_url_and_headers_are_built_from_settings() -> None:
         assert transport.headers["OpenAI-Safety-Identifier"] == "hash-1"
         assert "OpenAI-Beta" not in transport.headers
         assert conn.session_id == "sess_mem"
-        assert "sk-secret" not in repr(conn._settings)
+        assert "sk-secret" not in repr(conn._dialer)
 
 
 async def test_send_waits_when_the_outbound_queue_is_full() -> None:
