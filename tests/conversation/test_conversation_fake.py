@@ -88,6 +88,8 @@ async def test_barge_in_truncates_where_the_listener_is(heard_ms: int | None) ->
             protocol = conv.connection.protocol
             if heard_ms == 0:
                 await eventually(lambda: protocol.item(reply.item_id) is None)  # deleted
+                # The log learns of the deletion from the same event, a moment after the core.
+                await eventually(lambda: conv.log.get(reply.item_id).deleted)  # type: ignore[union-attr]
             elif heard_ms is not None:
                 await eventually(lambda: protocol.item(reply.item_id).truncated_ms is not None)  # type: ignore[union-attr]
             cuts = [e for e in seen if isinstance(e, Interrupted)]
@@ -290,6 +292,9 @@ async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
     from realtime_kit.conversation import SessionChanged
 
     clock = FakeClock()
+    # The app's speaker: a clock the test moves (real time would make "how much of the
+    # greeting was heard" depend on the machine's speed).
+    speaker = FakeClock(auto_advance=False)
     brain = ScriptedBrain(["Welcome to the desk.", "You said something."])
     async with (
         FakeRealtimeServer(clock=clock, brain=brain) as server,
@@ -299,6 +304,7 @@ async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
             turn_detection=None,
             output_rate=16000,
             clock=clock.wall,
+            now=speaker.now,
         ) as conv,
     ):
         greeting = conv.say("Welcome to the desk.")
@@ -311,6 +317,7 @@ async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
         assert done is not None
         assert done.status == "completed"
         assert all(f.rate == 16000 for f in frames)
+        speaker.advance(30.0)  # the whole greeting has played: pressing the button cuts nothing
         await conv.start_turn()
         await conv.send_audio(server.speak("Hello."))
         handle = await conv.end_turn()
@@ -319,6 +326,8 @@ async def test_push_to_talk_say_update_and_the_audio_stream() -> None:
         assert reply is not None
         assert reply.status == "completed"
         assert [t.kind for t in conv.log.turns()] == ["assistant", "user", "assistant"]
+        assert not conv.log.turns()[0].interrupted  # type: ignore[union-attr]
+        assert conv.log.turns()[0].text == "Welcome to the desk."
         session = await conv.update(instructions="Now be terse.")
         assert session["instructions"] == "Now be terse."
         await conv.aclose()

@@ -18,16 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from realtime_kit.audio import API_RATE, Resampler, read_wav
+from realtime_kit.audio._fingerprints import ClipIndex, is_silent
 from realtime_kit.errors import ConfigurationError, MissingExtraError
 
 __all__ = ["UNKNOWN_SPEECH", "SidecarRecognizer", "offline_server", "sidecar_for"]
 
 UNKNOWN_SPEECH = "[speech]"
-_FINGERPRINT_BYTES = 960  # 20 ms of PCM16 at 24 kHz
-_SILENCE = 300  # peak sample level below which a turn is silence
 
 
 def sidecar_for(path: str | os.PathLike[str]) -> Path | None:
@@ -52,35 +49,18 @@ class SidecarRecognizer:
             resampler = Resampler(clip.rate, API_RATE)
             clip = resampler.process(clip)
         pcm = clip.to_bytes()
-        self._prints: list[tuple[bytes, str]] = []
-        samples = np.frombuffer(pcm, dtype="<i2").astype(np.int64)
+        self._clips = ClipIndex()
         for text, start, end in sentences:
-            self._prints.append((_fingerprint(pcm, samples, start, end), text))
+            try:
+                self._clips.add(text, pcm, int(start * API_RATE) * 2, int(end * API_RATE) * 2)
+            except ValueError:
+                continue  # a sentence shorter than 20 ms: never recognized, as before
 
     def recognize(self, audio: bytes) -> str:
-        hits = []
-        for fingerprint, text in self._prints:
-            pos = audio.find(fingerprint)
-            if len(fingerprint) == _FINGERPRINT_BYTES and pos >= 0 and pos % 2 == 0:
-                hits.append((pos, text))
+        hits = self._clips.find(audio)
         if hits:
-            return " ".join(text for _, text in sorted(hits))
-        samples = np.frombuffer(audio[: len(audio) & ~1], dtype="<i2")
-        if samples.size == 0 or int(np.max(np.abs(samples.astype(np.int32)))) < _SILENCE:
-            return ""
-        return UNKNOWN_SPEECH
-
-
-def _fingerprint(pcm: bytes, samples: np.ndarray, start: float, end: float) -> bytes:
-    """The loudest 20 ms of a sentence: a window of silence (a pause between words) would match
-    any silence, in any turn."""
-    first, last = int(start * API_RATE), int(end * API_RATE)
-    width = _FINGERPRINT_BYTES // 2
-    if last - first <= width:
-        return pcm[first * 2 : first * 2 + _FINGERPRINT_BYTES]
-    energy = np.convolve(samples[first:last] ** 2, np.ones(width, dtype=np.int64), mode="valid")
-    at = first + int(np.argmax(energy))
-    return pcm[at * 2 : at * 2 + _FINGERPRINT_BYTES]
+            return " ".join(hits)
+        return "" if is_silent(audio) else UNKNOWN_SPEECH
 
 
 def offline_server(wav: str | os.PathLike[str] | None, *, instant: bool = False) -> Any:

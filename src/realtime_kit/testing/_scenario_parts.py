@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from realtime_kit.audio import PCMFrame
+from realtime_kit.audio._fingerprints import is_silent
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.testing._scenario_read import fail
-from realtime_kit.testing.speech import _is_silent as is_silent
 
 __all__ = ["UNKNOWN_SPEECH", "ScenarioRecognizer", "resolve_tools"]
 

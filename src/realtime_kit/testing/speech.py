@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from realtime_kit.audio._fingerprints import FINGERPRINT_BYTES, ClipIndex, is_silent
 from realtime_kit.testing._audio import API_RATE, resample, tone
 
 __all__ = [
@@ -198,45 +199,28 @@ def default_synthesizer() -> Synthesizer:
     return _DEFAULT[0]
 
 
-# A clip is recognised by a short fingerprint taken from its middle, found verbatim in the audio.
-_FINGERPRINT_BYTES = 960  # 20 ms at 24 kHz
-
-
 @dataclass
 class SpeechBank:
     """Clips this process synthesized, so recognition of them is exact.
 
-    ``speak(text)`` returns PCM16 24 kHz bytes of ``text`` and remembers a fingerprint; a
-    :class:`ScriptedRecognizer` holding the same bank turns audio that contains the clip back into
-    ``text``, however the client chunks it.
+    ``speak(text)`` returns PCM16 24 kHz bytes of ``text`` and remembers a fingerprint (its
+    loudest 20 ms); a :class:`ScriptedRecognizer` holding the same bank turns audio that
+    contains the clip back into ``text``, however the client chunks it.
     """
 
     synthesizer: Synthesizer = field(default_factory=default_synthesizer)
-    _clips: list[tuple[bytes, str]] = field(default_factory=list)
+    _clips: ClipIndex = field(default_factory=ClipIndex)
 
     def speak(self, text: str, *, language: str = "en") -> bytes:
         pcm = self.synthesizer.synthesize(text, language=language)
-        if len(pcm) < 3 * _FINGERPRINT_BYTES:
+        if len(pcm) < 3 * FINGERPRINT_BYTES:
             raise ValueError(f"clip for {text!r} is too short to fingerprint ({len(pcm)} bytes)")
-        mid = (len(pcm) // 2) & ~1
-        self._clips.append((pcm[mid : mid + _FINGERPRINT_BYTES], text))
+        self._clips.add(text, pcm)
         return pcm
 
     def find(self, audio: bytes) -> list[str]:
         """Texts of the known clips inside ``audio``, in the order they occur."""
-        hits: list[tuple[int, str]] = []
-        for fingerprint, text in self._clips:
-            pos = audio.find(fingerprint)
-            # Only sample-aligned hits count: a misaligned match is a coincidence of bytes.
-            if pos >= 0 and pos % 2 == 0:
-                hits.append((pos, text))
-        hits.sort()
-        return [text for _, text in hits]
-
-
-def _is_silent(audio: bytes, *, threshold: int = 300) -> bool:
-    samples = np.frombuffer(audio[: len(audio) & ~1], dtype="<i2")
-    return samples.size == 0 or int(np.max(np.abs(samples.astype(np.int32)))) < threshold
+        return self._clips.find(audio)
 
 
 class ScriptedRecognizer:
@@ -285,7 +269,7 @@ class ScriptedRecognizer:
             known = self.bank.find(audio)
             if known:
                 return " ".join(known)
-        if _is_silent(audio):
+        if is_silent(audio):
             return ""
         with self._lock:
             if self._script:
