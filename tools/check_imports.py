@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -334,13 +335,26 @@ def _resolve(name: str, modules: Mapping[str, Path]) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse_text(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
+def _parse(text: str, filename: str) -> ast.Module:
+    """``text``'s syntax tree (the same text is parsed once per run: the tests check copies)."""
+    try:
+        return _parse_text(text)
+    except SyntaxError:
+        return ast.parse(text, filename=filename)  # raises again, naming the file
+
+
 def collect(src: Path = SRC) -> dict[str, list[Import]]:
     """Every module under ``src`` (a package folder) with the imports it makes."""
     modules = _module_names(src)
     result: dict[str, list[Import]] = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = _parse(path.read_text(encoding="utf-8"), str(path))
         found: list[Import] = []
         for node, type_only, deferred in _statements(tree.body, False, False):
             if isinstance(node, ast.Import):
