@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from realtime_kit import audio, conversation, cost, errors, events, transcriber, translator
 from realtime_kit.audio import PCMFrame, PlaybackClock, PlaybackPosition, Resampler
-from realtime_kit.connection import RealtimeConnection
+from realtime_kit.client import (
+    ConnectionRestored,
+    RealtimeConnection,
+    ReconnectPolicy,
+    RolloverPolicy,
+    connect,
+)
 from realtime_kit.conversation import Conversation, ConversationLog, tool
 from realtime_kit.cost import Budget, BudgetEvent, CostMeter, PriceBook, PriceCard
 from realtime_kit.errors import DecodeError, RealtimeKitError
@@ -21,8 +27,6 @@ from realtime_kit.events import (
     decode_server_event,
     encode_event,
 )
-from realtime_kit.factory import connect
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.rest import RealtimeREST, verify_webhook
 from realtime_kit.transcriber import Transcriber, Transcript, transcribe_file
 from realtime_kit.translator import Translation, Translator, translate_file

@@ -10,6 +10,7 @@ import pytest
 from tests.connection._events import until
 
 import realtime_kit
+from realtime_kit.client import ConnectionRestored, ReconnectPolicy
 from realtime_kit.errors import (
     ConfigurationError,
     ConnectionClosedError,
@@ -29,7 +30,6 @@ from realtime_kit.events import (
     SessionCreatedEvent,
     decode_client_event,
 )
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ToneSynthesizer
 
 pytestmark = pytest.mark.anyio

@@ -92,7 +92,7 @@ class MemoryTransport:
 
 async def open_memory(
     transport: MemoryTransport, **kwargs: object
-) -> realtime_kit.factory.ConnectContext:
+) -> realtime_kit.client.ConnectContext:
     async def opener(url: str, headers: Mapping[str, str]) -> Transport:
         transport.url, transport.headers = url, headers
         return transport
@@ -120,7 +120,7 @@ async def test_url_and_headers_are_built_from_settings() -> None:
         assert transport.headers["OpenAI-Safety-Identifier"] == "hash-1"
         assert "OpenAI-Beta" not in transport.headers
         assert conn.session_id == "sess_mem"
-        assert "sk-secret" not in repr(conn._settings)
+        assert "sk-secret" not in repr(conn._dialer)
 
 
 async def test_send_waits_when_the_outbound_queue_is_full() -> None:
@@ -192,7 +192,7 @@ async def test_server_close_ends_iteration_cleanly() -> None:
 
 
 async def two_sessions() -> tuple[
-    MemoryTransport, MemoryTransport, realtime_kit.factory.ConnectContext
+    MemoryTransport, MemoryTransport, realtime_kit.client.ConnectContext
 ]:
     """Two memory sockets and a reconnecting connection over them; the second socket is handed
     out only once ``second.reopen`` is set."""

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.connection._events import until
 
 import realtime_kit
+from realtime_kit.client import ConnectionRestored, ReconnectPolicy
 from realtime_kit.errors import AudioError
 from realtime_kit.events import (
     InputAudioBufferAppendEvent,
@@ -25,7 +26,6 @@ from realtime_kit.events import (
     encode_event,
 )
 from realtime_kit.protocol import RealtimeProtocol
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ToneSynthesizer
 
 pytestmark = pytest.mark.anyio

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 import realtime_kit
+from realtime_kit.client import ConnectionRestored, ReconnectPolicy
 from realtime_kit.events import (
     SessionInputAudioBufferAppendEvent,
     SessionOutputTranscriptDeltaEvent,
 )
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer
 from realtime_kit.testing._audio import silence
 

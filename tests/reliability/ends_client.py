@@ -26,9 +26,9 @@ if __name__ == "__main__":
 import anyio
 
 import realtime_kit
+from realtime_kit.client import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.errors import RealtimeKitError
 from realtime_kit.events import RateLimitsUpdatedEvent
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer, ToneSynthesizer
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport

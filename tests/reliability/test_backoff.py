@@ -19,8 +19,8 @@ import anyio
 import pytest
 
 import realtime_kit
+from realtime_kit.client import ReconnectBackoff, ReconnectPolicy
 from realtime_kit.errors import ConfigurationError, ConnectionClosedError
-from realtime_kit.reconnect import ReconnectBackoff, ReconnectPolicy
 from realtime_kit.transports import Transport
 from tests.connection.test_connection_units import CREATED, MemoryTransport, rate_limits
 
@@ -123,7 +123,7 @@ class ShortSessions:
         transport.to_client.close()
 
 
-def connect(opener: ShortSessions, policy: ReconnectPolicy) -> realtime_kit.factory.ConnectContext:
+def connect(opener: ShortSessions, policy: ReconnectPolicy) -> realtime_kit.client.ConnectContext:
     return realtime_kit.connect(
         "gpt-realtime", api_key="sk-x", base_url="http://t.test/v1", transport=opener,
         reconnect=policy,

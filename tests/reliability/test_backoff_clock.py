@@ -15,9 +15,9 @@ import pytest
 from trio.testing import MockClock
 
 import realtime_kit
+from realtime_kit.client import ReconnectPolicy
 from realtime_kit.errors import ConnectionClosedError
 from realtime_kit.events import RateLimitsUpdatedEvent
-from realtime_kit.reconnect import ReconnectPolicy
 from tests.reliability.test_backoff import ShortSessions, connect
 
 pytestmark = pytest.mark.anyio

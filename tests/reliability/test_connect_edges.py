@@ -16,9 +16,9 @@ import anyio
 import pytest
 
 import realtime_kit
+from realtime_kit.client import ReconnectPolicy
 from realtime_kit.errors import ConfigurationError, HandshakeError
 from realtime_kit.events import RateLimitsUpdatedEvent
-from realtime_kit.reconnect import ReconnectPolicy
 from tests.connection._events import until
 from tests.reliability._client import attached
 from tests.reliability.hostile import (

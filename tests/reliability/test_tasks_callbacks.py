@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from realtime_kit._tasks import TaskHost
+from realtime_kit.client._tasks import TaskHost
 
 Runner = Callable[[Coroutine[Any, Any, None]], None]
 

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.client import ReconnectPolicy, RolloverPolicy
 from realtime_kit.testing import FakeClock, FakeRealtimeServer
 from realtime_kit.testing._audio import silence
 from realtime_kit.translator import (

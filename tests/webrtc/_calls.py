@@ -42,7 +42,7 @@ def server(
     )
 
 
-def connect(srv: FakeRealtimeServer, **kwargs: Any) -> realtime_kit.factory.ConnectContext:
+def connect(srv: FakeRealtimeServer, **kwargs: Any) -> realtime_kit.client.ConnectContext:
     options: dict[str, Any] = {"api_key": KEY, "webrtc": LOOPBACK, "reconnect": False}
     options.update(kwargs)
     return realtime_kit.connect(

@@ -12,12 +12,12 @@ import pytest
 
 import realtime_kit
 from realtime_kit import PCMFrame
+from realtime_kit.client import ConnectionRestored, ReconnectPolicy
 from realtime_kit.events import (
     ConversationItemCreateEvent,
     OutputAudioBufferClearEvent,
     ResponseCancelEvent,
 )
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.testing import ToneSynthesizer
 from realtime_kit.transports import TransportStateChanged
 from realtime_kit.transports.webrtc import candidate_addresses

@@ -34,7 +34,13 @@ import anyio
 import numpy as np
 
 from realtime_kit.audio import PCMFrame, PlaybackClock
-from realtime_kit.connection import RealtimeConnection, TransportOpener
+from realtime_kit.client import (
+    RealtimeConnection,
+    ReconnectPolicy,
+    RolloverPolicy,
+    TransportOpener,
+    connect,
+)
 from realtime_kit.conversation._calls import ToolCallRequest
 from realtime_kit.conversation._engine import ConversationEngine, EngineSettings
 from realtime_kit.conversation._events import (
@@ -63,8 +69,6 @@ from realtime_kit.events import (
     InputAudioBufferClearEvent,
     InputAudioBufferCommitEvent,
 )
-from realtime_kit.factory import connect
-from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 
 if TYPE_CHECKING:
     from realtime_kit.transports import WebRTCConfig

@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 from realtime_kit.audio import PCMFrame
+from realtime_kit.client import ConnectionRestored
 from realtime_kit.cost import BudgetEvent
 from realtime_kit.events import ErrorEvent, ServerEvent
 from realtime_kit.protocol import LostState
-from realtime_kit.reconnect import ConnectionRestored
 
 __all__ = [
     "AssistantAudio",

@@ -36,7 +36,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from realtime_kit.audio import PCMFrame, Resampler
-from realtime_kit.connection import RealtimeConnection
+from realtime_kit.client import ConnectionRestored, RealtimeConnection
 from realtime_kit.conversation._calls import ToolCallRequest
 from realtime_kit.conversation._engine import ConversationEngine, ToolStart
 from realtime_kit.conversation._events import (
@@ -70,7 +70,6 @@ from realtime_kit.events import (
     ServerEvent,
     SessionUpdateEvent,
 )
-from realtime_kit.reconnect import ConnectionRestored
 
 __all__ = ["ConversationRuntime", "Handler", "HangupError", "create_item"]
 

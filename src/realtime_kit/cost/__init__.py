@@ -12,22 +12,24 @@ Pure code: no sockets, no event loop; the only I/O is reading and writing card f
 
 from __future__ import annotations
 
+from realtime_kit.cost._book import PriceBook
 from realtime_kit.cost._budget import BUDGET_LEVELS, Budget, BudgetEvent, BudgetLevel
 from realtime_kit.cost._cards import (
     CARD_KINDS,
     RATE_NAMES,
     CardKind,
     CardStatus,
-    PriceBook,
     PriceCard,
     model_family,
 )
 from realtime_kit.cost._export import cards_table, otel_metrics_hook
-from realtime_kit.cost._meter import CostMeter, CostUpdate, MetricsHook
+from realtime_kit.cost._meter import CostMeter
 from realtime_kit.cost._session import (
     ASSISTANT_TOKENS_PER_SECOND,
     USER_TOKENS_PER_SECOND,
     CostLine,
+    CostUpdate,
+    MetricsHook,
     ResponseCost,
     SessionKind,
     SessionTally,

@@ -17,7 +17,8 @@ Numbers with a fraction are read as exact decimals (``parse_float=Decimal``), so
 hand with ``text_input = 4.00`` is still exact. TOML is read with the standard library's
 ``tomllib``; the writer below emits only the small subset the schema needs.
 
-Imports only the standard library, ``realtime_kit.errors`` and ``realtime_kit.cost._cards``.
+Cards in, cards out: :class:`~realtime_kit.cost.PriceBook` (``_book``) wraps them. Imports only
+the standard library, ``realtime_kit.errors`` and ``realtime_kit.cost._cards``.
 """
 
 from __future__ import annotations
@@ -26,23 +27,24 @@ import functools
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Final, Literal
 
-from realtime_kit.cost._cards import CARD_KINDS, CARD_STATUSES, PriceBook, PriceCard
+from realtime_kit.cost._cards import CARD_KINDS, CARD_STATUSES, PriceCard
 from realtime_kit.errors import ConfigurationError
 
 __all__ = [
     "FORMAT_TAG",
-    "book_from_document",
+    "cards_document",
+    "cards_from_document",
     "dump_path",
     "load_path",
     "parse_text",
-    "shipped_book",
+    "shipped_cards",
     "write_text",
 ]
 
@@ -97,8 +99,8 @@ def _card_from_mapping(index: int, raw: object) -> PriceCard:
     )
 
 
-def book_from_document(data: Mapping[str, object]) -> PriceBook:
-    """Build a :class:`PriceBook` from a parsed card document."""
+def cards_from_document(data: Mapping[str, object]) -> list[PriceCard]:
+    """The cards of a parsed card document."""
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"a card document must be a table/object, got {type(data)}")
     tag = data.get("format", FORMAT_TAG)
@@ -107,10 +109,15 @@ def book_from_document(data: Mapping[str, object]) -> PriceBook:
     cards = data.get("cards")
     if not isinstance(cards, list):
         raise ConfigurationError("a card document needs a 'cards' list")
-    return PriceBook(_card_from_mapping(i, raw) for i, raw in enumerate(cards))
+    return [_card_from_mapping(i, raw) for i, raw in enumerate(cards)]
 
 
-def parse_text(text: str, format: Literal["json", "toml"]) -> PriceBook:
+def cards_document(cards: Iterable[PriceCard]) -> dict[str, object]:
+    """The card document of ``cards``, ready for ``json.dumps``."""
+    return {"format": FORMAT_TAG, "cards": [card.to_dict() for card in cards]}
+
+
+def parse_text(text: str, format: Literal["json", "toml"]) -> list[PriceCard]:
     """Parse JSON or TOML card text."""
     try:
         if format == "json":
@@ -121,7 +128,7 @@ def parse_text(text: str, format: Literal["json", "toml"]) -> PriceBook:
             raise ConfigurationError(f"card format must be 'json' or 'toml', got {format!r}")
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"price card {format} is not valid: {exc}") from exc
-    return book_from_document(document)
+    return cards_from_document(document)
 
 
 def _toml_string(value: str) -> str:
@@ -134,16 +141,16 @@ def _toml_key(name: str) -> str:
     return name if bare else _toml_string(name)
 
 
-def write_text(book: PriceBook, format: Literal["json", "toml"]) -> str:
-    """Write ``book`` as JSON or TOML text."""
+def write_text(cards: Sequence[PriceCard], format: Literal["json", "toml"]) -> str:
+    """Write ``cards`` as JSON or TOML text."""
     if format == "json":
-        return json.dumps(book.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(cards_document(cards), indent=2, ensure_ascii=False) + "\n"
     if format != "toml":
         raise ConfigurationError(f"card format must be 'json' or 'toml', got {format!r}")
     lines = [f"format = {_toml_string(FORMAT_TAG)}"]
-    if not len(book):
+    if not cards:
         lines.append("cards = []")
-    for card in book:
+    for card in cards:
         lines += [
             "",
             "[[cards]]",
@@ -169,7 +176,7 @@ def _format_of(path: Path) -> Literal["json", "toml"]:
     raise ConfigurationError(f"price card file must end in .json or .toml: {path}")
 
 
-def load_path(path: str | os.PathLike[str]) -> PriceBook:
+def load_path(path: str | os.PathLike[str]) -> list[PriceCard]:
     """Read a ``.json`` or ``.toml`` card file."""
     path = Path(path)
     fmt = _format_of(path)
@@ -180,10 +187,10 @@ def load_path(path: str | os.PathLike[str]) -> PriceBook:
     return parse_text(text, fmt)
 
 
-def dump_path(book: PriceBook, path: str | os.PathLike[str]) -> None:
-    """Write ``book`` to a ``.json`` or ``.toml`` file (format from the suffix)."""
+def dump_path(cards: Sequence[PriceCard], path: str | os.PathLike[str]) -> None:
+    """Write ``cards`` to a ``.json`` or ``.toml`` file (format from the suffix)."""
     path = Path(path)
-    text = write_text(book, _format_of(path))
+    text = write_text(cards, _format_of(path))
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -191,7 +198,7 @@ def dump_path(book: PriceBook, path: str | os.PathLike[str]) -> None:
 
 
 @functools.cache
-def shipped_book() -> PriceBook:
-    """The packaged ``cards.toml``, read once."""
+def shipped_cards() -> tuple[PriceCard, ...]:
+    """The cards of the packaged ``cards.toml``, read once."""
     text = resources.files("realtime_kit.cost").joinpath("cards.toml").read_text(encoding="utf-8")
-    return parse_text(text, "toml")
+    return tuple(parse_text(text, "toml"))

@@ -3,18 +3,18 @@
 A :class:`PriceCard` prices one model family in one of three ways (``kind``): per 1M tokens by
 modality (realtime models), per 1M input/output tokens (token-priced transcription models), or per
 minute of audio (``gpt-realtime-whisper``, ``gpt-live-transcribe``, ``gpt-realtime-translate``).
-A missing rate means *unpriced*, never $0. A :class:`PriceBook` maps model names to cards and
-resolves dated snapshots (``gpt-realtime-2025-08-28``) to their family (``gpt-realtime``).
+A missing rate means *unpriced*, never $0. A :class:`~realtime_kit.cost.PriceBook` maps model
+names to cards and resolves dated snapshots (``gpt-realtime-2025-08-28``) to their family
+(``gpt-realtime``); it lives in ``_book``, and reading and writing card files (JSON, TOML) in
+``_cardfile``.
 
-Reading and writing card files (JSON, TOML) lives in ``_cardfile``. This module imports only the
-standard library and ``realtime_kit.errors``.
+This module imports only the standard library and ``realtime_kit.errors``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,7 +29,6 @@ __all__ = [
     "RATE_NAMES",
     "CardKind",
     "CardStatus",
-    "PriceBook",
     "PriceCard",
     "model_family",
 ]
@@ -179,118 +178,3 @@ class PriceCard:
             out["note"] = self.note
         out["rates"] = {name: str(value) for name, value in self.rates.items()}
         return out
-
-
-class PriceBook:
-    """A set of price cards keyed by model name, with snapshot resolution.
-
-    ``PriceBook.default()`` holds the cards shipped with the package (see ``docs/cost.md``).
-    Books are immutable: :meth:`with_cards` returns a new book in which the given cards replace
-    or add to the old ones. Load and save card files with :meth:`load` / :meth:`dump` (JSON or
-    TOML, chosen by suffix) or :meth:`loads` / :meth:`dumps`.
-    """
-
-    __slots__ = ("_cards",)
-
-    def __init__(self, cards: Iterable[PriceCard] = ()) -> None:
-        table: dict[str, PriceCard] = {}
-        for card in cards:
-            if not isinstance(card, PriceCard):
-                raise ConfigurationError(f"a PriceBook holds PriceCard objects, got {card!r}")
-            table[card.model] = card
-        self._cards: Mapping[str, PriceCard] = MappingProxyType(table)
-
-    @classmethod
-    def default(cls) -> PriceBook:
-        """The cards shipped with realtime_kit (read once from the packaged ``cards.toml``)."""
-        from realtime_kit.cost._cardfile import shipped_book
-
-        return shipped_book()
-
-    def with_cards(self, cards: Iterable[PriceCard] | PriceBook) -> PriceBook:
-        """A new book with ``cards`` added; a card for a model already present replaces it."""
-        return PriceBook([*self._cards.values(), *cards])
-
-    def get(self, model: str) -> PriceCard | None:
-        """The card for ``model``: an exact match first, then its family; None if neither."""
-        card = self._cards.get(model)
-        if card is None:
-            card = self._cards.get(model_family(model))
-        return card
-
-    def card_for(self, model: str) -> PriceCard:
-        """Like :meth:`get`, but a model with no card raises.
-
-        Raises:
-            UnpricedModelError: no card for the model or its family.
-        """
-        card = self.get(model)
-        if card is None:
-            raise UnpricedModelError(model)
-        return card
-
-    def __iter__(self) -> Iterator[PriceCard]:
-        return iter(self._cards.values())
-
-    def __len__(self) -> int:
-        return len(self._cards)
-
-    def __contains__(self, model: object) -> bool:
-        return isinstance(model, str) and self.get(model) is not None
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PriceBook):
-            return NotImplemented
-        return dict(self._cards) == dict(other._cards)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"PriceBook({sorted(self._cards)!r})"
-
-    def to_dict(self) -> dict[str, object]:
-        """The book in the card-file schema, ready for ``json.dumps``."""
-        from realtime_kit.cost._cardfile import FORMAT_TAG
-
-        return {"format": FORMAT_TAG, "cards": [card.to_dict() for card in self]}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> PriceBook:
-        """Build a book from the card-file schema (the parsed JSON or TOML document).
-
-        Raises:
-            ConfigurationError: the document does not follow the schema.
-        """
-        from realtime_kit.cost._cardfile import book_from_document
-
-        return book_from_document(data)
-
-    @classmethod
-    def loads(cls, text: str, format: Literal["json", "toml"]) -> PriceBook:
-        """Parse a card document from text."""
-        from realtime_kit.cost._cardfile import parse_text
-
-        return parse_text(text, format)
-
-    def dumps(self, format: Literal["json", "toml"]) -> str:
-        """Write the book as JSON or TOML text that :meth:`loads` reads back unchanged."""
-        from realtime_kit.cost._cardfile import write_text
-
-        return write_text(self, format)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> PriceBook:
-        """Read a ``.json`` or ``.toml`` card file.
-
-        Raises:
-            ConfigurationError: unreadable file, unknown suffix, or a document off the schema.
-        """
-        from realtime_kit.cost._cardfile import load_path
-
-        return load_path(path)
-
-    def dump(self, path: str | os.PathLike[str]) -> None:
-        """Write the book to a ``.json`` or ``.toml`` file."""
-        from realtime_kit.cost._cardfile import dump_path
-
-        dump_path(self, path)

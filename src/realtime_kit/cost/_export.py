@@ -1,4 +1,6 @@
-"""Exports of a :class:`CostMeter`: a JSON-ready dict, a readable table, and OpenTelemetry metrics.
+"""Exports of a cost meter: a JSON-ready dict, a readable table, and OpenTelemetry metrics.
+
+The meter is read through its read side, :class:`~realtime_kit.cost._totals.MeterTotals`.
 
 OpenTelemetry is optional (``pip install 'realtime-kit[otel]'``); it is imported only when
 :func:`otel_metrics_hook` is called. Imports only the standard library, ``realtime_kit.errors``,
@@ -9,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from realtime_kit.cost._cards import RATE_NAMES, PriceCard
-from realtime_kit.cost._session import CostLine
+from realtime_kit.cost._session import CostLine, CostUpdate, MetricsHook
+from realtime_kit.cost._totals import MeterTotals
 from realtime_kit.cost._usage import TokenUsage, TranscriptionTokens
 from realtime_kit.errors import MissingExtraError
-
-if TYPE_CHECKING:
-    from realtime_kit.cost._meter import CostMeter, CostUpdate, MetricsHook
 
 __all__ = ["cards_table", "meter_table", "meter_to_dict", "otel_metrics_hook"]
 
@@ -29,7 +29,7 @@ def _str_or_none(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def meter_to_dict(meter: CostMeter) -> dict[str, object]:
+def meter_to_dict(meter: MeterTotals) -> dict[str, object]:
     """See :meth:`CostMeter.to_dict`."""
     return {
         "model": meter.model,
@@ -93,7 +93,7 @@ def _grid(header: list[str], rows: Iterable[list[str]]) -> list[str]:
     return out
 
 
-def meter_table(meter: CostMeter) -> str:
+def meter_table(meter: MeterTotals) -> str:
     """See ``CostMeter.__str__``: one row per priced quantity, then totals."""
     rows = [
         [

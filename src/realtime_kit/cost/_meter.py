@@ -4,6 +4,10 @@ Feed it every event sent and received with :meth:`CostMeter.observe` (wiring in 
 call the ``record_*`` methods directly (useful over WebRTC, where audio never passes through
 events). The meter never does I/O and never awaits; the audio hot path adds integers only.
 
+The read side (totals, lines, rates per minute) is :class:`~realtime_kit.cost._totals.MeterTotals`,
+which this class extends with the recording side; ``_export`` renders a meter as a dict or a
+table.
+
 Imports the standard library, ``realtime_kit.errors``, the cost package's private modules and,
 through ``_observe``, ``realtime_kit.events``.
 """
@@ -11,23 +15,26 @@ through ``_observe``, ``realtime_kit.events``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final
 
+from realtime_kit.cost._book import PriceBook
 from realtime_kit.cost._budget import Budget, BudgetEvent, BudgetTracker
-from realtime_kit.cost._cards import PriceBook, PriceCard
+from realtime_kit.cost._cards import PriceCard
+from realtime_kit.cost._export import meter_table, meter_to_dict
 from realtime_kit.cost._observe import dispatch
 from realtime_kit.cost._session import (
     ASSISTANT_TOKENS_PER_SECOND,
     USER_TOKENS_PER_SECOND,
-    CostLine,
+    CostUpdate,
+    MetricsHook,
     ResponseCost,
     SessionKind,
     SessionTally,
     Source,
 )
+from realtime_kit.cost._totals import MeterTotals
 from realtime_kit.cost._usage import (
     BYTES_PER_SECOND,
     CTX,
@@ -46,27 +53,12 @@ from realtime_kit.errors import (
     UnpricedModelError,
 )
 
-__all__ = ["CostMeter", "CostUpdate", "MetricsHook"]
+__all__ = ["CostMeter"]
 
 _SIXTY: Final = Decimal(60)
 _UNKNOWN_TRANSCRIBER: Final = "(transcription model not known)"
 _TICK_MILLION: Final = Decimal(TICKS_PER_SECOND * 1_000_000)
 _NO_LIMIT: Final = 1 << 62
-
-
-@dataclass(frozen=True, slots=True)
-class CostUpdate:
-    """What a metrics hook receives each time actual (non-estimated) usage is recorded."""
-
-    source: Source
-    model: str
-    usage: Usage
-    charges: Charges | None
-    session_id: str | None
-    response_id: str | None = None
-
-
-MetricsHook = Callable[[CostUpdate], object]
 
 
 def _ticks_per_byte(audio_format: str) -> int:
@@ -78,7 +70,7 @@ def _ticks_per_byte(audio_format: str) -> int:
         ) from None
 
 
-class CostMeter:
+class CostMeter(MeterTotals):
     """A live, exact dollar meter for realtime, transcription and translation sessions.
 
     Args:
@@ -121,23 +113,15 @@ class CostMeter:
             book = prices
         else:
             book = PriceBook.default().with_cards(prices)
-        self._book = book
+        super().__init__(book, clock, BudgetTracker(budget) if budget is not None else None)
         self._strict = strict
-        self._clock = clock
-        self._started: float | None = None
         self._hooks: list[MetricsHook] = []
-        self._budget = BudgetTracker(budget) if budget is not None else None
         if on_budget is not None:
             self.add_budget_callback(on_budget)
-        self._model: str | None = None
         self._input_billed = False  # the session model bills input audio by the minute
-        self._actual_cache: Decimal | None = None
         self._headroom = 0  # audio ticks that cannot cross the next budget threshold
-        self._transcription_model: str | None = None
         self._in_tpb = 1  # ticks per byte of input audio (PCM16 until a session says otherwise)
         self._out_tpb = 1
-        self._sessions: list[SessionTally] = [SessionTally(book)]
-        self._current = self._sessions[0]
         self.set_models(model=model, transcription_model=transcription_model)
 
     # -- configuration -----------------------------------------------------------------------
@@ -146,16 +130,6 @@ class CostMeter:
     def prices(self) -> PriceBook:
         """The price book in use."""
         return self._book
-
-    @property
-    def model(self) -> str | None:
-        """The session model being billed."""
-        return self._model
-
-    @property
-    def transcription_model(self) -> str | None:
-        """The input-transcription model being billed."""
-        return self._transcription_model
 
     def set_models(
         self, *, model: str | None = None, transcription_model: str | None = None
@@ -309,137 +283,7 @@ class CostMeter:
         """Drop the estimate of input audio not yet attached to a response (buffer cleared)."""
         self._current.est_user_ticks.pop(None, None)
 
-    # -- results ------------------------------------------------------------------------------
-
-    @property
-    def complete(self) -> bool:
-        """False when some observed usage, or an estimate, has no price (non-strict meters only)."""
-        return self._first_unpriced() is None
-
-    def _first_unpriced(self) -> str | None:
-        for tally in self._sessions:
-            for _, model in tally.unpriced:
-                return model
-            for line in tally.estimate_lines():
-                if line.usd is None:
-                    return line.model
-        return None
-
-    @property
-    def unpriced(self) -> list[CostLine]:
-        """Usage with no price (non-strict meters), one line per model and rate."""
-        return [line for line in self.lines() if line.usd is None]
-
-    @property
-    def actual_usd(self) -> Decimal:
-        """Dollars of usage the API reported (and of translation audio), without estimates."""
-        if self._actual_cache is None:
-            self._actual_cache = sum((tally.actual_usd() for tally in self._sessions), Decimal(0))
-        return self._actual_cache
-
-    @property
-    def estimated_usd(self) -> Decimal:
-        """Dollars of audio not yet confirmed by a ``response.done`` (0 when none pending)."""
-        return sum((tally.estimated_usd() for tally in self._sessions), Decimal(0))
-
-    @property
-    def has_estimates(self) -> bool:
-        """True while part of the total is an estimate."""
-        return any(tally.estimate_lines() for tally in self._sessions)
-
-    @property
-    def priced_usd(self) -> Decimal:
-        """Actual plus estimated dollars of everything that has a price."""
-        return self.actual_usd + self.estimated_usd
-
-    @property
-    def total_usd(self) -> Decimal:
-        """Actual plus estimated dollars, exact.
-
-        Raises:
-            UnpricedModelError: part of the usage has no price (only non-strict meters get this
-                far); read :attr:`priced_usd` and :attr:`unpriced` instead.
-        """
-        model = self._first_unpriced()
-        if model is not None:
-            raise UnpricedModelError(model)
-        return self.priced_usd
-
-    @property
-    def sessions(self) -> list[SessionTally]:
-        """Per-session tallies, oldest first (a reconnect starts a new one)."""
-        return list(self._sessions)
-
-    @property
-    def responses(self) -> Mapping[str, ResponseCost]:
-        """Every billed response of every session, by response id."""
-        return {rid: cost for tally in self._sessions for rid, cost in tally.responses.items()}
-
-    @property
-    def tokens(self) -> TokenUsage:
-        """All realtime-model tokens billed so far (priced and unpriced)."""
-        total = TokenUsage()
-        for tally in self._sessions:
-            for usage in tally.tokens.values():
-                total = total + usage
-            for (source, _), other in tally.unpriced.items():
-                if source == "response" and isinstance(other, TokenUsage):
-                    total = total + other
-        return total
-
-    def lines(self, *, estimates: bool = True) -> list[CostLine]:
-        """Every priced or unpriced quantity of every session, estimates last."""
-        out = [line for tally in self._sessions for line in tally.lines()]
-        if estimates:
-            out += [line for tally in self._sessions for line in tally.estimate_lines()]
-        return out
-
-    def by_modality(self) -> dict[str, Decimal]:
-        """Priced dollars (estimates included) by ``text``, ``audio``, ``image``,
-        ``transcription`` and ``translation``."""
-        out: dict[str, Decimal] = {}
-        for line in self.lines():
-            if line.usd is None:
-                continue
-            key = line.source if line.source != "response" else line.rate.split("_")[-2]
-            out[key] = out.get(key, Decimal(0)) + line.usd
-        return out
-
-    @property
-    def conversation_seconds(self) -> Decimal:
-        """Conversation time so far (see ``clock`` in the constructor)."""
-        if self._clock is not None:
-            if self._started is None:
-                return Decimal(0)
-            return Decimal(str(max(0.0, self._clock() - self._started)))
-        ticks = sum(max(t.input_ticks, t.output_ticks) for t in self._sessions)
-        return Decimal(ticks) / TICKS_PER_SECOND
-
-    def usd_per_minute(self) -> Decimal | None:
-        """Priced dollars per minute of conversation (None before any time has passed)."""
-        seconds = self.conversation_seconds
-        if not seconds:
-            return None
-        return CTX.divide(self.priced_usd * _SIXTY, seconds)
-
-    def tokens_per_minute(self) -> Decimal | None:
-        """Realtime-model tokens per minute of conversation (None before any time has passed)."""
-        seconds = self.conversation_seconds
-        if not seconds:
-            return None
-        return CTX.divide(Decimal(self.tokens.total_tokens) * _SIXTY, seconds)
-
-    def projected_usd_per_hour(self) -> Decimal | None:
-        """Priced dollars per hour at the rate so far (None before any time has passed)."""
-        per_minute = self.usd_per_minute()
-        return None if per_minute is None else per_minute * _SIXTY
-
     # -- budgets and hooks --------------------------------------------------------------------
-
-    @property
-    def budget(self) -> Budget | None:
-        """The budget, if any."""
-        return None if self._budget is None else self._budget.budget
 
     def add_budget_callback(self, callback: Callable[[BudgetEvent], object]) -> None:
         """Call ``callback(event)`` once for each threshold as it is crossed.
@@ -451,19 +295,9 @@ class CostMeter:
             raise ConfigurationError("this CostMeter has no budget; pass budget=Budget(...)")
         self._budget.add_callback(callback)
 
-    @property
-    def budget_events(self) -> tuple[BudgetEvent, ...]:
-        """Every budget event fired so far, in order."""
-        return () if self._budget is None else self._budget.fired
-
     def drain_budget_events(self) -> list[BudgetEvent]:
         """Budget events fired since the last drain, for the object that acts on them."""
         return [] if self._budget is None else self._budget.drain()
-
-    @property
-    def budget_exhausted(self) -> bool:
-        """True once spend has reached the budget's limit."""
-        return self._budget is not None and self._budget.exhausted
 
     def check_budget(self) -> None:
         """Raise if the hard stop has been reached.
@@ -483,8 +317,6 @@ class CostMeter:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready snapshot: money and quantities as decimal strings."""
-        from realtime_kit.cost._export import meter_to_dict
-
         return meter_to_dict(self)
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -492,8 +324,6 @@ class CostMeter:
         return json.dumps(self.to_dict(), indent=indent)
 
     def __str__(self) -> str:
-        from realtime_kit.cost._export import meter_table
-
         return meter_table(self)
 
     def __repr__(self) -> str:

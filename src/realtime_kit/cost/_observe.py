@@ -5,15 +5,18 @@ the 50-per-second audio frames stay cheap) and calls the meter's ``record_*`` me
 durations come from the base64 *length*, never from decoding. Events with no cost meaning are
 ignored by design.
 
-Imports ``realtime_kit.events``, ``realtime_kit.errors`` and the cost package's private modules.
+The meter is seen through :class:`UsageRecorder`, the methods it is fed with (so this module
+does not import the meter, which imports it). Imports ``realtime_kit.events``,
+``realtime_kit.errors`` and the cost package's private modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
+from realtime_kit.cost._session import ResponseCost, SessionKind
 from realtime_kit.cost._usage import (
     AudioDuration,
     TokenUsage,
@@ -44,12 +47,35 @@ from realtime_kit.events import (
     TranslationSessionConfig,
 )
 
-if TYPE_CHECKING:
-    from realtime_kit.cost._meter import CostMeter
-
-__all__ = ["dispatch"]
+__all__ = ["UsageRecorder", "dispatch"]
 
 _PCM16: Final = "audio/pcm"
+
+
+class UsageRecorder(Protocol):
+    """The recording side of a :class:`~realtime_kit.cost.CostMeter`, which the events feed."""
+
+    def start_session(self, session_id: str | None, kind: SessionKind | None) -> None: ...
+
+    def set_models(
+        self, *, model: str | None = None, transcription_model: str | None = None
+    ) -> None: ...
+
+    def set_audio_formats(
+        self, *, input_format: str | None = None, output_format: str | None = None
+    ) -> None: ...
+
+    def record_response_created(self, response_id: str) -> None: ...
+
+    def record_response_usage(self, response_id: str, usage: TokenUsage | None) -> ResponseCost: ...
+
+    def record_transcription_usage(self, usage: TranscriptionTokens | AudioDuration) -> None: ...
+
+    def record_input_audio(self, nbytes: int) -> None: ...
+
+    def record_output_audio(self, response_id: str | None, nbytes: int) -> None: ...
+
+    def record_input_cleared(self) -> None: ...
 
 
 def _format_type(fmt: object) -> str | None:
@@ -57,7 +83,7 @@ def _format_type(fmt: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _session(meter: CostMeter, event: SessionCreatedEvent | SessionUpdatedEvent) -> None:
+def _session(meter: UsageRecorder, event: SessionCreatedEvent | SessionUpdatedEvent) -> None:
     session = event.session
     if isinstance(session, RealtimeSession):
         meter.start_session(session.id, "realtime")
@@ -94,7 +120,7 @@ def _session(meter: CostMeter, event: SessionCreatedEvent | SessionUpdatedEvent)
     # A session object of a kind this SDK does not know leaves the configuration unchanged.
 
 
-def _session_update(meter: CostMeter, event: SessionUpdateEvent) -> None:
+def _session_update(meter: UsageRecorder, event: SessionUpdateEvent) -> None:
     # The client's request names the transcription model before the server confirms it; the
     # confirmation (session.updated) overrides whatever is read here.
     session = event.session
@@ -111,19 +137,19 @@ def _session_update(meter: CostMeter, event: SessionUpdateEvent) -> None:
         meter.set_models(transcription_model=model)
 
 
-def _response_created(meter: CostMeter, event: ResponseCreatedEvent) -> None:
+def _response_created(meter: UsageRecorder, event: ResponseCreatedEvent) -> None:
     if event.response.id is not None:
         meter.record_response_created(event.response.id)
 
 
-def _response_done(meter: CostMeter, event: ResponseDoneEvent) -> None:
+def _response_done(meter: UsageRecorder, event: ResponseDoneEvent) -> None:
     response = event.response
     usage = TokenUsage.from_wire(response.usage) if response.usage is not None else None
     meter.record_response_usage(response.id or "", usage)
 
 
 def _transcription(
-    meter: CostMeter, event: ConversationItemInputAudioTranscriptionCompletedEvent
+    meter: UsageRecorder, event: ConversationItemInputAudioTranscriptionCompletedEvent
 ) -> None:
     usage = event.usage
     if isinstance(usage, TranscriptionUsageTokens):
@@ -141,24 +167,24 @@ def _transcription(
 
 
 def _append(
-    meter: CostMeter, event: InputAudioBufferAppendEvent | SessionInputAudioBufferAppendEvent
+    meter: UsageRecorder, event: InputAudioBufferAppendEvent | SessionInputAudioBufferAppendEvent
 ) -> None:
     meter.record_input_audio(b64_decoded_length(event.audio))
 
 
-def _audio_out(meter: CostMeter, event: ResponseOutputAudioDeltaEvent) -> None:
+def _audio_out(meter: UsageRecorder, event: ResponseOutputAudioDeltaEvent) -> None:
     meter.record_output_audio(event.response_id, b64_decoded_length(event.delta))
 
 
-def _translated_audio(meter: CostMeter, event: SessionOutputAudioDeltaEvent) -> None:
+def _translated_audio(meter: UsageRecorder, event: SessionOutputAudioDeltaEvent) -> None:
     meter.record_output_audio(None, b64_decoded_length(event.delta))
 
 
-def _cleared(meter: CostMeter, event: object) -> None:
+def _cleared(meter: UsageRecorder, event: object) -> None:
     meter.record_input_cleared()
 
 
-_HANDLERS: Final[dict[type[Any], Callable[[CostMeter, Any], None]]] = {
+_HANDLERS: Final[dict[type[Any], Callable[[UsageRecorder, Any], None]]] = {
     InputAudioBufferAppendEvent: _append,
     SessionInputAudioBufferAppendEvent: _append,
     ResponseOutputAudioDeltaEvent: _audio_out,
@@ -174,7 +200,7 @@ _HANDLERS: Final[dict[type[Any], Callable[[CostMeter, Any], None]]] = {
 }
 
 
-def dispatch(meter: CostMeter, event: object) -> None:
+def dispatch(meter: UsageRecorder, event: object) -> None:
     """Fold one event (client or server) into ``meter``; events without cost are ignored."""
     handler = _HANDLERS.get(type(event))
     if handler is not None:

@@ -9,11 +9,12 @@ Imports only the standard library, ``realtime_kit.errors`` and the cost package'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
-from realtime_kit.cost._cards import PriceBook
+from realtime_kit.cost._book import PriceBook
 from realtime_kit.cost._usage import (
     CTX,
     TICKS_PER_SECOND,
@@ -31,6 +32,8 @@ __all__ = [
     "ASSISTANT_TOKENS_PER_SECOND",
     "USER_TOKENS_PER_SECOND",
     "CostLine",
+    "CostUpdate",
+    "MetricsHook",
     "ResponseCost",
     "SessionKind",
     "SessionTally",
@@ -89,6 +92,21 @@ class ResponseCost:
     def usd(self) -> Decimal | None:
         """Dollars for this response; None when its model is unpriced."""
         return None if self.charges is None else self.charges.total
+
+
+@dataclass(frozen=True, slots=True)
+class CostUpdate:
+    """What a metrics hook receives each time actual (non-estimated) usage is recorded."""
+
+    source: Source
+    model: str
+    usage: Usage
+    charges: Charges | None
+    session_id: str | None
+    response_id: str | None = None
+
+
+MetricsHook = Callable[[CostUpdate], object]
 
 
 @dataclass(slots=True)

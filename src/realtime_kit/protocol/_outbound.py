@@ -6,20 +6,18 @@ are :class:`~realtime_kit.protocol.RealtimeProtocol`'s own helpers, kept apart t
 readable.
 
 Imports: the standard library, :mod:`realtime_kit.errors`, :mod:`realtime_kit.events` and
-``protocol`` siblings (the core for types only).
+``protocol`` siblings (``_state``, ``_tables``, ``records``); never ``core``, which imports this.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from realtime_kit.errors import LocalProtocolError
 from realtime_kit.events import ClientEvent
+from realtime_kit.protocol._state import SessionState
 from realtime_kit.protocol._tables import ACTIVE_RESPONSE_STATES
 from realtime_kit.protocol.records import PendingEvent, ResponseRecord
-
-if TYPE_CHECKING:
-    from realtime_kit.protocol.core import RealtimeProtocol
 
 __all__ = ["apply_sent", "check_send", "out_of_band_request", "remember_sent"]
 
@@ -32,7 +30,7 @@ def out_of_band_request(event: ClientEvent) -> bool:
     return getattr(response, "conversation", None) == "none"
 
 
-def check_send(core: RealtimeProtocol, event: ClientEvent) -> None:
+def check_send(core: SessionState, event: ClientEvent) -> None:
     """Raise :class:`LocalProtocolError` when the session state forbids sending ``event``."""
     kind = event.type
     if kind == "response.create":
@@ -87,7 +85,7 @@ def check_send(core: RealtimeProtocol, event: ClientEvent) -> None:
             )
 
 
-def remember_sent(core: RealtimeProtocol, event: ClientEvent) -> None:
+def remember_sent(core: SessionState, event: ClientEvent) -> None:
     """Keep ``event`` (by its ``event_id``) among those that may still draw an ``error``."""
     assert event.event_id is not None
     summary: dict[str, Any] = {}
@@ -102,7 +100,7 @@ def remember_sent(core: RealtimeProtocol, event: ClientEvent) -> None:
         core._pending.popitem(last=False)
 
 
-def apply_sent(core: RealtimeProtocol, event: ClientEvent) -> None:
+def apply_sent(core: SessionState, event: ClientEvent) -> None:
     """Update the state for an event that is being sent (after the checks passed)."""
     kind = event.type
     if kind == "response.create":

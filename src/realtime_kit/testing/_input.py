@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import pybase64
@@ -40,10 +40,26 @@ from realtime_kit.testing.vad import ServerVad
 if TYPE_CHECKING:
     from realtime_kit.testing._media import SessionMedia
     from realtime_kit.testing._parts import ServerParts
-    from realtime_kit.testing._transcribe import TranscriptionDesk
     from realtime_kit.testing._wire import Wire
 
-__all__ = ["SEMANTIC_WAITS_MS", "InputHandlers", "sounds_finished"]
+__all__ = ["SEMANTIC_WAITS_MS", "InputHandlers", "TranscriptSink", "sounds_finished"]
+
+
+class TranscriptSink(Protocol):
+    """What committing a turn needs of the session's transcription desk
+    (:class:`~realtime_kit.testing._transcribe.TranscriptionDesk`, which imports the session;
+    this side names only the three calls, so the two modules do not import each other)."""
+
+    async def before_commit(self, item_id: str, pcm: bytes, heard: str) -> None: ...
+
+    async def transcribe(
+        self, item_id: str, pcm: bytes, heard: str, *, hold: bool = False
+    ) -> None: ...
+
+    async def response_started(self) -> None: ...
+
+    async def response_done(self) -> None: ...
+
 
 _APPEND_LIMIT = 15 * 1024 * 1024
 SEMANTIC_WAITS_MS: dict[str, tuple[int, int]] = {
@@ -95,7 +111,7 @@ class InputHandlers:
         parts: ServerParts
         kind: str
         config: dict[str, Any]
-        desk: TranscriptionDesk
+        desk: TranscriptSink
         active: Any
         media: SessionMedia | None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import binascii
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pybase64
 
@@ -20,10 +20,10 @@ from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24, to_pcm24
 
 if TYPE_CHECKING:
     from realtime_kit.testing._parts import ServerParts
-    from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing._wire import Wire
     from realtime_kit.testing.faults import Faults
 
-__all__ = ["ItemError", "ItemHandlers", "check_new_item", "heard_words"]
+__all__ = ["ItemError", "ItemHandlers", "ItemHost", "check_new_item", "heard_words"]
 
 _CONTENT_TYPES = {
     "user": ("input_text", "input_audio", "input_image"),
@@ -48,12 +48,26 @@ class ItemError(Exception):
         super().__init__(message)
 
 
+class ItemHost(Protocol):
+    """What checking a new item reads of its session (the realtime session is one; this module
+    names only these, so it does not import the session's module, which mixes in this one's)."""
+
+    @property
+    def wire(self) -> Wire: ...
+
+    @property
+    def items(self) -> dict[str, dict[str, Any]]: ...
+
+    @property
+    def config(self) -> dict[str, Any]: ...
+
+
 def _missing(path: str) -> ItemError:
     return ItemError("missing_required_parameter", f"Missing required parameter: '{path}'.", path)
 
 
 def check_new_item(
-    raw: Any, session: RealtimeSession, *, path: str = "item", fresh: bool = True
+    raw: Any, session: ItemHost, *, path: str = "item", fresh: bool = True
 ) -> tuple[dict[str, Any], bytes | None]:
     """Check an item to create; returns the stored form (no audio bytes) and its audio, if any.
 

@@ -25,7 +25,7 @@ from realtime_kit.testing._audio import BYTES_PER_MS, from_pcm24
 from realtime_kit.testing._parts import usage_tokens
 
 if TYPE_CHECKING:
-    from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing._host import SessionHost
 
 __all__ = ["MessageStream", "split_words"]
 
@@ -42,7 +42,7 @@ class ResponseSide(Protocol):
     """What a message needs from the response it belongs to."""
 
     id: str
-    s: RealtimeSession
+    s: SessionHost
     out_text_tokens: int
     out_audio_tokens: int
 

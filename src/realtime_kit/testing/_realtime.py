@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 
 from realtime_kit.testing._audio import BYTES_PER_MS
+from realtime_kit.testing._host import RunHandle
 from realtime_kit.testing._inbound import read_client_frame
 from realtime_kit.testing._input import InputHandlers
 from realtime_kit.testing._items import ItemHandlers
@@ -305,16 +306,16 @@ class RealtimeSession(InputHandlers, ItemHandlers):
         self.start_soon(run.run)
         return run
 
-    def response_finished(self, run: ResponseRun) -> None:
+    def response_finished(self, run: RunHandle) -> None:
         self.runs.pop(run.id, None)
         if self.active is run:
             self.active = None
 
-    async def response_started(self, run: ResponseRun) -> None:
+    async def response_started(self, run: RunHandle) -> None:
         """``run``'s ``response.created`` has been sent: transcripts held for it go out."""
         await self.desk.response_started()
 
-    async def after_response(self, run: ResponseRun) -> None:
+    async def after_response(self, run: RunHandle) -> None:
         """``run``'s ``response.done`` has been sent."""
         await self.desk.response_done()
 

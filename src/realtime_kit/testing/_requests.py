@@ -28,7 +28,7 @@ from realtime_kit.testing.config import (
 )
 
 if TYPE_CHECKING:
-    from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing._host import SessionHost
 
 __all__ = ["RESPONSE_KEYS", "RequestError", "check_response_request"]
 
@@ -69,7 +69,7 @@ def _refuse(exc: ConfigError | ItemError) -> RequestError:
 
 
 def check_response_request(
-    params: Mapping[str, Any], session: RealtimeSession
+    params: Mapping[str, Any], session: SessionHost
 ) -> list[Mapping[str, Any]] | None:
     """Check ``response.create``'s ``response`` object.
 
@@ -151,7 +151,7 @@ def _check_metadata(metadata: object) -> None:
             )
 
 
-def _resolve_input(entries: object, session: RealtimeSession) -> list[Mapping[str, Any]]:
+def _resolve_input(entries: object, session: SessionHost) -> list[Mapping[str, Any]]:
     if not isinstance(entries, list):
         raise RequestError(
             "invalid_type",

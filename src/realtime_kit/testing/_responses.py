@@ -23,7 +23,7 @@ from realtime_kit.testing.brain import Reply, ToolCall, TurnContext
 from realtime_kit.testing.mcp import run_mcp_call
 
 if TYPE_CHECKING:
-    from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing._host import SessionHost
 
 __all__ = ["ResponseRun"]
 
@@ -35,7 +35,7 @@ class ResponseRun:
 
     def __init__(
         self,
-        session: RealtimeSession,
+        session: SessionHost,
         params: Mapping[str, Any],
         *,
         in_conversation: bool,

@@ -13,7 +13,7 @@ from realtime_kit.testing._audio import BYTES_PER_MS
 from realtime_kit.testing._parts import usage_tokens
 
 if TYPE_CHECKING:
-    from realtime_kit.testing._realtime import RealtimeSession
+    from realtime_kit.testing._host import SessionHost
 
 __all__ = ["TranscriptionDesk"]
 
@@ -36,7 +36,7 @@ def _logprobs(text: str) -> list[dict[str, Any]]:
 class TranscriptionDesk:
     """Produces a session's input transcription events and applies delivery faults."""
 
-    def __init__(self, session: RealtimeSession) -> None:
+    def __init__(self, session: SessionHost) -> None:
         self.s = session
         self._late: list[list[dict[str, Any]]] = []
         self._held: list[dict[str, Any]] | None = None

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from realtime_kit.testing.brain import ToolCall
 
 if TYPE_CHECKING:
-    from realtime_kit.testing._realtime import RealtimeSession
-    from realtime_kit.testing._responses import ResponseRun
+    from realtime_kit.testing._host import SessionHost
+    from realtime_kit.testing._messages import ResponseSide
 
 __all__ = ["FakeMcpServer", "McpToolError", "list_new_mcp_servers", "run_mcp_call"]
 
@@ -76,7 +76,7 @@ def needs_approval(config: Mapping[str, Any], name: str) -> bool:
     return True
 
 
-async def list_new_mcp_servers(session: RealtimeSession) -> None:
+async def list_new_mcp_servers(session: SessionHost) -> None:
     """List the tools of every MCP server newly present in the session's ``tools``."""
     for tool in session.config.get("tools") or []:
         if not isinstance(tool, Mapping) or tool.get("type") != "mcp":
@@ -116,7 +116,7 @@ async def list_new_mcp_servers(session: RealtimeSession) -> None:
 
 
 async def run_mcp_call(
-    run: ResponseRun, call: ToolCall, index: int, *, approval_request_id: str | None = None
+    run: ResponseSide, call: ToolCall, index: int, *, approval_request_id: str | None = None
 ) -> str | None:
     """Stream an ``mcp_call`` item (or an approval request); returns the tool output, if any."""
     s = run.s

@@ -15,7 +15,7 @@ transcription fact, not a socket fact: audio of every item whose transcript had 
 plus the uncommitted tail — and none of the audio already transcribed. The connection's own
 replay knows only uncommitted appends (it forgets a committed turn whose transcript was still on
 its way). The reconnect *policy* (attempts, back-off, which errors heal) is the connection
-layer's :class:`~realtime_kit.reconnect.ReconnectPolicy`.
+layer's :class:`~realtime_kit.client.ReconnectPolicy`.
 
 Imports: anyio, the standard library, ``errors``, ``events``, ``audio``, ``cost``,
 ``connection``, ``factory``, ``reconnect`` and sibling modules.
@@ -34,7 +34,13 @@ from typing import Any, Literal
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from realtime_kit.connection import RealtimeConnection, TransportOpener
+from realtime_kit.client import (
+    ConnectionRestored,
+    RealtimeConnection,
+    ReconnectPolicy,
+    TransportOpener,
+    connect,
+)
 from realtime_kit.cost import Budget, CostMeter
 from realtime_kit.errors import (
     ConfigurationError,
@@ -49,8 +55,6 @@ from realtime_kit.events import (
     InputAudioBufferCommitEvent,
     InputAudioBufferCommittedEvent,
 )
-from realtime_kit.factory import connect
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy
 from realtime_kit.transcriber._captions import (
     Caption,
     Segment,
@@ -112,7 +116,7 @@ class Transcriber:
         meter: a :class:`~realtime_kit.CostMeter` to use (default: a new one); ``budget``
             adds a budget to the default meter. At the hard stop the run ends cleanly with a
             :class:`TranscriptionStopped` caption.
-        reconnect: a :class:`~realtime_kit.reconnect.ReconnectPolicy`, True (default policy),
+        reconnect: a :class:`~realtime_kit.client.ReconnectPolicy`, True (default policy),
             or False.
         final_timeout: seconds to wait, after the input ends, for the last transcripts.
         api_key: as for :func:`realtime_kit.connect`.

@@ -20,7 +20,13 @@ from typing import Any
 import anyio
 
 from realtime_kit.audio import API_RATE, PCMFrame, Resampler
-from realtime_kit.connection import RealtimeConnection
+from realtime_kit.client import (
+    ConnectionRestored,
+    RealtimeConnection,
+    ReconnectPolicy,
+    RolloverPolicy,
+    connect,
+)
 from realtime_kit.cost import CostMeter, PriceBook
 from realtime_kit.errors import LocalProtocolError, UnpricedModelError
 from realtime_kit.events import (
@@ -31,10 +37,8 @@ from realtime_kit.events import (
     SessionOutputAudioDeltaEvent,
     SessionOutputTranscriptDeltaEvent,
 )
-from realtime_kit.factory import connect
 from realtime_kit.protocol import LostState, TranslationTimeline
 from realtime_kit.protocol.translation import BYTES_PER_MS
-from realtime_kit.reconnect import ConnectionRestored, ReconnectPolicy, RolloverPolicy
 from realtime_kit.translator._engine import TranslationEngine
 from realtime_kit.translator._events import ServerError, TranslationRestored, TranslatorEvent
 from realtime_kit.translator._streams import Queue

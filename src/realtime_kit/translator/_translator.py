@@ -25,7 +25,7 @@ from typing import Any, Literal
 import anyio
 from anyio.abc import TaskGroup
 
-from realtime_kit.connection import TransportOpener
+from realtime_kit.client import ReconnectPolicy, RolloverPolicy, TransportOpener
 from realtime_kit.cost import Budget, CostMeter, PriceBook
 from realtime_kit.errors import (
     BudgetExceededError,
@@ -33,7 +33,6 @@ from realtime_kit.errors import (
     LocalProtocolError,
     RealtimeKitError,
 )
-from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transcriber._input import iterate
 from realtime_kit.transcriber._transcriber import _first
 from realtime_kit.translator._engine import TranslationEngine

@@ -1,9 +1,10 @@
 """Transports: thin drivers that move JSON text frames (and, for WebRTC, media) to and from the
 Realtime API.
 
-They know nothing about events or sessions; :mod:`realtime_kit.connection` pairs one with the
-protocol core. The WebRTC transport lives in :mod:`realtime_kit.transports.webrtc` and needs the
-``webrtc`` extra; its settings (:class:`WebRTCConfig`) are importable without it.
+They know nothing about events or sessions; the client layer (:mod:`realtime_kit.client`) pairs
+one with the protocol core. The WebRTC transport lives in :mod:`realtime_kit.transports.webrtc`
+and needs the ``webrtc`` extra; its settings (:class:`WebRTCConfig`) are importable without it.
+
 Imports: anyio, websockets, the standard library and :mod:`realtime_kit.errors`.
 """
 

@@ -13,8 +13,8 @@ Push delivery (:meth:`AsyncioWebSocket.deliver_to`) skips the reader task altoge
 connection's handler runs inside ``data_received``, so a received event costs no task switch
 until it reaches whoever awaits it; the connection pauses and resumes reading for backpressure.
 
-Imports: anyio, websockets (sans-I/O parts only), the standard library, ``errors`` and
-``transports``.
+Imports: anyio, asyncio, websockets (sans-I/O parts only), the standard library, ``errors`` and
+``transports`` (``_ws_core``, ``_ws_frames``); never ``websocket``, which imports this module.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import asyncio
 import os
 import ssl
 from collections.abc import Callable, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final, Self, cast
 
 import anyio
 from websockets.client import ClientProtocol
@@ -36,12 +36,8 @@ from realtime_kit.errors import (
     RemoteProtocolError,
     TransportError,
 )
-from realtime_kit.transports.websocket import (
-    ABNORMAL,
-    WebSocketTransport,
-    handshake_outcome,
-    websockets_idle,
-)
+from realtime_kit.transports._ws_core import WebSocketCore
+from realtime_kit.transports._ws_frames import ABNORMAL, handshake_outcome, websockets_idle
 
 __all__ = ["AsyncioWebSocket"]
 
@@ -49,8 +45,9 @@ _HIGH_WATER: Final = 256
 _LOW_WATER: Final = 64
 
 
-class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
-    """A :class:`WebSocketTransport` that is its own ``asyncio.Protocol``."""
+class AsyncioWebSocket(WebSocketCore, asyncio.Protocol):
+    """The WebSocket driver that is its own ``asyncio.Protocol`` (joined to
+    :class:`~realtime_kit.transports.WebSocketTransport` by ``websocket``)."""
 
     def __init__(self, protocol: ClientProtocol, **options: Any) -> None:
         super().__init__(protocol, **options)
@@ -79,7 +76,7 @@ class AsyncioWebSocket(WebSocketTransport, asyncio.Protocol):
         open_timeout: float,
         secrets: Sequence[str] = (),
         **options: Any,
-    ) -> AsyncioWebSocket:
+    ) -> Self:
         """Connect, run TLS and the opening handshake (together bounded by ``open_timeout``).
 
         ``secrets`` (the request's credentials) are kept out of a refusal's message.

@@ -4,8 +4,9 @@ The reader drives keepalive (no background task): when the line is idle for ``pi
 seconds a ping goes out, and if nothing at all arrives within ``ping_timeout`` after it the
 connection is declared dead. Sends hold a lock so a frame's bytes are never interleaved.
 
-Imports: anyio, websockets (sans-I/O parts only), the standard library, ``errors`` and
-``transports``.
+Imports: anyio, websockets (sans-I/O parts only), the standard library, ``_sync``, ``errors``
+and ``transports`` (``_net``, ``_ws_core``, ``_ws_frames``); never ``websocket``, which imports
+this module.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import anyio
 from anyio.abc import ByteStream, SocketStream
@@ -24,20 +25,17 @@ from websockets.uri import WebSocketURI
 from realtime_kit._sync import LazyEvent
 from realtime_kit.errors import ConnectionClosedError, HandshakeError, TransportError
 from realtime_kit.transports._net import open_stream
-from realtime_kit.transports.websocket import (
-    ABNORMAL,
-    WebSocketTransport,
-    handshake_outcome,
-    websockets_idle,
-)
+from realtime_kit.transports._ws_core import WebSocketCore
+from realtime_kit.transports._ws_frames import ABNORMAL, handshake_outcome, websockets_idle
 
 __all__ = ["StreamWebSocket"]
 
 _CHUNK: Final = 65536
 
 
-class StreamWebSocket(WebSocketTransport):
-    """A :class:`WebSocketTransport` driven over an anyio byte stream."""
+class StreamWebSocket(WebSocketCore):
+    """The WebSocket driver over an anyio byte stream (joined to
+    :class:`~realtime_kit.transports.WebSocketTransport` by ``websocket``)."""
 
     def __init__(self, stream: ByteStream, protocol: ClientProtocol, **options: Any) -> None:
         super().__init__(protocol, **options)
@@ -59,7 +57,7 @@ class StreamWebSocket(WebSocketTransport):
         open_timeout: float,
         secrets: Sequence[str] = (),
         **options: Any,
-    ) -> StreamWebSocket:
+    ) -> Self:
         """Connect (through ``proxy`` when given) and run the opening handshake.
 
         ``secrets`` (the request's credentials) are kept out of a refusal's message.

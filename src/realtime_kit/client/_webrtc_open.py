@@ -18,8 +18,8 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from realtime_kit._leg import SessionTarget
 from realtime_kit._settings import ClientSettings
+from realtime_kit.client._leg import SessionTarget
 from realtime_kit.errors import (
     APIConnectionError,
     APIStatusError,
@@ -31,7 +31,7 @@ from realtime_kit.transports._webrtc_options import WebRTCConfig
 from realtime_kit.transports.base import Transport
 
 if TYPE_CHECKING:
-    from realtime_kit.connection import TransportOpener
+    from realtime_kit.client.connection import TransportOpener
 
 __all__ = ["webrtc_opener"]
 

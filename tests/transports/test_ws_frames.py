@@ -16,7 +16,7 @@ from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 from websockets.uri import parse_uri
 
-from realtime_kit.transports import websocket as ws
+from realtime_kit.transports import _ws_frames as ws
 from realtime_kit.transports.websocket import client_text_frame
 
 # The header-length boundaries of RFC 6455 §5.2 (7-bit, 16-bit and 64-bit lengths), each side.

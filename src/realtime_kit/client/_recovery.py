@@ -2,36 +2,35 @@
 
 A Realtime session cannot be resumed, so a reconnect re-applies the confirmed config, replays
 the history as text, re-sends uncommitted input audio and the events queued during the outage,
-and reports it all in a :class:`~realtime_kit.reconnect.ConnectionRestored`. A proactive
+and reports it all in a :class:`~realtime_kit.client.reconnect.ConnectionRestored`. A proactive
 rollover (``_rollover``) switches with the same :func:`seed_and_switch`. These functions are the
 connection's own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``protocol``, ``reconnect``, ``_opening`` and
-(for types) ``connection``.
+The connection is seen through :class:`~realtime_kit.client._state.ConnectionState`. Imports:
+anyio, the standard library, ``errors``, ``protocol`` and the client's ``_leg``, ``_state`` and
+``reconnect``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import anyio
 
-from realtime_kit._opening import open_leg
+from realtime_kit.client._leg import Leg
+from realtime_kit.client._state import ConnectionState
+from realtime_kit.client.reconnect import ConnectionRestored
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
+from realtime_kit.events import ServerEvent
 from realtime_kit.protocol import plan_restore
-from realtime_kit.reconnect import ConnectionRestored
-
-if TYPE_CHECKING:
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import Delivered, RealtimeConnection
 
 __all__ = ["recover", "seed_and_switch"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 
 
-async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError) -> None:
+async def recover(conn: ConnectionState, leg: Leg, exc: ConnectionClosedError) -> None:
     """Replace ``leg``, which ended with ``exc``, as the reconnect policy allows.
 
     Attempts count across outages (``ReconnectPolicy.stable_after``): a session that dropped
@@ -59,7 +58,7 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
         await anyio.sleep(delay)
         attempts += 1
         try:
-            new, early = await open_leg(conn)
+            new, early = await conn._dialer.open()
         except RealtimeKitError as error:
             last = error
             if not policy.should_retry(error):
@@ -91,11 +90,11 @@ async def recover(conn: RealtimeConnection, leg: Leg, exc: ConnectionClosedError
 
 
 async def seed_and_switch(
-    conn: RealtimeConnection,
+    conn: ConnectionState,
     old: Leg,
     new: Leg,
     *,
-    early: list[Delivered],
+    early: list[ServerEvent],
     cause: Literal["reconnect", "rollover"],
     attempts: int,
     replay_history: bool,
@@ -147,10 +146,10 @@ async def seed_and_switch(
     conn._attach(new)
 
 
-async def _until_updated(conn: RealtimeConnection, new: Leg) -> list[Delivered]:
+async def _until_updated(conn: ConnectionState, new: Leg) -> list[ServerEvent]:
     """Read ``new`` until it confirms the re-applied config; the events, to deliver later."""
-    seen: list[Delivered] = []
-    with anyio.move_on_after(conn._open_timeout):
+    seen: list[ServerEvent] = []
+    with anyio.move_on_after(conn._dialer.open_timeout):
         while True:
             event = await new.next_event()
             seen.append(event)

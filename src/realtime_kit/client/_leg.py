@@ -1,5 +1,6 @@
 """One session on one transport (a connection has one at a time, two during a switch), where a
-connection goes, and the ``session.update`` built from a caller's config.
+connection goes and how its transport is opened, and the ``session.update`` built from a caller's
+config.
 
 Kept apart from ``connection`` to keep files readable. Imports: pybase64, pydantic, the standard
 library, ``errors``, ``events``, ``protocol`` and ``transports``.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,16 @@ from realtime_kit.events import ClientEvent, ServerEvent, decode_client_event
 from realtime_kit.protocol import RealtimeProtocol, SessionKind
 from realtime_kit.transports.base import MediaTransport, Transport
 
-__all__ = ["Leg", "SessionTarget", "session_update"]
+__all__ = ["Leg", "SessionTarget", "TransportOpener", "session_update"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 # Violations logged in full per session; after these, one line per power of ten (a server
 # sending garbage by the thousand must not flood the log, nor cost a log line per frame).
 _LOGGED_IN_FULL = 10
+
+
+TransportOpener = Callable[[str, Mapping[str, str]], Awaitable[Transport]]
+"""Opens a transport to a URL with handshake headers (the default opens a WebSocket)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from websockets.uri import parse_uri
 
 from realtime_kit.errors import RemoteProtocolError
 from realtime_kit.transports._ws_asyncio import AsyncioWebSocket
-from realtime_kit.transports.websocket import _client_protocol, text_frames
+from realtime_kit.transports._ws_frames import client_protocol, text_frames
 
 
 class _Wire(asyncio.Transport):
@@ -102,7 +102,7 @@ def _streams(draw: Any) -> tuple[list[bytes], list[str | type], int, bool]:
 
 
 def _open_driver() -> tuple[AsyncioWebSocket, _Wire]:
-    protocol = _client_protocol(parse_uri("ws://127.0.0.1:1/v1/realtime"), None, None)
+    protocol = client_protocol(parse_uri("ws://127.0.0.1:1/v1/realtime"), None, None)
     server = ServerProtocol()
     wire = _Wire()
     driver = AsyncioWebSocket(

@@ -21,10 +21,10 @@ from pydantic import BaseModel
 
 from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import on_asyncio
-from realtime_kit.connection import RealtimeConnection, SessionTarget, TransportOpener
+from realtime_kit.client.connection import RealtimeConnection, SessionTarget, TransportOpener
+from realtime_kit.client.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.protocol import SessionKind, TranslationTimeline
-from realtime_kit.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.transports._webrtc_options import WebRTCConfig
 from realtime_kit.transports.base import Transport
 from realtime_kit.transports.websocket import WebSocketTransport
@@ -229,7 +229,7 @@ def connect(
     if transport == "webrtc":
         if auth != "header":
             raise ConfigurationError("auth= applies to the WebSocket transport only")
-        from realtime_kit._webrtc_open import webrtc_opener
+        from realtime_kit.client._webrtc_open import webrtc_opener
 
         opener = webrtc_opener(settings, target, webrtc)
     elif transport is None or transport == "websocket":

@@ -1,5 +1,6 @@
-"""Handler slots for :meth:`RealtimeConnection.on`: inline for plain functions, an ordered
-worker per ``async`` handler so a slow one never stalls the read loop.
+"""Handlers for :meth:`RealtimeConnection.on`: a slot per handler — inline for plain
+functions, an ordered worker per ``async`` handler so a slow one never stalls the read loop —
+and the table that finds the slots for an event's class (its base classes included).
 
 Imports: anyio, the standard library and ``_sync``.
 """
@@ -16,7 +17,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from realtime_kit._sync import LazyEvent
 
-__all__ = ["Handler", "HandlerSlot"]
+__all__ = ["Handler", "HandlerSlot", "HandlerTable"]
 
 E = TypeVar("E")
 Handler = Callable[[E], object]
@@ -77,3 +78,43 @@ class HandlerSlot:
         self.close()
         if self._receive is not None:
             self._receive.close()
+
+
+class HandlerTable:
+    """The slots subscribed per event class, and those that get an event of a given class."""
+
+    __slots__ = ("_by_type", "cache")
+
+    def __init__(self) -> None:
+        self._by_type: dict[type[Any], list[HandlerSlot]] = {}
+        self.cache: dict[type[Any], list[HandlerSlot]] = {}
+        """Event class → its slots, filled by :meth:`slots_for` (read it first: one lookup)."""
+
+    def subscribe(
+        self, event_type: type[Any], handler: Handler[Any], spawn: Spawner
+    ) -> tuple[HandlerSlot, Callable[[], None]]:
+        """Add a slot for ``handler``; the slot and a function that removes (and closes) it."""
+        slot = HandlerSlot(handler, spawn)
+        self._by_type.setdefault(event_type, []).append(slot)
+        self.cache.clear()
+
+        def unsubscribe() -> None:
+            slots = self._by_type.get(event_type, [])
+            if slot in slots:
+                slots.remove(slot)
+                slot.close()
+                self.cache.clear()
+
+        return slot, unsubscribe
+
+    def slots_for(self, cls: type[Any]) -> list[HandlerSlot]:
+        """The slots of ``cls`` and of its base classes, in the order of its MRO."""
+        cached = self.cache.get(cls)
+        if cached is None:
+            cached = [slot for base in cls.__mro__ for slot in self._by_type.get(base, ())]
+            self.cache[cls] = cached
+        return cached
+
+    def all(self) -> list[HandlerSlot]:
+        """Every slot."""
+        return [slot for slots in self._by_type.values() for slot in slots]

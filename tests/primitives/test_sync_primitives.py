@@ -9,7 +9,7 @@ import anyio.lowlevel
 import pytest
 
 from realtime_kit._sync import Gate, Mailbox
-from realtime_kit._tasks import TaskHost
+from realtime_kit.client._tasks import TaskHost
 
 pytestmark = pytest.mark.anyio
 asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])

@@ -1,6 +1,6 @@
 """:class:`RealtimeConnection`: one transport plus one protocol core, driven inside a task
 group, with reconnect and proactive rollover. Open one with :func:`realtime_kit.connect`
-(``realtime_kit.factory``).
+(``realtime_kit.client.factory``).
 
 This is the only module where a transport meets the protocol core. Receiving has one shape:
 a frame → the core → handlers and ``async for`` (:meth:`RealtimeConnection._on_message`). A
@@ -16,17 +16,20 @@ be quick. An exception a handler lets out ends the connection with that exceptio
 A drop with a recoverable close code re-opens a fresh session (the API cannot resume one),
 re-applies the confirmed config, replays the history as text, re-sends uncommitted input audio
 and any events queued during the outage, and reports it all in a
-:class:`~realtime_kit.reconnect.ConnectionRestored`. Before the 60-minute cap a rollover does
+:class:`~realtime_kit.client.reconnect.ConnectionRestored`. Before the 60-minute cap a rollover does
 the same on purpose: a standby session is opened early and swapped in at a turn boundary.
 
-Imports: anyio, the standard library, ``errors``, ``events``, ``protocol``, ``transports``,
-``reconnect``, ``_settings``, ``_sync``, ``_tasks`` and the private ``_dispatch``, ``_leg``,
-``_media``, ``_opening``, ``_rollover`` and ``_recovery`` helpers.
+What the helpers share with the connection is :class:`~realtime_kit.client._state.ConnectionState`,
+which this class extends; the helpers never import this module.
+
+Imports: anyio, the standard library, ``_settings``, ``_sync``, ``audio``, ``errors``,
+``events``, ``protocol``, ``transports`` and the client's ``reconnect`` and private helpers
+(``_dispatch``, ``_leg``, ``_media``, ``_opening``, ``_recovery``, ``_rollover``, ``_state``,
+``_writing``).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -35,17 +38,18 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
-from realtime_kit._dispatch import Handler
-from realtime_kit._dispatch import HandlerSlot as _HandlerSlot
-from realtime_kit._leg import Leg, SessionTarget, session_update
-from realtime_kit._media import media_frames, replay_states, send_media, watch_states
-from realtime_kit._opening import await_update, open_leg
-from realtime_kit._recovery import recover
-from realtime_kit._rollover import rollover_loop
 from realtime_kit._settings import ClientSettings
-from realtime_kit._sync import Gate, LazyEvent, Mailbox
-from realtime_kit._tasks import TaskHost
+from realtime_kit._sync import Mailbox
 from realtime_kit.audio.frame import API_RATE, PCMFrame
+from realtime_kit.client._dispatch import Handler
+from realtime_kit.client._leg import Leg, SessionTarget, TransportOpener, session_update
+from realtime_kit.client._media import media_frames, replay_states, send_media, watch_states
+from realtime_kit.client._opening import await_update
+from realtime_kit.client._recovery import recover
+from realtime_kit.client._rollover import rollover_loop
+from realtime_kit.client._state import ConnectionState, Delivered
+from realtime_kit.client._writing import audio_written, send_checked
+from realtime_kit.client.reconnect import ReconnectPolicy, RolloverPolicy
 from realtime_kit.errors import (
     AudioError,
     ConnectionClosedError,
@@ -57,18 +61,11 @@ from realtime_kit.events import (
     ClientEvent,
     ErrorEvent,
     InputAudioBufferAppendEvent,
-    ServerEvent,
     SessionInputAudioBufferAppendEvent,
 )
 from realtime_kit.events._base import audio_base64, audio_buffer
-from realtime_kit.protocol import LostState, RealtimeProtocol, SessionKind, TranslationTimeline
+from realtime_kit.protocol import RealtimeProtocol, SessionKind, TranslationTimeline
 from realtime_kit.protocol.records import PendingEvent
-from realtime_kit.reconnect import (
-    ConnectionRestored,
-    ReconnectBackoff,
-    ReconnectPolicy,
-    RolloverPolicy,
-)
 from realtime_kit.transports.base import Transport, TransportStateChanged
 
 if TYPE_CHECKING:
@@ -77,22 +74,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Delivered", "RealtimeConnection", "SessionTarget", "TransportOpener"]
 
-_log = logging.getLogger("realtime_kit.connection")
 
 E = TypeVar("E")
-Delivered = ServerEvent | ConnectionRestored
-TransportOpener = Callable[[str, Mapping[str, str]], Awaitable[Transport]]
-"""Opens a transport to a URL with handshake headers (the default opens a WebSocket)."""
-
-_AUDIO_APPENDS = ("input_audio_buffer.append",)
-_AUDIO_RESETS = ("input_audio_buffer.commit", "input_audio_buffer.clear")
 
 
-class RealtimeConnection:
+class RealtimeConnection(ConnectionState):
     """A live Realtime session. Get one from :func:`connect`; do not construct it yourself.
 
     Iterate it (``async for event in conn``) for typed server events plus
-    :class:`~realtime_kit.reconnect.ConnectionRestored` notices, register typed handlers with
+    :class:`~realtime_kit.client.reconnect.ConnectionRestored` notices, register typed handlers with
     :meth:`on`, and send with :meth:`send`.
     """
 
@@ -110,46 +100,23 @@ class RealtimeConnection:
         clock: Callable[[], float],
         timeline: TranslationTimeline | None = None,
     ) -> None:
-        self._target = target
-        self._settings = settings
-        self._opener = opener
-        self._reconnect = reconnect
-        # Attempts count across outages until a session stays up (see ReconnectPolicy).
-        self._backoff = ReconnectBackoff(reconnect) if reconnect is not None else None
-        self._installed_at = 0.0  # event-loop time the current session was switched to
-        self._rollover = rollover
-        self._open_timeout = open_timeout
-        self._clock = clock
-        self._leg: Leg | None = None
-        self._generation = 0
-        self._leg_changed = LazyEvent()
-        # Written in order through this queue only when a send cannot go out at once.
-        self._outbox: Mailbox[tuple[int, ClientEvent, bytes]] = Mailbox(queue_size)
-        self._unwritten = 0
-        self._write_lock = Gate()
+        super().__init__(
+            target=target,
+            settings=settings,
+            opener=opener,
+            reconnect=reconnect,
+            rollover=rollover,
+            open_timeout=open_timeout,
+            clock=clock,
+            timeline=timeline,
+            queue_size=queue_size,
+        )
         self._inbox: Mailbox[Delivered] = Mailbox(event_buffer)
-        self._handlers: dict[type[Any], list[_HandlerSlot]] = {}
-        self._dispatch_cache: dict[type[Any], list[_HandlerSlot]] = {}
-        self._tasks = TaskHost(self._fail)
-        self._writer_started = False
-        self._last_output = 0.0
         self._reading = False
         self._started = False
-        self._closing = False
-        self._done = LazyEvent()
         self._error: BaseException | None = None
         self._error_seen = False
         self._handler_drain_timeout = 5.0
-        self.restores: list[ConnectionRestored] = []
-        """Every reconnect and rollover so far, oldest first."""
-        self.dropped_after_restore: list[LostState] = []
-        """Events queued during an outage that the new session's state refused (each with the
-        reason, e.g. a truncation of an item the new session does not have); never sent."""
-        self.timeline: TranslationTimeline | None = (
-            (timeline or TranslationTimeline()) if target.kind == "translation" else None
-        )
-        """Translation sessions: the input timeline that carries a reconnect (re-sent audio,
-        and ``to_original_ms`` for the ``elapsed_ms`` of a later session); else ``None``."""
 
     # -- public surface ---------------------------------------------------------------------
 
@@ -208,7 +175,7 @@ class RealtimeConnection:
         if self._done.is_set() or leg is None:
             self._raise_closed()
             raise AssertionError("unreachable")
-        await self._send_checked(leg, event, leg.core.send(event))
+        await send_checked(self, leg, event, leg.core.send(event))
 
     async def send_audio(
         self, audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame
@@ -254,7 +221,7 @@ class RealtimeConnection:
             except ConnectionClosedError:
                 sent = False
             if sent:
-                self._audio_written(leg, encoded, buffer)
+                audio_written(self, leg, encoded, buffer)
                 return
         # The slow way needs the event itself (a reconnect re-encodes queued events).
         event: ClientEvent
@@ -262,7 +229,7 @@ class RealtimeConnection:
             event = SessionInputAudioBufferAppendEvent(audio=encoded)
         else:
             event = InputAudioBufferAppendEvent(audio=encoded)
-        await self._send_checked(leg, event, data)
+        await send_checked(self, leg, event, data)
 
     def audio_frames(self) -> AsyncIterator[PCMFrame]:
         """The audio the listener receives, when it rides on a media track (WebRTC): mono
@@ -274,39 +241,6 @@ class RealtimeConnection:
                 ``response.output_audio.delta``).
         """
         return media_frames(self)
-
-    async def _send_checked(self, leg: Leg, event: ClientEvent, data: bytes) -> None:
-        """Write ``event`` (already checked by ``leg``'s core into ``data``) or queue it."""
-        if leg.max_bytes is not None and len(data) > leg.max_bytes:
-            raise LocalProtocolError(
-                f"send a {len(data)}-byte {event.type}",
-                f"the transport takes at most {leg.max_bytes} bytes per event",
-            )
-        if self._unwritten == 0 and not self._write_lock.locked():
-            # Fast path: nothing queued, nobody writing. A transport that can write at once
-            # does (no event-loop round trip); on a closed socket fall through to the queue,
-            # whose writer delivers the event to the next session.
-            try:
-                sent = leg.try_send is not None and leg.try_send(data)
-            except ConnectionClosedError:
-                sent = None
-            if sent:
-                self._written(leg, event)
-                return
-            if sent is False:
-                async with self._write_lock:
-                    if leg is self._leg and await self._try_write(leg, data):
-                        self._written(leg, event)
-                        return
-        self._unwritten += 1
-        if not self._writer_started:
-            self._writer_started = True
-            self._tasks.spawn(self._write_loop)
-        try:
-            await self._outbox.put((leg.generation, event, data))
-        except anyio.ClosedResourceError:
-            self._unwritten -= 1
-            self._raise_closed()
 
     async def update_session(self, session: Mapping[str, Any] | BaseModel) -> None:
         """Send a ``session.update`` built from a dict or model (``type`` filled in)."""
@@ -365,7 +299,7 @@ class RealtimeConnection:
             if self._leg is not None:
                 await self._leg.transport.aclose(1000, "client closed")
             # Async handlers finish the events already handed to them (bounded), then stop.
-            slots = [slot for slots in self._handlers.values() for slot in slots]
+            slots = self._handlers.all()
             for slot in slots:
                 slot.close()
             me = anyio.get_current_task().id
@@ -389,7 +323,7 @@ class RealtimeConnection:
         self, tg: TaskGroup | None, session: Mapping[str, Any] | BaseModel | None
     ) -> None:
         self._tasks.task_group = tg
-        leg, early = await open_leg(self)
+        leg, early = await self._dialer.open()
         self._install(leg)
         self._started = True
         for event in early:
@@ -397,16 +331,11 @@ class RealtimeConnection:
         if session is not None:
             update = session_update(self.kind, session)
             await leg.transport.send_text(leg.core.send(update))
-            await await_update(self, leg)
+            with anyio.fail_after(self._dialer.open_timeout):
+                await await_update(leg, self._deliver)
         if self._rollover is not None:
             self._tasks.spawn(lambda: rollover_loop(self))
         self._attach(leg)
-
-    def _install(self, leg: Leg) -> None:
-        self._leg = leg
-        self._installed_at = anyio.current_time()
-        changed, self._leg_changed = self._leg_changed, LazyEvent()
-        changed.set()
 
     def _attach(self, leg: Leg) -> None:
         """Start receiving on ``leg``: pushed by its transport, or by the one read-loop task."""
@@ -535,9 +464,9 @@ class RealtimeConnection:
         """Hand ``event`` to handlers and to ``async for``; ``False`` when the inbox is full."""
         if self._done.is_set() or self._closing:
             return True  # closing or ended: the caller asked for nothing more
-        slots = self._dispatch_cache.get(type(event))
+        slots = self._handlers.cache.get(type(event))
         if slots is None:
-            slots = self._slots_for(type(event))
+            slots = self._handlers.slots_for(type(event))
         try:
             for slot in slots:
                 slot.dispatch(event)
@@ -549,67 +478,6 @@ class RealtimeConnection:
     async def _deliver(self, event: Delivered) -> None:
         if not self._deliver_now(event):
             await self._inbox.wait_room()
-
-    # -- writing -----------------------------------------------------------------------------
-
-    @staticmethod
-    async def _try_write(leg: Leg, data: bytes) -> bool:
-        try:
-            await leg.transport.send_text(data)
-        except ConnectionClosedError:
-            return False
-        return True
-
-    def _audio_written(
-        self, leg: Leg, encoded: str, buffer: bytes | bytearray | memoryview
-    ) -> None:
-        if self.timeline is not None:
-            self.timeline.append(buffer)
-        else:
-            leg.appended(encoded)
-
-    def _written(self, leg: Leg, event: ClientEvent) -> None:
-        kind = event.type
-        if kind in _AUDIO_APPENDS:
-            leg.appended(getattr(event, "audio", None) or "")
-        elif kind in _AUDIO_RESETS:
-            leg.forget_uncommitted()
-        elif self.timeline is not None and isinstance(event, SessionInputAudioBufferAppendEvent):
-            self.timeline.append(event)
-
-    async def _write_loop(self) -> None:
-        await self._write_queued()  # returns once the outbox is closed and drained
-
-    async def _write_queued(self) -> None:
-        while True:
-            try:
-                generation, event, data = await self._outbox.get()
-            except anyio.EndOfStream:
-                return
-            try:
-                while True:
-                    leg = self._leg
-                    assert leg is not None
-                    if generation != leg.generation:
-                        try:
-                            data = leg.core.send(event)
-                        except LocalProtocolError as exc:
-                            _log.warning("queued %s dropped after a restore: %s", event.type, exc)
-                            lost = LostState(f"queued {event.type}", str(exc))
-                            self.dropped_after_restore.append(lost)
-                            break
-                        generation = leg.generation
-                    async with self._write_lock:
-                        try:
-                            await leg.transport.send_text(data)
-                        except ConnectionClosedError:
-                            waiter = self._leg_changed
-                        else:
-                            self._written(leg, event)
-                            break
-                    await waiter.wait()
-            finally:
-                self._unwritten -= 1
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -624,9 +492,8 @@ class RealtimeConnection:
         self._done.set()
         self._inbox.close()
         self._outbox.close()
-        for slots in self._handlers.values():
-            for slot in slots:
-                slot.close()
+        for slot in self._handlers.all():
+            slot.close()
         self._tasks.cancel()
 
     def _release(self) -> None:
@@ -634,9 +501,8 @@ class RealtimeConnection:
         self._finish()
         self._inbox.discard()
         self._outbox.discard()
-        for slots in self._handlers.values():
-            for slot in slots:
-                slot.release()
+        for slot in self._handlers.all():
+            slot.release()
 
     def _raise_closed(self) -> None:
         if self._error is not None:
@@ -650,24 +516,7 @@ class RealtimeConnection:
     # -- handlers ----------------------------------------------------------------------------
 
     def _subscribe(self, event_type: type[Any], handler: Handler[Any]) -> Callable[[], None]:
-        slot = _HandlerSlot(handler, self._spawn_started)
-        self._handlers.setdefault(event_type, []).append(slot)
-        self._dispatch_cache.clear()
+        slot, unsubscribe = self._handlers.subscribe(event_type, handler, self._spawn_started)
         if event_type is TransportStateChanged:
             replay_states(self._leg, slot)  # a state handler starts from the states so far
-
-        def unsubscribe() -> None:
-            slots = self._handlers.get(event_type, [])
-            if slot in slots:
-                slots.remove(slot)
-                slot.close()
-                self._dispatch_cache.clear()
-
         return unsubscribe
-
-    def _slots_for(self, cls: type[Any]) -> list[_HandlerSlot]:
-        cached = self._dispatch_cache.get(cls)
-        if cached is None:
-            cached = [slot for base in cls.__mro__ for slot in self._handlers.get(base, ())]
-            self._dispatch_cache[cls] = cached
-        return cached

@@ -5,8 +5,9 @@ track across reconnects, and the transport's network states reach
 ``conn.on(TransportStateChanged)`` handlers. Kept apart from ``connection`` to keep files
 readable; these are the connection's own helpers.
 
-Imports: anyio, numpy (for types), the standard library, ``audio``, ``errors``, ``events``,
-``transports``, ``_dispatch`` and (for types) ``_leg`` and ``connection``.
+The connection is seen through :class:`~realtime_kit.client._state.ConnectionState`. Imports:
+anyio, numpy (for types), the standard library, ``audio``, ``errors``, ``events``, ``transports``
+and the client's ``_dispatch``, ``_leg`` and ``_state``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import TYPE_CHECKING
 import anyio
 
 from realtime_kit.audio.frame import API_RATE, PCMFrame
+from realtime_kit.client._dispatch import HandlerSlot
+from realtime_kit.client._leg import Leg
+from realtime_kit.client._state import ConnectionState
 from realtime_kit.errors import ConnectionClosedError, LocalProtocolError
 from realtime_kit.events._base import audio_buffer
 from realtime_kit.transports.base import TransportStateChanged
@@ -25,15 +29,12 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from realtime_kit._dispatch import HandlerSlot
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import RealtimeConnection
 
 __all__ = ["media_frames", "replay_states", "send_media", "watch_states"]
 
 
 async def send_media(
-    conn: RealtimeConnection,
+    conn: ConnectionState,
     leg: Leg,
     audio: bytes | bytearray | memoryview | npt.NDArray[np.int16] | PCMFrame,
 ) -> None:
@@ -52,7 +53,7 @@ async def send_media(
         # Otherwise a reconnect is under way: this audio belonged to the lost call.
 
 
-async def media_frames(conn: RealtimeConnection) -> AsyncIterator[PCMFrame]:
+async def media_frames(conn: ConnectionState) -> AsyncIterator[PCMFrame]:
     """The inbound track's frames, from one call to the next, until the connection ends."""
     while not conn._done.is_set():
         leg = conn._leg
@@ -68,7 +69,7 @@ async def media_frames(conn: RealtimeConnection) -> AsyncIterator[PCMFrame]:
             await _next_leg_or_end(conn)
 
 
-async def _next_leg_or_end(conn: RealtimeConnection) -> None:
+async def _next_leg_or_end(conn: ConnectionState) -> None:
     changed = conn._leg_changed
     async with anyio.create_task_group() as tg:
 
@@ -81,7 +82,7 @@ async def _next_leg_or_end(conn: RealtimeConnection) -> None:
         tg.cancel_scope.cancel()
 
 
-def watch_states(conn: RealtimeConnection, leg: Leg) -> None:
+def watch_states(conn: ConnectionState, leg: Leg) -> None:
     """Send ``leg``'s network states (those seen while opening first) to the handlers."""
     assert leg.media is not None
     for change in getattr(leg.transport, "state_log", ()):
@@ -89,12 +90,12 @@ def watch_states(conn: RealtimeConnection, leg: Leg) -> None:
     leg.media.on_state(lambda change: _on_state(conn, leg, change))
 
 
-def _on_state(conn: RealtimeConnection, leg: Leg, change: TransportStateChanged) -> None:
+def _on_state(conn: ConnectionState, leg: Leg, change: TransportStateChanged) -> None:
     # Handlers only: ``async for`` carries the session's events.
     if leg is not conn._leg or conn._done.is_set() or conn._closing:
         return
     try:
-        for slot in conn._slots_for(TransportStateChanged):
+        for slot in conn._handlers.slots_for(TransportStateChanged):
             slot.dispatch(change)
     except Exception as exc:  # noqa: BLE001 (a handler's own error ends the connection)
         conn._fail(exc)

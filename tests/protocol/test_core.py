@@ -405,18 +405,18 @@ def test_streaming_audio_counts_every_delta_and_later_events_take_the_full_path(
 
 
 def test_every_class_handle_matches_is_in_its_type_gate() -> None:
-    """``handle`` skips types outside ``_STATE_EVENT_TYPES``: a new ``case`` must be added there.
+    """``apply`` skips types outside ``_STATE_EVENT_TYPES``: a new ``case`` must be added there.
 
-    The ``match`` lives in ``_apply``, which ``handle`` runs inside its error boundary.
+    The ``match`` lives in ``_inbound.apply``, which ``handle`` runs inside its error boundary.
     """
     import inspect
     import re
 
     from realtime_kit import events
-    from realtime_kit.protocol import core as core_module
+    from realtime_kit.protocol import _inbound
 
-    source = inspect.getsource(RealtimeProtocol._apply)
+    source = inspect.getsource(_inbound.apply)
     names = set(re.findall(r"(\w+Event)\(\)", source))
     assert len(names) >= 15
     types = {getattr(events, name).model_fields["type"].default for name in names}
-    assert types == set(core_module._STATE_EVENT_TYPES)
+    assert types == set(_inbound._STATE_EVENT_TYPES)

@@ -6,8 +6,9 @@ translation session, a pause in its output), or at the hard deadline, the connec
 and switches to it, then closes the old socket with 1000. These functions are the connection's
 own helpers, kept apart to keep files readable.
 
-Imports: anyio, the standard library, ``errors``, ``events``, ``reconnect``, ``_opening``,
-``_recovery`` and (for types) ``connection``.
+The connection is seen through :class:`~realtime_kit.client._state.ConnectionState`. Imports:
+anyio, the standard library, ``errors`` and the client's ``_leg``, ``_recovery``, ``_state`` and
+``reconnect``.
 """
 
 from __future__ import annotations
@@ -15,28 +16,25 @@ from __future__ import annotations
 import logging
 import time
 from functools import partial
-from typing import TYPE_CHECKING
 
 import anyio
 
-from realtime_kit._opening import open_leg
-from realtime_kit._recovery import seed_and_switch
+from realtime_kit.client._leg import Leg
+from realtime_kit.client._recovery import seed_and_switch
+from realtime_kit.client._state import ConnectionState
+from realtime_kit.client.reconnect import RolloverPolicy
 from realtime_kit.errors import ConnectionClosedError, RealtimeKitError
-from realtime_kit.reconnect import RolloverPolicy
-
-if TYPE_CHECKING:
-    from realtime_kit._leg import Leg
-    from realtime_kit.connection import Delivered, RealtimeConnection
+from realtime_kit.events import ServerEvent
 
 __all__ = ["rollover_loop"]
 
-_log = logging.getLogger("realtime_kit.connection")
+_log = logging.getLogger("realtime_kit.client")
 
 SESSION_CAP_S = 3600  # PROTOCOL.md §5: a session lasts at most 60 minutes
 _SKEW_TOLERANCE_S = 120
 
 
-async def rollover_loop(conn: RealtimeConnection) -> None:
+async def rollover_loop(conn: ConnectionState) -> None:
     """Watch ``expires_at`` and roll the connection over; runs until the connection ends."""
     policy = conn._rollover
     assert policy is not None
@@ -51,12 +49,12 @@ async def rollover_loop(conn: RealtimeConnection) -> None:
             await _nap(conn, min(remaining - policy.lead_time, policy.poll_interval), leg)
             continue
         try:
-            standby, early = await open_leg(conn)
+            standby, early = await conn._dialer.open()
         except RealtimeKitError as exc:
             _log.warning("rollover: standby session failed to open: %s", exc)
             await anyio.sleep(min(policy.poll_interval, 5.0))
             continue
-        drained: list[Delivered] = []
+        drained: list[ServerEvent] = []
         drain_scope, drain_done = anyio.CancelScope(), anyio.Event()
         conn._tasks.spawn(partial(_drain, conn, standby, drained, drain_scope, drain_done))
         try:
@@ -114,16 +112,16 @@ def _deadline(leg: Leg, policy: RolloverPolicy) -> float | None:
     return float(expires)
 
 
-async def _nap(conn: RealtimeConnection, seconds: float, leg: Leg) -> None:
+async def _nap(conn: ConnectionState, seconds: float, leg: Leg) -> None:
     with anyio.move_on_after(seconds):
         while leg is conn._leg:
             await conn._leg_changed.wait()
 
 
 async def _drain(
-    conn: RealtimeConnection,
+    conn: ConnectionState,
     leg: Leg,
-    into: list[Delivered],
+    into: list[ServerEvent],
     scope: anyio.CancelScope,
     done: anyio.Event,
 ) -> None:
@@ -140,7 +138,7 @@ async def _drain(
 
 
 async def _wait_for_boundary(
-    conn: RealtimeConnection, leg: Leg, deadline: float, policy: RolloverPolicy
+    conn: ConnectionState, leg: Leg, deadline: float, policy: RolloverPolicy
 ) -> None:
     poll = min(policy.poll_interval, 0.05)
     while leg is conn._leg and not conn._closing:
