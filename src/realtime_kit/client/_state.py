@@ -33,6 +33,8 @@ from realtime_kit.client.reconnect import (
     ReconnectPolicy,
     RolloverPolicy,
 )
+from realtime_kit.cost import CostMeter
+from realtime_kit.errors import CostError
 from realtime_kit.events import ClientEvent, ServerEvent
 from realtime_kit.protocol import LostState, TranslationTimeline
 
@@ -57,6 +59,7 @@ class ConnectionState(ABC):
         clock: Callable[[], float],
         timeline: TranslationTimeline | None,
         queue_size: int,
+        meter: CostMeter | None = None,
     ) -> None:
         self._target = target
         self._dialer = Dialer(settings, target, opener, open_timeout, clock)
@@ -89,6 +92,30 @@ class ConnectionState(ABC):
         )
         """Translation sessions: the input timeline that carries a reconnect (re-sent audio,
         and ``to_original_ms`` for the ``elapsed_ms`` of a later session); else ``None``."""
+        self.meter = meter
+        """The cost meter that sees every event written and received (``connect(meter=...)``),
+        across reconnects; ``None`` when none was attached."""
+
+    def _metered(self, event: object) -> None:
+        """Fold ``event`` into the meter; a meter's refusal (an unpriced model with ``strict``,
+        a hard budget stop with ``raise_on_hard_stop``) ends the connection with that error."""
+        meter = self.meter
+        if meter is None:
+            return
+        try:
+            meter.observe(event)
+        except CostError as exc:
+            self._fail(exc)
+
+    def _metered_audio(self, nbytes: int) -> None:
+        """Count input audio written by ``send_audio``'s fast path (no event was built)."""
+        meter = self.meter
+        if meter is None:
+            return
+        try:
+            meter.record_input_audio(nbytes)
+        except CostError as exc:
+            self._fail(exc)
 
     def _install(self, leg: Leg) -> None:
         """Make ``leg`` the current session and wake whoever waits for a switch."""

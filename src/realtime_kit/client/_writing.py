@@ -80,7 +80,8 @@ async def _try_write(leg: Leg, data: bytes) -> bool:
 def audio_written(
     conn: ConnectionState, leg: Leg, encoded: str, buffer: bytes | bytearray | memoryview
 ) -> None:
-    """Note an audio append written by ``send_audio``'s fast path (for a restore)."""
+    """Note an audio append written by ``send_audio``'s fast path (for a restore, the meter)."""
+    conn._metered_audio(len(buffer))
     if conn.timeline is not None:
         conn.timeline.append(buffer)
     else:
@@ -88,7 +89,9 @@ def audio_written(
 
 
 def written(conn: ConnectionState, leg: Leg, event: ClientEvent) -> None:
-    """Note what a written event changes for a restore: uncommitted or translated audio."""
+    """Note what a written event changes for a restore (uncommitted or translated audio) and
+    for the meter."""
+    conn._metered(event)
     kind = event.type
     if kind in _AUDIO_APPENDS:
         leg.appended(getattr(event, "audio", None) or "")

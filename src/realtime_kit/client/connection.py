@@ -50,6 +50,7 @@ from realtime_kit.client._rollover import rollover_loop
 from realtime_kit.client._state import ConnectionState, Delivered
 from realtime_kit.client._writing import audio_written, send_checked
 from realtime_kit.client.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.cost import CostMeter
 from realtime_kit.errors import (
     AudioError,
     ConnectionClosedError,
@@ -99,6 +100,7 @@ class RealtimeConnection(ConnectionState):
         open_timeout: float,
         clock: Callable[[], float],
         timeline: TranslationTimeline | None = None,
+        meter: CostMeter | None = None,
     ) -> None:
         super().__init__(
             target=target,
@@ -110,6 +112,7 @@ class RealtimeConnection(ConnectionState):
             clock=clock,
             timeline=timeline,
             queue_size=queue_size,
+            meter=meter,
         )
         self._inbox: Mailbox[Delivered] = Mailbox(event_buffer)
         self._reading = False
@@ -462,6 +465,8 @@ class RealtimeConnection(ConnectionState):
 
     def _deliver_now(self, event: Delivered) -> bool:
         """Hand ``event`` to handlers and to ``async for``; ``False`` when the inbox is full."""
+        if self.meter is not None:
+            self._metered(event)  # billed even when nobody reads it any more (closing)
         if self._done.is_set() or self._closing:
             return True  # closing or ended: the caller asked for nothing more
         slots = self._handlers.cache.get(type(event))

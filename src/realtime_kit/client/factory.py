@@ -23,6 +23,7 @@ from realtime_kit._settings import ClientSettings
 from realtime_kit._sync import on_asyncio
 from realtime_kit.client.connection import RealtimeConnection, SessionTarget, TransportOpener
 from realtime_kit.client.reconnect import ReconnectPolicy, RolloverPolicy
+from realtime_kit.cost import CostMeter
 from realtime_kit.errors import ConfigurationError
 from realtime_kit.protocol import SessionKind, TranslationTimeline
 from realtime_kit.transports._webrtc_options import WebRTCConfig
@@ -166,6 +167,7 @@ def connect(
     clock: Callable[[], float] = time.time,
     timeline: TranslationTimeline | None = None,
     auth: Literal["header", "subprotocol"] = "header",
+    meter: CostMeter | bool | None = None,
 ) -> ConnectContext:
     """Open a Realtime session: ``async with realtime_kit.connect(...) as conn:``.
 
@@ -200,6 +202,12 @@ def connect(
         auth: ``"header"`` (``Authorization: Bearer``), or ``"subprotocol"``: the browser way,
             credentials in WebSocket sub-protocols, for an ephemeral ``ek_`` key only (for
             gateways that pass sub-protocols but strip headers, and to test browser set-ups).
+        meter: a :class:`~realtime_kit.cost.CostMeter` that sees every event written and
+            received, across reconnects (``conn.meter``); ``True`` for a new, non-strict one
+            (models it has no price for show as unpriced). A strict meter's
+            :class:`~realtime_kit.errors.UnpricedModelError`, or a budget's hard stop with
+            ``raise_on_hard_stop``, ends the connection with that error. The high-level objects
+            (Conversation, Transcriber, Translator) keep their own meter: leave this out there.
 
     Raises:
         ConfigurationError: bad or missing arguments (no API key, two targets, a malformed
@@ -246,6 +254,12 @@ def connect(
         opener = _browser_opener(settings, open_timeout)
     elif auth != "header":
         raise ConfigurationError(f"auth must be 'header' or 'subprotocol', not {auth!r}")
+    if meter is True:
+        meter = CostMeter(strict=False)
+    elif meter is False:
+        meter = None
+    elif meter is not None and not isinstance(meter, CostMeter):
+        raise ConfigurationError(f"meter must be a CostMeter or True, not {type(meter).__name__}")
     conn = RealtimeConnection(
         target=target,
         settings=settings,
@@ -257,5 +271,6 @@ def connect(
         open_timeout=open_timeout,
         clock=clock,
         timeline=timeline,
+        meter=meter,
     )
     return ConnectContext(conn, task_group, session)
